@@ -1,0 +1,18 @@
+//! graphmail: set up, diagnose and run a Microsoft 365 email integration over
+//! Microsoft Graph, from a terminal and from scripts.
+//!
+//! Dependencies point one way: `cli` → `commands` → (`state` | `diagnose` →
+//! `graph` → `auth` → `secrets`) → `output`. The `sandbox` is a separate
+//! emulator of Entra ID and Graph: it imports nothing from `auth`, `graph` or
+//! `diagnose`, and they import nothing from it (SPEC §6).
+
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod diagnose;
+pub mod error;
+pub mod graph;
+pub mod output;
+pub mod sandbox;
+pub mod secrets;
+pub mod state;

@@ -1,0 +1,1 @@
+//! Graph mail half of the sandbox. Placeholder.

@@ -1,0 +1,95 @@
+//! Fingerprints: a SHA-256 over every setting a connection test depended on
+//! (SPEC §1). A test record whose fingerprint no longer matches the current
+//! settings is stale, and the enable gate refuses it.
+//!
+//! The input is a canonical `key=value` line list, so adding a field later is
+//! a deliberate, visible change. Secrets never enter it: a client secret is
+//! represented by its `credential_generation`, a certificate by its SHA-256
+//! thumbprint.
+
+use openssl::sha::Sha256;
+
+use super::model::{Connector, Credential, Integration, Route, State};
+
+fn digest(lines: &[(&str, &str)]) -> String {
+    let mut hasher = Sha256::new();
+    for (key, value) in lines {
+        hasher.update(key.as_bytes());
+        hasher.update(b"=");
+        hasher.update(value.as_bytes());
+        hasher.update(b"\n");
+    }
+    hasher.finish().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn integration_lines(integration: &Integration) -> Vec<(&'static str, String)> {
+    let endpoints = integration.endpoints();
+    let credential = match &integration.credential {
+        Credential::Secret { credential_generation, .. } => format!("secret:{credential_generation}"),
+        Credential::Certificate { sha256, assertion, .. } => {
+            format!("certificate:{}:{}", sha256.to_ascii_uppercase(), serde_plain(assertion))
+        }
+    };
+    vec![
+        ("authority_host", endpoints.authority_host),
+        ("graph_endpoint", endpoints.graph_endpoint),
+        ("tenant", integration.tenant.to_ascii_lowercase()),
+        ("app_id", integration.app_id.to_ascii_lowercase()),
+        ("credential", credential),
+    ]
+}
+
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn borrow<'a>(lines: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    lines.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// Fingerprint of the integration's own test.
+pub fn integration(integration: &Integration) -> String {
+    digest(&borrow(&integration_lines(integration)))
+}
+
+/// Fingerprint of a connector's test: the integration's settings plus the
+/// connector's address, use-for and folders.
+pub fn connector(integration: &Integration, connector: &Connector) -> String {
+    let mut lines = integration_lines(integration);
+    lines.push(("target", "connector".to_string()));
+    lines.push(("address", connector.address.to_ascii_lowercase()));
+    lines.push(("use_for", connector.use_for.as_str().to_string()));
+    for folder in &connector.folders {
+        lines.push(("folder", folder.clone()));
+    }
+    digest(&borrow(&lines))
+}
+
+/// Fingerprint of a route's test: its own address, its use-for (through the
+/// connector) and its connector's fingerprint.
+pub fn route(integration: &Integration, connector_of_route: &Connector, route: &Route) -> String {
+    let connector_fp = connector(integration, connector_of_route);
+    digest(&[
+        ("target", "route"),
+        ("connector", &connector_fp),
+        ("address", &route.address.to_ascii_lowercase()),
+    ])
+}
+
+/// The current fingerprint of a connector by name, when it and the
+/// integration exist.
+pub fn connector_in(state: &State, name: &str) -> Option<String> {
+    let integration = state.integration.as_ref()?;
+    Some(connector(integration, state.connector(name)?))
+}
+
+/// The current fingerprint of a route by name, when it, its connector and the
+/// integration exist.
+pub fn route_in(state: &State, name: &str) -> Option<String> {
+    let integration = state.integration.as_ref()?;
+    let route_ = state.route(name)?;
+    Some(route(integration, state.connector(&route_.connector)?, route_))
+}

@@ -1,0 +1,7 @@
+//! The TOML state file: the model, its invariants, and the one place that
+//! writes the file.
+
+pub mod fingerprint;
+pub mod model;
+
+pub use model::*;
