@@ -3,5 +3,9 @@
 
 pub mod fingerprint;
 pub mod model;
+pub mod ops;
+pub mod store;
+pub mod trust;
+pub mod validate;
 
 pub use model::*;
