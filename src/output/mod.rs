@@ -2,7 +2,7 @@
 //! tab-separated rows when piped, JSON with `--output json`), messages and
 //! errors on stderr, prompts only when someone can answer them.
 
-mod printer;
+pub mod printer;
 mod prompt;
 mod table;
 
