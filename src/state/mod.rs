@@ -3,5 +3,6 @@
 
 pub mod fingerprint;
 pub mod model;
+pub mod validate;
 
 pub use model::*;
