@@ -97,8 +97,13 @@ impl From<crate::state::validate::ValidationError> for CliError {
 
 impl From<crate::state::store::StateError> for CliError {
     fn from(err: crate::state::store::StateError) -> Self {
+        use crate::state::store::StateError as S;
+        let kind = match &err {
+            S::Malformed { .. } | S::TooNew { .. } | S::UnknownVersion { .. } | S::NoConfigDir => ErrorKind::Usage,
+            S::Io { .. } | S::LockTimeout { .. } | S::Render { .. } => ErrorKind::Runtime,
+        };
         let hint = err.hint();
-        let mut e = CliError::new(err.kind(), err.to_string());
+        let mut e = CliError::new(kind, err.to_string());
         if let Some(h) = hint {
             e.hints.push(h);
         }

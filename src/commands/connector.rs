@@ -23,7 +23,7 @@ fn ai(arg: AiArg) -> AiFeature {
 fn folders(flag: &'static str, values: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for v in values {
-        let path = validate::folder_path(flag, v)?;
+        let path = validate::folder(flag, v)?;
         if !out.contains(&path) {
             out.push(path);
         }
@@ -69,7 +69,7 @@ pub fn add(ctx: &Context, args: ConnectorAddArgs) -> Result<()> {
         .options
         .process
         .as_deref()
-        .map(|p| validate::process("--process", p))
+        .map(|p| validate::process(p))
         .transpose()?;
     if use_for == UseFor::Incoming {
         if folder_list.is_empty()
@@ -80,7 +80,7 @@ pub fn add(ctx: &Context, args: ConnectorAddArgs) -> Result<()> {
         if process.is_none()
             && let Some(p) = ctx.prompter.text("Process mail becomes")?
         {
-            process = Some(validate::process("--process", &p)?);
+            process = Some(validate::process(&p)?);
         }
     }
     let (ai_on, ai_off) = ai_lists(&args.options)?;
@@ -138,7 +138,7 @@ pub fn add(ctx: &Context, args: ConnectorAddArgs) -> Result<()> {
 }
 
 pub fn list(ctx: &Context) -> Result<()> {
-    let state = ctx.store.load()?;
+    let state = ctx.store.load()?.state;
     let connectors = state
         .connectors
         .iter()
@@ -154,7 +154,7 @@ pub fn list(ctx: &Context) -> Result<()> {
 }
 
 pub fn show(ctx: &Context, name: &str) -> Result<()> {
-    let state = ctx.store.load()?;
+    let state = ctx.store.load()?.state;
     let connector = state.connector(name).ok_or_else(|| {
         CliError::usage(format!("no connector named '{name}'"))
             .hint("see `graphmail connector list`")
@@ -193,7 +193,7 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
             .options
             .process
             .as_deref()
-            .map(|p| validate::process("--process", p))
+            .map(|p| validate::process(p))
             .transpose()?,
         send_automated_emails: toggle(
             args.options.send_automated_emails,
@@ -203,7 +203,7 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
         ai_on,
         ai_off,
     };
-    let before = ctx.store.load()?;
+    let before = ctx.store.load()?.state;
     let applied = tester::apply_change(
         ctx,
         |state| ops::set_connector(state, &name, &change),
@@ -213,7 +213,7 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
         &FreshSecrets::default(),
     )
     .await?;
-    let after = ctx.store.load()?;
+    let after = ctx.store.load()?.state;
     let changed = before.connector(&name) != after.connector(&name);
     let mut details: Vec<String> = applied
         .retested
@@ -251,7 +251,7 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
 }
 
 pub fn remove(ctx: &Context, name: &str, cascade: bool) -> Result<()> {
-    let snapshot = ctx.store.load()?;
+    let snapshot = ctx.store.load()?.state;
     if snapshot.connector(name).is_none() {
         return Err(CliError::usage(format!("no connector named '{name}'"))
             .hint("see `graphmail connector list`"));

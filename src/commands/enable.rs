@@ -64,7 +64,7 @@ pub fn enable(ctx: &Context, item: ItemRef) -> Result<()> {
 pub fn disable(ctx: &Context, item: ItemRef) -> Result<()> {
     let result = match item {
         ItemRef::Connector { name } => {
-            let before = ctx.store.load()?;
+            let before = ctx.store.load()?.state;
             let was = before.connector(&name).is_some_and(|c| c.enabled);
             let routes = ctx
                 .store

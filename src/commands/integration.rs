@@ -50,7 +50,7 @@ fn credential_input(
         )?));
     }
     if let Some(var) = &args.client_secret_env {
-        return Ok(CredentialInput::SecretEnv(validate::env_var(
+        return Ok(CredentialInput::SecretEnv(validate::env_var_name(
             "--client-secret-env",
             var,
         )?));
@@ -62,7 +62,7 @@ fn credential_input(
                 SecretSource::Keyring,
             )
         } else if let Some(var) = &args.certificate_password_env {
-            PasswordInput::Env(validate::env_var("--certificate-password-env", var)?)
+            PasswordInput::Env(validate::env_var_name("--certificate-password-env", var)?)
         } else if args.no_certificate_password {
             PasswordInput::None
         } else if let Ok(v) = std::env::var(secrets::CERTIFICATE_PASSWORD_ENV)
@@ -152,22 +152,18 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
-    let snapshot = ctx.store.load()?;
+    let snapshot = ctx.store.load()?.state;
     let existing = snapshot.integration.as_ref();
     let tenant = match (&args.tenant, existing) {
-        (Some(t), _) => validate::tenant("--tenant", t)?,
+        (Some(t), _) => validate::tenant(t)?,
         (None, Some(i)) => i.tenant.clone(),
-        (None, None) => validate::tenant(
-            "--tenant",
-            &required(ctx, None, "--tenant", "Tenant ID or domain")?,
+        (None, None) => validate::tenant(&required(ctx, None, "--tenant", "Tenant ID or domain")?,
         )?,
     };
     let app_id = match (&args.app_id, existing) {
-        (Some(a), _) => validate::guid("--app-id", a)?,
+        (Some(a), _) => validate::app_id(a)?,
         (None, Some(i)) => i.app_id.clone(),
-        (None, None) => validate::guid(
-            "--app-id",
-            &required(ctx, None, "--app-id", "Application (client) ID")?,
+        (None, None) => validate::app_id(&required(ctx, None, "--app-id", "Application (client) ID")?,
         )?,
     };
     let (cloud_value, authority_host, graph_endpoint) =
@@ -435,7 +431,7 @@ fn forget_keyring_entries(
 }
 
 pub fn show(ctx: &Context) -> Result<()> {
-    let state = ctx.store.load()?;
+    let state = ctx.store.load()?.state;
     let view = IntegrationShow {
         schema_version: SCHEMA_VERSION,
         integration: state.integration.as_ref().map(IntegrationView::new),
@@ -444,7 +440,7 @@ pub fn show(ctx: &Context) -> Result<()> {
 }
 
 pub fn remove(ctx: &Context, cascade: bool) -> Result<()> {
-    let snapshot = ctx.store.load()?;
+    let snapshot = ctx.store.load()?.state;
     ops::remove_integration(&mut snapshot.clone(), cascade)?;
     ctx.prompter
         .confirm("Remove the integration and its stored secrets?", ctx.yes)?;

@@ -23,15 +23,15 @@ pub fn add(ctx: &Context, args: RouteAddArgs) -> Result<()> {
     let mut process = o
         .process
         .as_deref()
-        .map(|p| validate::process("--process", p))
+        .map(|p| validate::process(p))
         .transpose()?;
-    let snapshot = ctx.store.load()?;
+    let snapshot = ctx.store.load()?.state;
     let use_for = snapshot.connector(&connector).map(|c| c.use_for);
     if use_for == Some(UseFor::Incoming)
         && process.is_none()
         && let Some(p) = ctx.prompter.text("Process mail becomes")?
     {
-        process = Some(validate::process("--process", &p)?);
+        process = Some(validate::process(&p)?);
     }
     let route = Route {
         name: name.clone(),
@@ -81,7 +81,7 @@ pub fn add(ctx: &Context, args: RouteAddArgs) -> Result<()> {
 }
 
 pub fn list(ctx: &Context, connector: Option<&str>) -> Result<()> {
-    let state = ctx.store.load()?;
+    let state = ctx.store.load()?.state;
     if let Some(c) = connector
         && state.connector(c).is_none()
     {
@@ -104,7 +104,7 @@ pub fn list(ctx: &Context, connector: Option<&str>) -> Result<()> {
 }
 
 pub fn show(ctx: &Context, name: &str) -> Result<()> {
-    let state = ctx.store.load()?;
+    let state = ctx.store.load()?.state;
     let route = state.route(name).ok_or_else(|| {
         CliError::usage(format!("no route named '{name}'")).hint("see `graphmail route list`")
     })?;
@@ -130,13 +130,13 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         process: o
             .process
             .as_deref()
-            .map(|p| validate::process("--process", p))
+            .map(|p| validate::process(p))
             .transpose()?,
         send_automated_emails: toggle(o.send_automated_emails, o.no_send_automated_emails),
         for_attention: toggle(o.for_attention, o.no_for_attention),
         test_mode: toggle(o.test_mode, o.no_test_mode),
     };
-    let before = ctx.store.load()?;
+    let before = ctx.store.load()?.state;
     let applied = tester::apply_change(
         ctx,
         |state| ops::set_route(state, &name, &change),
@@ -146,7 +146,7 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         &FreshSecrets::default(),
     )
     .await?;
-    let after = ctx.store.load()?;
+    let after = ctx.store.load()?.state;
     let changed = before.route(&name) != after.route(&name);
     let mut details: Vec<String> = applied
         .retested
@@ -178,7 +178,7 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
 }
 
 pub fn remove(ctx: &Context, name: &str) -> Result<()> {
-    ops::remove_route(&mut ctx.store.load()?, name)?;
+    ops::remove_route(&mut ctx.store.load()?.state, name)?;
     ctx.prompter
         .confirm(&format!("Remove route '{name}'?"), ctx.yes)?;
     ctx.store.update(|state| ops::remove_route(state, name))?;

@@ -12,7 +12,7 @@ use super::views::{self, ConnectorView, IntegrationView, RouteView, SCHEMA_VERSI
 const CERTIFICATE_WARNING_DAYS: i64 = 30;
 
 pub fn run(ctx: &Context, check: bool) -> Result<()> {
-    let state = ctx.store.load()?;
+    let state = ctx.store.load()?.state;
     let mut attention = Vec::new();
     match &state.integration {
         None => attention.push("no integration: run `graphmail integration set`".to_string()),

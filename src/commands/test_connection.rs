@@ -169,7 +169,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         );
     }
     let options = options(args.send_test_to, args.probe_delivery, args.timeout)?;
-    let snapshot = ctx.store.load()?;
+    let snapshot = ctx.store.load()?.state;
     if snapshot.integration.is_none() {
         return Err(CliError::usage("there is no integration to test")
             .hint("run `graphmail integration set` first"));

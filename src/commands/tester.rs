@@ -198,7 +198,7 @@ pub async fn apply_change_with<T>(
     fresh: &FreshSecrets,
     before_commit: impl FnOnce(&State) -> Result<()>,
 ) -> Result<Applied<T>> {
-    let snapshot = ctx.store.load()?;
+    let snapshot = ctx.store.load()?.state;
     let mut proposed = snapshot.clone();
     change(&mut proposed)?;
     let mut targets = also_test;
