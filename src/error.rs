@@ -99,7 +99,9 @@ impl From<crate::state::store::StateError> for CliError {
     fn from(err: crate::state::store::StateError) -> Self {
         use crate::state::store::StateError as S;
         let kind = match &err {
-            S::Malformed { .. } | S::TooNew { .. } | S::UnknownVersion { .. } | S::NoConfigDir => ErrorKind::Usage,
+            S::Malformed { .. } | S::TooNew { .. } | S::UnknownVersion { .. } | S::NoConfigDir => {
+                ErrorKind::Usage
+            }
             S::Io { .. } | S::LockTimeout { .. } | S::Render { .. } => ErrorKind::Runtime,
         };
         let hint = err.hint();

@@ -69,7 +69,7 @@ pub fn add(ctx: &Context, args: ConnectorAddArgs) -> Result<()> {
         .options
         .process
         .as_deref()
-        .map(|p| validate::process(p))
+        .map(validate::process)
         .transpose()?;
     if use_for == UseFor::Incoming {
         if folder_list.is_empty()
@@ -193,7 +193,7 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
             .options
             .process
             .as_deref()
-            .map(|p| validate::process(p))
+            .map(validate::process)
             .transpose()?,
         send_automated_emails: toggle(
             args.options.send_automated_emails,

@@ -157,14 +157,14 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
     let tenant = match (&args.tenant, existing) {
         (Some(t), _) => validate::tenant(t)?,
         (None, Some(i)) => i.tenant.clone(),
-        (None, None) => validate::tenant(&required(ctx, None, "--tenant", "Tenant ID or domain")?,
-        )?,
+        (None, None) => validate::tenant(&required(ctx, None, "--tenant", "Tenant ID or domain")?)?,
     };
     let app_id = match (&args.app_id, existing) {
         (Some(a), _) => validate::app_id(a)?,
         (None, Some(i)) => i.app_id.clone(),
-        (None, None) => validate::app_id(&required(ctx, None, "--app-id", "Application (client) ID")?,
-        )?,
+        (None, None) => {
+            validate::app_id(&required(ctx, None, "--app-id", "Application (client) ID")?)?
+        }
     };
     let (cloud_value, authority_host, graph_endpoint) =
         match (&args.cloud, &args.authority_host, &args.graph_endpoint) {

@@ -23,7 +23,7 @@ pub fn add(ctx: &Context, args: RouteAddArgs) -> Result<()> {
     let mut process = o
         .process
         .as_deref()
-        .map(|p| validate::process(p))
+        .map(validate::process)
         .transpose()?;
     let snapshot = ctx.store.load()?.state;
     let use_for = snapshot.connector(&connector).map(|c| c.use_for);
@@ -130,7 +130,7 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         process: o
             .process
             .as_deref()
-            .map(|p| validate::process(p))
+            .map(validate::process)
             .transpose()?,
         send_automated_emails: toggle(o.send_automated_emails, o.no_send_automated_emails),
         for_attention: toggle(o.for_attention, o.no_for_attention),

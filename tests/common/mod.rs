@@ -47,7 +47,8 @@ impl TestEnv {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("NO_COLOR", "1")
             .env("COLUMNS", "120")
-            .env("CI", "1");
+            .env("CI", "1")
+            .env("TEST_SECRET", "s3cret-value");
         cmd
     }
 
@@ -57,7 +58,11 @@ impl TestEnv {
     }
 
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
-        self.command().args(args).write_stdin(stdin.to_string()).output().expect("run graphmail")
+        self.command()
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .expect("run graphmail")
     }
 
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -86,9 +91,18 @@ impl TestEnv {
     pub fn unreachable_integration(&self) {
         let out = self.run_env(
             &[
-                "integration", "set", "--tenant", TENANT, "--app-id", APP_ID,
-                "--client-secret-env", "TEST_SECRET",
-                "--authority-host", "http://127.0.0.1:9", "--graph-endpoint", "http://127.0.0.1:9",
+                "integration",
+                "set",
+                "--tenant",
+                TENANT,
+                "--app-id",
+                APP_ID,
+                "--client-secret-env",
+                "TEST_SECRET",
+                "--authority-host",
+                "http://127.0.0.1:9",
+                "--graph-endpoint",
+                "http://127.0.0.1:9",
                 "--skip-test",
             ],
             &[("TEST_SECRET", "s3cret-value")],
@@ -151,12 +165,22 @@ pub fn record_pass(state_path: &Path, kind: &str, name: &str) {
     let file = StateFile::open(state_path.to_path_buf());
     file.update(|state| {
         let (target, fp) = match kind {
-            "connector" => (TargetRef::connector(name), fingerprint::connector_in(state, name)),
+            "connector" => (
+                TargetRef::connector(name),
+                fingerprint::connector_in(state, name),
+            ),
             "route" => (TargetRef::route(name), fingerprint::route_in(state, name)),
-            _ => (TargetRef::integration(), state.integration.as_ref().map(fingerprint::integration)),
+            _ => (
+                TargetRef::integration(),
+                state.integration.as_ref().map(fingerprint::integration),
+            ),
         };
-        let report = ConnectionReport::new(target, vec![Step::new("token", StepStatus::Passed, "ok")]);
-        let changed = graphmail::commands::tester::record_reports(state, &[(report, fp.expect("target exists"))]);
+        let report =
+            ConnectionReport::new(target, vec![Step::new("token", StepStatus::Passed, "ok")]);
+        let changed = graphmail::commands::tester::record_reports(
+            state,
+            &[(report, fp.expect("target exists"))],
+        );
         assert!(changed.is_empty(), "recorded");
         Ok::<_, graphmail::state::store::StateError>(())
     })
