@@ -305,6 +305,9 @@ async fn certificate_assertions_in_both_header_forms_succeed() {
         assert_eq!(claims["appidacr"], "2");
         assert_eq!(claims["roles"], json!(["Mail.ReadWrite", "Mail.Send"]));
     }
+    let kinds = sb.sandbox().counters().kinds;
+    assert_eq!(kinds["token.assertion.rs256.x5t"], 2);
+    assert_eq!(kinds["token.assertion.ps256.x5t#S256"], 1);
     // Tenant by domain: `aud` is the exact URL posted to.
     let mut a = Assertion::new(&sb, Form::Ps256);
     a.aud = token_url(&sb, "contoso.onmicrosoft.com");

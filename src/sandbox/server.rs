@@ -196,12 +196,24 @@ pub async fn start(opts: ServeOptions) -> Result<RunningSandbox, SandboxError> {
         source,
     })?;
 
-    let server_tls = if opts.tls {
-        Some(tls::server_tls(&out_dir, Some(local.ip()))?)
-    } else {
-        None
-    };
-    let sandbox = Arc::new(Sandbox::new(&seed, &out_dir, local, opts.tls)?);
+    // NOTE: RSA key generation takes a while on a loaded machine; keep it off the async workers.
+    let tls_wanted = opts.tls;
+    let dir = out_dir.clone();
+    let (server_tls, sandbox) = tokio::task::spawn_blocking(move || {
+        let server_tls = if tls_wanted {
+            Some(tls::server_tls(&dir, Some(local.ip()))?)
+        } else {
+            None
+        };
+        let sandbox = Sandbox::new(&seed, &dir, local, tls_wanted)?;
+        Ok::<_, SandboxError>((server_tls, sandbox))
+    })
+    .await
+    .map_err(|e| SandboxError::Io {
+        context: "setting up the sandbox".into(),
+        source: std::io::Error::other(e.to_string()),
+    })??;
+    let sandbox = Arc::new(sandbox);
     let ready = ready_info(&sandbox, server_tls.as_ref().map(|t| t.ca_file.clone()));
     let app = router(sandbox.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();

@@ -350,6 +350,14 @@ fn check_assertion(
     if !sandbox.remember_jti(&tenant.id, &app.id, jti, exp + CLOCK_SKEW_SECONDS, now) {
         return Err(Aadsts::replayed_assertion(jti));
     }
+    // Lets tests (and the msal interop check) see which header form a client used.
+    let form = match (alg, by_sha256) {
+        (RsaAlg::Rs256, false) => "token.assertion.rs256.x5t",
+        (RsaAlg::Rs256, true) => "token.assertion.rs256.x5t#S256",
+        (RsaAlg::Ps256, false) => "token.assertion.ps256.x5t",
+        (RsaAlg::Ps256, true) => "token.assertion.ps256.x5t#S256",
+    };
+    sandbox.count(form, None);
     Ok(())
 }
 
