@@ -97,6 +97,12 @@ pub struct SandboxServeArgs {
     /// Serve HTTPS with a generated CA (its path is in the ready line)
     #[arg(long)]
     pub tls: bool,
+    /// Allow a --listen address that is not loopback (the sandbox has no real security)
+    #[arg(long)]
+    pub allow_non_loopback: bool,
+    /// Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -20,11 +20,7 @@ pub fn add(ctx: &Context, args: RouteAddArgs) -> Result<()> {
         &required(ctx, args.address, "--address", "Route address")?,
     )?;
     let o = args.options;
-    let mut process = o
-        .process
-        .as_deref()
-        .map(validate::process)
-        .transpose()?;
+    let mut process = o.process.as_deref().map(validate::process).transpose()?;
     let snapshot = ctx.store.load()?.state;
     let use_for = snapshot.connector(&connector).map(|c| c.use_for);
     if use_for == Some(UseFor::Incoming)
@@ -127,11 +123,7 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
             .map(|a| validate::email("--address", a))
             .transpose()?,
         description: o.description.clone(),
-        process: o
-            .process
-            .as_deref()
-            .map(validate::process)
-            .transpose()?,
+        process: o.process.as_deref().map(validate::process).transpose()?,
         send_automated_emails: toggle(o.send_automated_emails, o.no_send_automated_emails),
         for_attention: toggle(o.for_attention, o.no_for_attention),
         test_mode: toggle(o.test_mode, o.no_test_mode),
