@@ -306,6 +306,22 @@ impl GraphClient {
         self.expect_empty(mailbox, spec).await
     }
 
+    /// `DELETE /users/{u}/messages/{id}` (204): cleans up a probe draft.
+    pub async fn delete_message(
+        &self,
+        mailbox: &str,
+        id: &str,
+    ) -> Result<GraphResponse<()>, GraphError> {
+        let spec = RequestSpec {
+            method: Method::DELETE,
+            url: self.user_url(mailbox, &format!("/messages/{}", encode_component(id))),
+            body: None,
+            prefer: None,
+            idempotent: true,
+        };
+        self.expect_empty(mailbox, spec).await
+    }
+
     async fn expect_empty(
         &self,
         mailbox: &str,
