@@ -104,10 +104,16 @@ pub const CERTIFICATE_WARNING_DAYS: i64 = 30;
 /// Where a certificate stands against its expiry (for `status` too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertificateExpiry {
-    Valid { days_left: i64 },
+    Valid {
+        days_left: i64,
+    },
     /// Within [`CERTIFICATE_WARNING_DAYS`].
-    ExpiresSoon { days_left: i64 },
-    Expired { days_ago: i64 },
+    ExpiresSoon {
+        days_left: i64,
+    },
+    Expired {
+        days_ago: i64,
+    },
     /// The recorded date could not be read.
     Unknown,
 }
@@ -119,10 +125,16 @@ pub fn certificate_expiry(not_after: &str, now: DateTime<Utc>) -> CertificateExp
     };
     let left = at.with_timezone(&Utc) - now;
     if left <= chrono::Duration::zero() {
-        CertificateExpiry::Expired { days_ago: -left.num_days() }
+        CertificateExpiry::Expired {
+            days_ago: -left.num_days(),
+        }
     } else if left.num_days() < CERTIFICATE_WARNING_DAYS {
-        CertificateExpiry::ExpiresSoon { days_left: left.num_days() }
+        CertificateExpiry::ExpiresSoon {
+            days_left: left.num_days(),
+        }
     } else {
-        CertificateExpiry::Valid { days_left: left.num_days() }
+        CertificateExpiry::Valid {
+            days_left: left.num_days(),
+        }
     }
 }
