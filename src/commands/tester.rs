@@ -54,6 +54,7 @@ pub fn resolve_credential(
             file,
             password,
             sha256,
+            assertion,
             ..
         } => {
             let bytes = match &fresh.pfx {
@@ -81,7 +82,9 @@ pub fn resolve_credential(
                 ))
                 .hint("import the certificate again with `graphmail integration set --certificate FILE.pfx`"));
             }
-            Ok(ClientCredential::Certificate(Box::new(loaded)))
+            Ok(ClientCredential::Certificate(Box::new(
+                auth::CertificateKey::new(loaded, *assertion),
+            )))
         }
     }
 }
@@ -146,11 +149,6 @@ pub fn record_reports(state: &mut State, results: &[(ConnectionReport, String)])
     }
     changed
 }
-
-/// A progress reporter that shows nothing.
-pub struct Silent;
-
-impl Progress for Silent {}
 
 /// How a change was applied.
 pub struct Applied<T> {
@@ -218,7 +216,15 @@ pub async fn apply_change_with<T>(
             disabled: Vec::new(),
         });
     }
-    let results = run_tests(ctx, &proposed, &targets, options, fresh, &Silent).await?;
+    let results = run_tests(
+        ctx,
+        &proposed,
+        &targets,
+        options,
+        fresh,
+        &diagnose::NoProgress,
+    )
+    .await?;
     let failed: Vec<&ConnectionReport> = results
         .iter()
         .map(|(r, _)| r)
