@@ -888,6 +888,18 @@ async fn bearer_checks() {
         s.verify_bearer(Some(&format!("Bearer {}", parts.join(".")))),
         Err(BearerError::BadSignature)
     );
+    // Minted without HTTP: same checks pass; a foreign audience does not.
+    let minted = s.mint_access_token(APP_READ_ONLY, None).unwrap();
+    let claims = s.verify_bearer(Some(&format!("Bearer {minted}"))).unwrap();
+    assert_eq!(claims.roles, vec!["Mail.Read"]);
+    let elsewhere = s
+        .mint_access_token(APP_READ_ONLY, Some("https://graph.microsoft.us"))
+        .unwrap();
+    assert_eq!(
+        s.verify_bearer(Some(&format!("Bearer {elsewhere}"))),
+        Err(BearerError::WrongAudience)
+    );
+    assert!(s.mint_access_token("nobody", None).is_none());
     // A token for another sandbox (another key) is not accepted either.
     let other = sandbox().await;
     let (_, body) = secret_token(&other, APP_GRAPHMAIL, &secret_of(&other, APP_GRAPHMAIL)).await;
