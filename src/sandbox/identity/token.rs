@@ -149,7 +149,7 @@ fn issue(
     let mut client_id = param("client_id").map(str::to_owned);
     if let Some((basic_id, basic_secret)) = basic {
         if client_id.as_deref().is_some_and(|id| id != basic_id) {
-            return Err(Aadsts::assertion_app_mismatch());
+            return Err(Aadsts::conflicting_client_ids());
         }
         client_id = Some(basic_id);
         if secret.is_some() {
