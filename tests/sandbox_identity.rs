@@ -502,6 +502,75 @@ async fn tenant_app_and_secret_errors() {
 }
 
 #[tokio::test]
+async fn request_shape_errors() {
+    let sb = sandbox().await;
+    let secret = secret_of(&sb, APP_GRAPHMAIL);
+    let url = token_url(&sb, BUILTIN_TENANT_ID);
+    let scope = scope(&sb);
+    let (s, b, _) = post(
+        &url,
+        &[
+            ("client_id", APP_GRAPHMAIL),
+            ("client_secret", &secret),
+            ("scope", &scope),
+        ],
+    )
+    .await;
+    assert_aadsts(s, &b, 400, 900144, "invalid_request");
+    assert!(
+        b["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("'grant_type'")
+    );
+    let (s, b, _) = post(
+        &url,
+        &[("grant_type", "password"), ("client_id", APP_GRAPHMAIL)],
+    )
+    .await;
+    assert_aadsts(s, &b, 400, 70003, "unsupported_grant_type");
+    let (s, b, _) = post(
+        &url,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP_GRAPHMAIL),
+            ("client_secret", &secret),
+        ],
+    )
+    .await;
+    assert_aadsts(s, &b, 400, 900144, "invalid_request");
+    assert!(b["error_description"].as_str().unwrap().contains("'scope'"));
+    let (key, cert) = app_cert(&sb);
+    let jwt = Assertion::new(&sb, Form::Ps256).sign(&key, &cert);
+    let (s, b, _) = post(
+        &url,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", APP_GRAPHMAIL),
+            ("client_secret", &secret),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &jwt),
+            ("scope", &scope),
+        ],
+    )
+    .await;
+    assert_aadsts(s, &b, 400, 90023, "invalid_request");
+    // Without client_id, the assertion's `sub` names the client (RFC 7521 §4.2).
+    let jwt = Assertion::new(&sb, Form::Ps256).sign(&key, &cert);
+    let (s, b, _) = post(
+        &url,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", &jwt),
+            ("scope", &scope),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+}
+
+#[tokio::test]
 async fn scope_errors() {
     let sb = sandbox().await;
     let secret = secret_of(&sb, APP_GRAPHMAIL);
@@ -888,6 +957,18 @@ async fn bearer_checks() {
         s.verify_bearer(Some(&format!("Bearer {}", parts.join(".")))),
         Err(BearerError::BadSignature)
     );
+    // Minted without HTTP: same checks pass; a foreign audience does not.
+    let minted = s.mint_access_token(APP_READ_ONLY, None).unwrap();
+    let claims = s.verify_bearer(Some(&format!("Bearer {minted}"))).unwrap();
+    assert_eq!(claims.roles, vec!["Mail.Read"]);
+    let elsewhere = s
+        .mint_access_token(APP_READ_ONLY, Some("https://graph.microsoft.us"))
+        .unwrap();
+    assert_eq!(
+        s.verify_bearer(Some(&format!("Bearer {elsewhere}"))),
+        Err(BearerError::WrongAudience)
+    );
+    assert!(s.mint_access_token("nobody", None).is_none());
     // A token for another sandbox (another key) is not accepted either.
     let other = sandbox().await;
     let (_, body) = secret_token(&other, APP_GRAPHMAIL, &secret_of(&other, APP_GRAPHMAIL)).await;

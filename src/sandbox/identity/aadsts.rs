@@ -199,6 +199,17 @@ impl Aadsts {
         )
     }
 
+    /// `client_id` in the body differs from the HTTP Basic user. INFERENCE:
+    /// undocumented; RFC 6749 §2.3 forbids more than one client authentication.
+    pub fn conflicting_client_ids() -> Aadsts {
+        Aadsts::new(
+            90023,
+            "invalid_request",
+            BAD_REQUEST,
+            "Unsupported request: the client_id parameter differs from the client in the Authorization header.".into(),
+        )
+    }
+
     /// AADSTS700027, "key was not found": the thumbprint names no certificate of the app (reference §2 [I3] [I4]).
     pub fn key_not_found(app_id: &str, thumbprint_hex: &str) -> Aadsts {
         Aadsts::new(

@@ -149,7 +149,7 @@ fn issue(
     let mut client_id = param("client_id").map(str::to_owned);
     if let Some((basic_id, basic_secret)) = basic {
         if client_id.as_deref().is_some_and(|id| id != basic_id) {
-            return Err(Aadsts::assertion_app_mismatch());
+            return Err(Aadsts::conflicting_client_ids());
         }
         client_id = Some(basic_id);
         if secret.is_some() {
@@ -430,6 +430,24 @@ fn access_claims(
         map.insert("roles".into(), json!(roles));
     }
     claims
+}
+
+/// Signs an access token for a seeded app without going through HTTP (for
+/// tests of the Graph half); `audience` defaults to the sandbox's origin.
+/// `None` when the app is unknown.
+pub fn mint(sandbox: &Sandbox, app_id: &str, audience: Option<&str>) -> Option<String> {
+    let (tenant, app) = sandbox.directory.app(app_id)?;
+    let audience = audience.map_or_else(|| sandbox.origin(), str::to_owned);
+    let claims = access_claims(
+        tenant,
+        app,
+        &audience,
+        &app.roles,
+        &ClientAuth::Secret,
+        sandbox.now(),
+    );
+    let header = json!({"typ": "JWT", "alg": "RS256", "x5t": sandbox.token_key.kid, "kid": sandbox.token_key.kid});
+    jws::sign_rs256(&sandbox.token_key.private, &header, &claims).ok()
 }
 
 /// Checks a Graph request's `Authorization: Bearer` header against the tokens this sandbox issues.
