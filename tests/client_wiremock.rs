@@ -1854,3 +1854,87 @@ async fn diagnose_incoming_route_address_and_delivery() {
     assert_eq!(delivery.status, StepStatus::Passed, "{report:#?}");
     assert!(delivery.detail.contains("Inbox/Support"));
 }
+
+/// SPEC §8 (a) in miniature: 200 incoming connectors on 200 mailboxes with
+/// `Inbox/Support`, 50 ms per request. Prints the time against the bound of
+/// 50 ms x (1 token + 2 dependent requests); the real benchmark runs on the
+/// release build against the sandbox. `BENCH_DELAY_MS` and `BENCH_BOXES`
+/// (mailboxes the 200 connectors share) vary it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints figures"]
+async fn bench_all_over_200_mailboxes() {
+    let server = MockServer::start().await;
+    let delay = Duration::from_millis(
+        std::env::var("BENCH_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50),
+    );
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/{TENANT}/v2.0/.well-known/openid-configuration"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body(&["Mail.ReadWrite"]))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"/mailFolders/inbox$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "inbox-id", "displayName": "Inbox"}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"/mailFolders/inbox-id/childFolders$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"value": [{"id": "support-id", "displayName": "Support"}]}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    let mut state = state(&server, secret_credential());
+    let mut targets = Vec::new();
+    for i in 0..200 {
+        state.connectors.push(connector(
+            &format!("c{i}"),
+            UseFor::Incoming,
+            &format!(
+                "box{}@contoso.com",
+                i % std::env::var("BENCH_BOXES")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(200)
+            ),
+            &["Inbox/Support"],
+        ));
+        targets.push(TargetRef::connector(&format!("c{i}")));
+    }
+    let built = Instant::now();
+    let _ = build_http_client(&HttpOptions::default()).unwrap();
+    println!("building the HTTP client: {:?}", built.elapsed());
+    let started = Instant::now();
+    let reports = diagnose::run(&state, secret(), &targets, &quick_options(), &NoProgress).await;
+    let took = started.elapsed();
+    assert!(reports.iter().all(|r| r.passed));
+    let requests = server.received_requests().await.unwrap();
+    println!(
+        "200 mailboxes: {took:?} (bound 150 ms, 1.3x = 195 ms), {} requests",
+        requests.len()
+    );
+}

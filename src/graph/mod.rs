@@ -35,6 +35,30 @@ use crate::auth::token::error_chain;
 use crate::auth::{HttpSetupError, TokenProvider, check_url};
 use types::Page;
 
+/// A Graph client for `integration` with `credential`: builds the HTTP
+/// client (`http.ca_file` falling back to the integration's `ca_file`) and
+/// the one token provider. For `mail peek` / `mail send`; connection tests
+/// use [`crate::diagnose::run`], which builds its own.
+pub fn connect(
+    integration: &crate::state::Integration,
+    credential: crate::auth::ClientCredential,
+    http: &crate::auth::HttpOptions,
+    retry: &RetryPolicy,
+) -> Result<GraphClient, HttpSetupError> {
+    let endpoints = integration.endpoints();
+    check_url(&endpoints.authority_host)?;
+    let mut options = http.clone();
+    if options.ca_file.is_none() {
+        options.ca_file = integration.ca_file.as_ref().map(Into::into);
+    }
+    let client = crate::auth::build_http_client(&options)?;
+    let request =
+        crate::auth::TokenRequest::new(&endpoints, &integration.tenant, &integration.app_id);
+    let tokens =
+        Arc::new(TokenProvider::new(client.clone(), request, credential).with_retry(retry.clone()));
+    Ok(GraphClient::new(client, &endpoints.graph_endpoint, tokens)?.with_retry(retry.clone()))
+}
+
 /// A Graph answer with the request ID it came with.
 #[derive(Debug, Clone)]
 pub struct GraphResponse<T> {
