@@ -405,7 +405,8 @@ fn store_credential(
 }
 
 /// Deletes the keyring entries the previous credential used, except those
-/// just written; the keyring is not touched when it held nothing of ours.
+/// just written; the keyring is not touched when it held nothing of ours. A
+/// failure here is a warning: the new credential is already in place.
 fn forget_keyring_entries(
     ctx: &Context,
     instance: &str,
@@ -413,19 +414,25 @@ fn forget_keyring_entries(
     keep_secret: bool,
     keep_password: bool,
 ) -> Result<()> {
-    let store = ctx.secrets.as_ref();
-    match previous {
+    let kind = match previous {
         Some(Credential::Secret {
             secret: SecretSource::Keyring,
             ..
-        }) if !keep_secret => store.delete(&SecretKey::new(instance, SecretKind::ClientSecret))?,
+        }) if !keep_secret => SecretKind::ClientSecret,
         Some(Credential::Certificate {
             password: SecretSource::Keyring,
             ..
-        }) if !keep_password => {
-            store.delete(&SecretKey::new(instance, SecretKind::CertificatePassword))?
-        }
-        _ => {}
+        }) if !keep_password => SecretKind::CertificatePassword,
+        _ => return Ok(()),
+    };
+    let key = SecretKey::new(instance, kind);
+    if let Err(e) = ctx.secrets.delete(&key) {
+        ctx.printer.warn(format!(
+            "could not delete the old {} from the keyring ({e}); delete it by hand: `secret-tool clear service {} user {}`",
+            kind.label(),
+            SecretKey::SERVICE,
+            key.user()
+        ));
     }
     Ok(())
 }
