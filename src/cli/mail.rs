@@ -1,4 +1,5 @@
-//! `graphmail mail ...`
+//! `graphmail mail ...`: clap types of `mail peek` and `mail send`; the
+//! logic is in `commands::mail`.
 
 use std::path::PathBuf;
 
@@ -20,9 +21,12 @@ pub struct MailPeekArgs {
     /// Only this folder (default: the connector's folders)
     #[arg(long, value_name = "PATH")]
     pub folder: Option<String>,
-    /// Messages per folder
+    /// Newest messages shown per folder (1-1000)
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
+    /// Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)
+    #[arg(long, value_name = "N")]
+    pub page_size: Option<u32>,
     /// Only unread messages
     #[arg(long)]
     pub unread: bool,
@@ -36,10 +40,13 @@ pub struct MailSendArgs {
     /// Recipient (repeatable)
     #[arg(long, required = true, value_name = "EMAIL")]
     pub to: Vec<String>,
+    /// Copy recipient (repeatable)
     #[arg(long, value_name = "EMAIL")]
     pub cc: Vec<String>,
+    /// Blind copy recipient (repeatable)
     #[arg(long, value_name = "EMAIL")]
     pub bcc: Vec<String>,
+    /// The subject line
     #[arg(long)]
     pub subject: String,
     /// Body text
@@ -57,4 +64,12 @@ pub struct MailSendArgs {
     /// Confirm the message reached the sending mailbox's Sent Items
     #[arg(long)]
     pub verify_sent: bool,
+    /// How long --verify-sent waits for the Sent Items copy, in seconds
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30,
+        requires = "verify_sent"
+    )]
+    pub verify_timeout: u64,
 }

@@ -25,8 +25,8 @@ pub use error::{GraphError, GraphErrorKind};
 pub use folders::{ChildLookup, FolderPathError, ResolvedFolder, resolve_folder_path};
 pub use limiter::{MAILBOX_CONCURRENCY, MailboxLimiter};
 pub use types::{
-    BodyType, EmailAddress, MailFolder, Message, OutgoingMessage, Recipient, WELL_KNOWN_FOLDERS,
-    well_known_folder,
+    BodyType, EmailAddress, FileAttachment, MailFolder, Message, OutgoingMessage, Recipient,
+    WELL_KNOWN_FOLDERS, well_known_folder,
 };
 
 pub use crate::auth::RetryPolicy;
@@ -200,6 +200,23 @@ impl GraphClient {
             folder,
             "?$select=id,displayName,parentFolderId,childFolderCount",
         );
+        self.get_json(mailbox, url, None).await
+    }
+
+    /// `GET /users/{u}/mailFolders/{id|wellKnownName}` with the given
+    /// `$select` (e.g. `totalItemCount,unreadItemCount` for `mail peek`).
+    pub async fn get_folder_fields(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        select: &[&str],
+    ) -> Result<GraphResponse<MailFolder>, GraphError> {
+        let rest = if select.is_empty() {
+            String::new()
+        } else {
+            format!("?$select={}", encode_component(&select.join(",")))
+        };
+        let url = self.folder_url(mailbox, folder, &rest);
         self.get_json(mailbox, url, None).await
     }
 

@@ -64,6 +64,8 @@ pub struct Message {
     pub sender: Option<Recipient>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub to_recipients: Vec<Recipient>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub cc_recipients: Vec<Recipient>,
     #[serde(default)]
     pub received_date_time: Option<String>,
     #[serde(default)]
@@ -111,6 +113,26 @@ pub struct OutgoingMessage {
     pub from: Option<String>,
     /// Extra `x-` headers.
     pub headers: Vec<(String, String)>,
+    /// Inline file attachments (each under 3 MB: reference §4.8).
+    pub attachments: Vec<FileAttachment>,
+}
+
+/// A file sent inline as a `#microsoft.graph.fileAttachment`.
+#[derive(Clone, Default, PartialEq)]
+pub struct FileAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for FileAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileAttachment")
+            .field("name", &self.name)
+            .field("content_type", &self.content_type)
+            .field("size", &self.bytes.len())
+            .finish()
+    }
 }
 
 fn recipients(addresses: &[String]) -> Value {
@@ -150,6 +172,22 @@ impl OutgoingMessage {
                     .map(|(n, v)| json!({"name": n, "value": v}))
                     .collect();
                 object.insert("internetMessageHeaders".into(), Value::Array(headers));
+            }
+            if !self.attachments.is_empty() {
+                use base64::Engine;
+                let attachments = self
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        json!({
+                            "@odata.type": "#microsoft.graph.fileAttachment",
+                            "name": a.name,
+                            "contentType": a.content_type,
+                            "contentBytes": base64::engine::general_purpose::STANDARD.encode(&a.bytes),
+                        })
+                    })
+                    .collect();
+                object.insert("attachments".into(), Value::Array(attachments));
             }
         }
         message

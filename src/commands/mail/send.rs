@@ -1,0 +1,976 @@
+//! `graphmail mail send`: a message through a live outbound connector (from
+//! its primary address) or a live outgoing route (its alias as `from`,
+//! through the connector's mailbox URL), saved to Sent Items (reference
+//! §4.8, §4.9).
+//!
+//! Everything typed is checked before the network is touched: the sender
+//! (`[route:|connector:]NAME`), addresses, the body, and attachments (inline
+//! only, each and all together under [`INLINE_LIMIT`]). Untrusted senders
+//! are refused with exit 4.
+//!
+//! `--verify-sent` (reference §8): with Mail.ReadWrite, a draft is created
+//! with immutable IDs, sent, and read back by that ID until it sits in Sent
+//! Items (exact); otherwise Sent Items is searched for the subject and
+//! recipients since the send (weak, and labelled so). Either way the output
+//! shows the `from` the copy carries: an alias rewritten to the primary
+//! address is reported as such, never assumed.
+
+use std::io::{self, Read, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::cli::MailSendArgs;
+use crate::diagnose::hints::HintContext;
+use crate::error::{CliError, Result};
+use crate::graph::{
+    BodyType, FileAttachment, GraphClient, GraphError, Message, MessageQuery, OutgoingMessage,
+};
+use crate::output::Render;
+use crate::output::printer::{Paint, TextContext};
+use crate::state::trust::{self, TestState};
+use crate::state::{Connector, Route, State, UseFor, validate};
+
+use super::{Context, READ_WRITE, SEND, connect, service_error};
+use crate::commands::views::{self, SCHEMA_VERSION};
+
+/// Inline attachments must stay under 3 MB (reference §4.8); larger files
+/// need an upload session, which graphmail does not do.
+pub const INLINE_LIMIT: u64 = 3 * 1024 * 1024;
+/// How often Sent Items is looked at while verifying.
+const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Who sends: resolved from `--from`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sender {
+    /// `connector` or `route`.
+    pub kind: &'static str,
+    pub name: String,
+    pub connector: String,
+    /// The shared mailbox in the request URL.
+    pub mailbox: String,
+    /// `from` when it differs from the mailbox (an alias route).
+    pub alias: Option<String>,
+}
+
+impl Sender {
+    pub fn sent_from(&self) -> &str {
+        self.alias.as_deref().unwrap_or(&self.mailbox)
+    }
+}
+
+/// What `mail send` was asked, checked and read.
+#[derive(Debug)]
+pub struct SendRequest {
+    pub sender: Sender,
+    pub message: OutgoingMessage,
+    pub verify: Option<Duration>,
+}
+
+enum Named<'a> {
+    Connector(&'a Connector),
+    Route(&'a Route),
+}
+
+/// Resolves `--from [route:|connector:]NAME` and checks it may send.
+pub fn resolve_sender(state: &State, from: &str) -> Result<Sender> {
+    let from = from.trim();
+    let not_found = |what: &str, name: &str| {
+        CliError::usage(format!("no {what} named '{name}'"))
+            .hint("see them with `graphmail connector list` and `graphmail route list`")
+    };
+    let named = if let Some(name) = from.strip_prefix("route:") {
+        Named::Route(state.route(name).ok_or_else(|| not_found("route", name))?)
+    } else if let Some(name) = from.strip_prefix("connector:") {
+        Named::Connector(
+            state
+                .connector(name)
+                .ok_or_else(|| not_found("connector", name))?,
+        )
+    } else {
+        match (state.connector(from), state.route(from)) {
+            (Some(c), None) => Named::Connector(c),
+            (None, Some(r)) => Named::Route(r),
+            // A connector's default route carries its name and address: the same sender.
+            (Some(c), Some(r)) if r.default && r.connector == c.name => Named::Connector(c),
+            (Some(_), Some(_)) => {
+                return Err(CliError::usage(format!(
+                    "'{from}' names both a connector and a route"
+                ))
+                .hint(format!(
+                    "pass --from connector:{from} or --from route:{from}"
+                )));
+            }
+            (None, None) => return Err(not_found("connector or route", from)),
+        }
+    };
+    match named {
+        Named::Connector(c) => {
+            if c.use_for != UseFor::Outbound {
+                return Err(CliError::usage(format!(
+                    "connector '{}' is incoming: mail is sent through an outbound connector",
+                    c.name
+                ))
+                .hint(
+                    "pass an outbound connector or an outgoing route (`graphmail connector list`)",
+                ));
+            }
+            if !trust::connector_live(state, c) {
+                return Err(not_live(
+                    "connector",
+                    &c.name,
+                    c.enabled,
+                    trust::connector_test_state(state, c),
+                    &format!("graphmail test-connection connector {}", c.name),
+                ));
+            }
+            Ok(Sender {
+                kind: "connector",
+                name: c.name.clone(),
+                connector: c.name.clone(),
+                mailbox: c.address.trim().to_string(),
+                alias: None,
+            })
+        }
+        Named::Route(r) => {
+            let Some(c) = state.connector(&r.connector) else {
+                return Err(CliError::usage(format!(
+                    "route '{}' names connector '{}', which does not exist",
+                    r.name, r.connector
+                )));
+            };
+            if c.use_for != UseFor::Outbound {
+                return Err(CliError::usage(format!(
+                    "route '{}' is an incoming route (connector '{}' is incoming): it cannot send",
+                    r.name, c.name
+                ))
+                .hint("pass an outgoing route or an outbound connector"));
+            }
+            if !trust::connector_live(state, c) {
+                return Err(not_live(
+                    "connector",
+                    &c.name,
+                    c.enabled,
+                    trust::connector_test_state(state, c),
+                    &format!("graphmail test-connection connector {}", c.name),
+                )
+                .hint(format!("route '{}' sends through it", r.name)));
+            }
+            if !trust::route_live(state, r) {
+                return Err(not_live(
+                    "route",
+                    &r.name,
+                    r.enabled,
+                    trust::route_test_state(state, r),
+                    &format!(
+                        "graphmail test-connection route {} --send-test-to ADDRESS",
+                        r.name
+                    ),
+                ));
+            }
+            let mailbox = c.address.trim().to_string();
+            let address = r.address.trim().to_string();
+            let alias = (!address.eq_ignore_ascii_case(&mailbox)).then_some(address);
+            Ok(Sender {
+                kind: "route",
+                name: r.name.clone(),
+                connector: c.name.clone(),
+                mailbox,
+                alias,
+            })
+        }
+    }
+}
+
+/// Exit 4: a sender that is disabled or whose test does not cover it.
+fn not_live(kind: &str, name: &str, enabled: bool, test: TestState, test_cmd: &str) -> CliError {
+    let (why, hint) = match (enabled, test) {
+        (_, TestState::Untested) => ("has never passed a connection test", test_cmd.to_string()),
+        (_, TestState::Failed) => ("failed its last connection test", test_cmd.to_string()),
+        (_, TestState::Stale) => (
+            "was changed since its last connection test",
+            test_cmd.to_string(),
+        ),
+        (false, TestState::Passed) => ("is disabled", format!("graphmail enable {kind} {name}")),
+        (true, TestState::Passed) => ("is not live", test_cmd.to_string()),
+    };
+    let mut err = CliError::refused(format!(
+        "refusing to send through {kind} '{name}': it {why}"
+    ))
+    .hint(format!("run `{hint}`"));
+    if test != TestState::Passed {
+        err = err.hint(format!(
+            "then `graphmail enable {kind} {name}`; only live senders are used"
+        ));
+    }
+    err
+}
+
+/// Checks everything typed and reads the body and attachments; no network.
+pub fn resolve(state: &State, args: &MailSendArgs) -> Result<SendRequest> {
+    let sender = resolve_sender(state, &args.from)?;
+    let list = |flag: &'static str, values: &[String]| -> Result<Vec<String>> {
+        values
+            .iter()
+            .map(|v| validate::email(flag, v).map_err(CliError::from))
+            .collect()
+    };
+    let to = list("--to", &args.to)?;
+    if to.is_empty() {
+        return Err(CliError::usage("--to is required").hint("pass --to ADDRESS"));
+    }
+    let cc = list("--cc", &args.cc)?;
+    let bcc = list("--bcc", &args.bcc)?;
+    let body = match (&args.body, &args.body_file) {
+        (Some(text), None) => text.clone(),
+        (None, Some(path)) => read_body(path)?,
+        (Some(_), Some(_)) => {
+            return Err(CliError::usage(
+                "--body and --body-file cannot be used together",
+            ));
+        }
+        (None, None) => {
+            return Err(CliError::usage("a body is required")
+                .hint("pass --body TEXT, or --body-file FILE (`-` reads standard input)"));
+        }
+    };
+    let attachments = read_attachments(&args.attach)?;
+    Ok(SendRequest {
+        message: OutgoingMessage {
+            subject: args.subject.clone(),
+            body,
+            body_type: if args.html {
+                BodyType::Html
+            } else {
+                BodyType::Text
+            },
+            to,
+            cc,
+            bcc,
+            from: sender.alias.clone(),
+            headers: Vec::new(),
+            attachments,
+        },
+        sender,
+        verify: args
+            .verify_sent
+            .then(|| Duration::from_secs(args.verify_timeout.max(1))),
+    })
+}
+
+fn read_body(path: &Path) -> Result<String> {
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    let shown = path.display();
+    read.map_err(|e| CliError::usage(format!("--body-file {shown}: cannot read it: {e}")))?;
+    String::from_utf8(bytes)
+        .map_err(|_| CliError::usage(format!("--body-file {shown}: the body is not UTF-8 text")))
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn over_limit(message: String) -> CliError {
+    CliError::usage(message).hint(format!(
+        "inline attachments must stay under 3 MB ({INLINE_LIMIT} bytes) each and together; larger files need an upload session, which graphmail does not do: share a link instead"
+    ))
+}
+
+/// Reads `--attach` files, refusing any at or over the inline limit.
+fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<FileAttachment>> {
+    let mut out = Vec::new();
+    let mut total: u64 = 0;
+    for path in paths {
+        let shown = path.display();
+        let meta = std::fs::metadata(path)
+            .map_err(|e| CliError::usage(format!("--attach {shown}: {e}")))?;
+        if !meta.is_file() {
+            return Err(CliError::usage(format!("--attach {shown}: not a file")));
+        }
+        if meta.len() >= INLINE_LIMIT {
+            return Err(over_limit(format!(
+                "--attach {shown} is {} bytes ({}): over the 3 MB limit of inline attachments",
+                meta.len(),
+                mb(meta.len())
+            )));
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| CliError::usage(format!("--attach {shown}: cannot read it: {e}")))?;
+        // NOTE: the size is checked again: the file may have grown.
+        if bytes.len() as u64 >= INLINE_LIMIT {
+            return Err(over_limit(format!(
+                "--attach {shown} is {} bytes: over the 3 MB limit of inline attachments",
+                bytes.len()
+            )));
+        }
+        total += bytes.len() as u64;
+        if total >= INLINE_LIMIT {
+            return Err(over_limit(format!(
+                "the attachments add up to {total} bytes ({}) with {shown}: over the 3 MB Graph accepts inline in one message",
+                mb(total)
+            )));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "attachment".into());
+        out.push(FileAttachment {
+            content_type: content_type(&name).to_string(),
+            name,
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// A MIME type from the file name's extension, else `application/octet-stream`.
+pub fn content_type(name: &str) -> &'static str {
+    let ext = Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" => "text/plain",
+        "csv" => "text/csv",
+        "htm" | "html" => "text/html",
+        "md" => "text/markdown",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        "eml" => "message/rfc822",
+        "ics" => "text/calendar",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ppt" => "application/vnd.ms-powerpoint",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => "application/octet-stream",
+    }
+}
+
+pub async fn send(ctx: &Context, args: MailSendArgs) -> Result<()> {
+    let state = ctx.store.load()?.state;
+    let request = resolve(&state, &args)?;
+    let (client, hints) = connect(ctx, &state)?;
+    let mut result = SendResult::new(&request);
+    let outcome = match request.verify {
+        None => send_plain(&client, &hints, &request, &mut result).await,
+        Some(wait) => send_verified(&client, &hints, &request, wait, &mut result).await,
+    };
+    outcome?;
+    if let Some(alias) = &request.sender.alias {
+        match result.from_outcome {
+            Some(FromOutcome::Rewritten) => result.notes.push(format!(
+                "Exchange rewrote the alias {alias} to the mailbox's primary address {}: recipients see {}",
+                request.sender.mailbox, request.sender.mailbox
+            )),
+            Some(FromOutcome::Different) => result.notes.push(format!(
+                "the Sent Items copy shows From {} although {alias} was sent",
+                result.from_observed.as_deref().unwrap_or("?")
+            )),
+            Some(FromOutcome::AsSent) => {}
+            None if result.verification.is_none() => result.notes.push(format!(
+                "whether Exchange kept {alias} as From is seen only in the Sent Items copy: pass --verify-sent"
+            )),
+            None => {}
+        }
+    }
+    if !ctx.printer.json() {
+        for note in &result.notes {
+            ctx.printer.note(format!("note: {note}"));
+        }
+    }
+    views::show(&ctx.printer, &result)?;
+    match &result.verification {
+        Some(v) if !v.found => Err(CliError::runtime(format!(
+            "the message was sent (do not send it again), but its copy was not found in Sent Items of {} within {} s",
+            request.sender.mailbox,
+            request.verify.unwrap_or_default().as_secs()
+        ))
+        .hint(
+            "Exchange may still be processing it (reference: the copy lands after transport accepts it); look again later",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A failed send as exit 1, with `ErrorSendAsDenied` explained.
+fn send_error(e: &GraphError, hints: &HintContext, sender: &Sender) -> CliError {
+    let from = sender.sent_from();
+    let mailbox = &sender.mailbox;
+    if e.has_code("ErrorSendAsDenied") {
+        return CliError::runtime(format!(
+            "Exchange refused to send as {from} from mailbox {mailbox} (ErrorSendAsDenied): {e}"
+        ))
+        .hint(format!(
+            "in Exchange admin center > Recipients > Mailboxes > {from} > Delegation, give {mailbox} Send As; or run Add-RecipientPermission -Identity {from} -Trustee {mailbox} -AccessRights SendAs"
+        ))
+        .hint(format!(
+            "if {from} is an alias (proxy address) of {mailbox}, allow sending from aliases: Set-OrganizationConfig -SendFromAliasEnabled $true (up to an hour to apply)"
+        ))
+        .hint(format!(
+            "or send from the mailbox's primary address: --from connector:{}",
+            sender.connector
+        ));
+    }
+    service_error(
+        &format!("sending as {from} through {mailbox} failed"),
+        e,
+        hints,
+        mailbox,
+        SEND,
+    )
+}
+
+async fn send_plain(
+    client: &GraphClient,
+    hints: &HintContext,
+    request: &SendRequest,
+    result: &mut SendResult,
+) -> Result<()> {
+    let sent = client
+        .send_mail(&request.sender.mailbox, &request.message, true)
+        .await
+        .map_err(|e| send_error(&e, hints, &request.sender))?;
+    result.method = Method::SendMail;
+    result.request_id = sent.request_id;
+    Ok(())
+}
+
+async fn send_verified(
+    client: &GraphClient,
+    hints: &HintContext,
+    request: &SendRequest,
+    wait: Duration,
+    result: &mut SendResult,
+) -> Result<()> {
+    let mailbox = request.sender.mailbox.as_str();
+    let token = client.tokens().token().await.map_err(|e| {
+        service_error(
+            "no token",
+            &GraphError::token(e),
+            hints,
+            mailbox,
+            READ_WRITE,
+        )
+    })?;
+    let claims = token.claims.clone();
+    // NOTE: roles can be granted through Exchange RBAC for Applications,
+    // which tokens do not show; an unreadable token gets the strong path
+    // and falls back on a refusal.
+    let strong = claims.has_role(READ_WRITE) || !claims.readable;
+    if strong {
+        match client.create_draft(mailbox, &request.message, true).await {
+            Ok(draft) => {
+                let id = draft.value.id.clone();
+                result.method = Method::DraftSend;
+                match client.send_draft(mailbox, &id).await {
+                    Ok(sent) => result.request_id = sent.request_id,
+                    Err(e) => {
+                        // Best effort: leave no stray draft behind.
+                        let _ = client.delete_message(mailbox, &id).await;
+                        return Err(send_error(&e, hints, &request.sender));
+                    }
+                }
+                let verification = find_by_immutable_id(client, mailbox, &id, wait).await;
+                result.observe(verification, &request.sender);
+                return Ok(());
+            }
+            Err(e) if e.has_code("ErrorSendAsDenied") => {
+                return Err(send_error(&e, hints, &request.sender));
+            }
+            Err(e) if !claims.has_role(READ_WRITE) && (e.is_status(401) || e.is_status(403)) => {
+                result.notes.push(format!(
+                    "no draft could be created in {mailbox} ({}): verifying by the weaker subject match",
+                    e.code.as_deref().unwrap_or("refused")
+                ));
+            }
+            Err(e) => return Err(send_error(&e, hints, &request.sender)),
+        }
+    } else {
+        result.notes.push(
+            "the token has no Mail.ReadWrite: the Sent Items copy is found by subject and recipients (weak); grant Mail.ReadWrite for an exact match by immutable ID"
+                .to_string(),
+        );
+    }
+    // Weak: sendMail, then look for the subject and recipients in Sent Items.
+    let since = chrono::Utc::now() - chrono::Duration::minutes(2);
+    send_plain(client, hints, request, result).await?;
+    let verification = find_by_subject(client, mailbox, &request.message, since, wait).await;
+    result.observe(verification, &request.sender);
+    Ok(())
+}
+
+/// Polls the sent draft by its immutable ID until it is out of Drafts and in
+/// Sent Items (reference §8, strategy 1).
+async fn find_by_immutable_id(
+    client: &GraphClient,
+    mailbox: &str,
+    id: &str,
+    wait: Duration,
+) -> Verification {
+    let started = Instant::now();
+    let sent_items = client
+        .get_folder(mailbox, "sentitems")
+        .await
+        .ok()
+        .map(|f| f.value.id);
+    let select = [
+        "id",
+        "parentFolderId",
+        "from",
+        "isDraft",
+        "internetMessageId",
+    ];
+    let mut last_error = None;
+    loop {
+        match client.get_message(mailbox, id, &select, true).await {
+            Ok(found) => {
+                let m = found.value;
+                let in_sent = match (&sent_items, &m.parent_folder_id) {
+                    (Some(sent), Some(parent)) => sent == parent,
+                    _ => m.is_draft == Some(false),
+                };
+                if in_sent && m.is_draft != Some(true) {
+                    return Verification::found(VerifyMethod::ImmutableId, &m, started, 1, None);
+                }
+            }
+            Err(e) => last_error = Some(e.to_string()),
+        }
+        if started.elapsed() + POLL_INTERVAL > wait {
+            return Verification::missing(VerifyMethod::ImmutableId, started, last_error);
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// Looks in Sent Items for messages sent since `since` with the subject and
+/// every `to` address (reference §8, strategy 3: the weakest).
+async fn find_by_subject(
+    client: &GraphClient,
+    mailbox: &str,
+    message: &OutgoingMessage,
+    since: chrono::DateTime<chrono::Utc>,
+    wait: Duration,
+) -> Verification {
+    let started = Instant::now();
+    let stamp = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // NOTE: the `$orderby` property leads `$filter`, or Graph answers
+    // InefficientFilter (reference §4.4).
+    let query = MessageQuery {
+        select: [
+            "id",
+            "subject",
+            "toRecipients",
+            "from",
+            "sentDateTime",
+            "internetMessageId",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        top: Some(50),
+        orderby: Some("sentDateTime desc".into()),
+        filter: Some(format!("sentDateTime ge {stamp}")),
+        pages: 1,
+        immutable_ids: true,
+    };
+    let mut last_error = None;
+    loop {
+        match client.list_messages(mailbox, "sentitems", &query).await {
+            Ok(list) => {
+                let matching: Vec<&Message> = list
+                    .value
+                    .iter()
+                    .filter(|m| matches_sent(m, message))
+                    .collect();
+                if let Some(first) = matching.first() {
+                    return Verification::found(
+                        VerifyMethod::SubjectMatch,
+                        first,
+                        started,
+                        matching.len(),
+                        None,
+                    );
+                }
+            }
+            Err(e) => last_error = Some(e.to_string()),
+        }
+        if started.elapsed() + POLL_INTERVAL > wait {
+            return Verification::missing(VerifyMethod::SubjectMatch, started, last_error);
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// Same subject and every `to` address among the copy's recipients.
+pub fn matches_sent(copy: &Message, sent: &OutgoingMessage) -> bool {
+    if copy.subject.as_deref().unwrap_or("") != sent.subject {
+        return false;
+    }
+    sent.to.iter().all(|want| {
+        copy.to_recipients
+            .iter()
+            .filter_map(|r| r.address())
+            .any(|a| a.eq_ignore_ascii_case(want))
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// `POST /users/{u}/sendMail`.
+    SendMail,
+    /// `POST /users/{u}/messages`, then `/messages/{id}/send`.
+    DraftSend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyMethod {
+    /// Read back by the draft's immutable ID: exact.
+    ImmutableId,
+    /// Subject and recipients in Sent Items since the send: weak.
+    SubjectMatch,
+}
+
+/// What the Sent Items copy's `from` says about the `from` sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FromOutcome {
+    AsSent,
+    /// An alias came back as the mailbox's primary address.
+    Rewritten,
+    Different,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Verification {
+    pub method: VerifyMethod,
+    /// `exact` (immutable ID) or `weak` (subject match).
+    pub strength: &'static str,
+    pub found: bool,
+    pub message_id: Option<String>,
+    pub internet_message_id: Option<String>,
+    pub from_observed: Option<String>,
+    /// Weak matches only: how many Sent Items copies matched (the newest is shown).
+    pub candidates: usize,
+    pub waited_ms: u64,
+    pub last_error: Option<String>,
+}
+
+impl Verification {
+    fn strength(method: VerifyMethod) -> &'static str {
+        match method {
+            VerifyMethod::ImmutableId => "exact",
+            VerifyMethod::SubjectMatch => "weak",
+        }
+    }
+
+    fn found(
+        method: VerifyMethod,
+        m: &Message,
+        started: Instant,
+        candidates: usize,
+        last_error: Option<String>,
+    ) -> Self {
+        Verification {
+            method,
+            strength: Self::strength(method),
+            found: true,
+            message_id: Some(m.id.clone()),
+            internet_message_id: m.internet_message_id.clone(),
+            from_observed: m.from_address().map(str::to_string),
+            candidates,
+            waited_ms: started.elapsed().as_millis() as u64,
+            last_error,
+        }
+    }
+
+    fn missing(method: VerifyMethod, started: Instant, last_error: Option<String>) -> Self {
+        Verification {
+            method,
+            strength: Self::strength(method),
+            found: false,
+            message_id: None,
+            internet_message_id: None,
+            from_observed: None,
+            candidates: 0,
+            waited_ms: started.elapsed().as_millis() as u64,
+            last_error,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SenderView {
+    pub kind: &'static str,
+    pub name: String,
+    pub connector: String,
+    pub mailbox: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttachmentView {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// The JSON of `mail send` (docs/json.md).
+#[derive(Debug, Serialize)]
+pub struct SendResult {
+    pub schema_version: u32,
+    pub sent: bool,
+    pub method: Method,
+    pub sender: SenderView,
+    pub from_as_sent: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub bcc: Vec<String>,
+    pub subject: String,
+    pub attachments: Vec<AttachmentView>,
+    pub saved_to_sent_items: bool,
+    pub request_id: Option<String>,
+    /// The Sent Items copy's ID (immutable with --verify-sent), when found.
+    pub message_id: Option<String>,
+    pub from_observed: Option<String>,
+    pub from_outcome: Option<FromOutcome>,
+    pub verification: Option<Verification>,
+    pub notes: Vec<String>,
+}
+
+impl SendResult {
+    fn new(request: &SendRequest) -> Self {
+        let m = &request.message;
+        SendResult {
+            schema_version: SCHEMA_VERSION,
+            sent: true,
+            method: Method::SendMail,
+            sender: SenderView {
+                kind: request.sender.kind,
+                name: request.sender.name.clone(),
+                connector: request.sender.connector.clone(),
+                mailbox: request.sender.mailbox.clone(),
+            },
+            from_as_sent: request.sender.sent_from().to_string(),
+            to: m.to.clone(),
+            cc: m.cc.clone(),
+            bcc: m.bcc.clone(),
+            subject: m.subject.clone(),
+            attachments: m
+                .attachments
+                .iter()
+                .map(|a| AttachmentView {
+                    name: a.name.clone(),
+                    content_type: a.content_type.clone(),
+                    size: a.bytes.len() as u64,
+                })
+                .collect(),
+            saved_to_sent_items: true,
+            request_id: None,
+            message_id: None,
+            from_observed: None,
+            from_outcome: None,
+            verification: None,
+            notes: Vec::new(),
+        }
+    }
+
+    fn observe(&mut self, v: Verification, sender: &Sender) {
+        self.message_id = v.message_id.clone();
+        self.from_observed = v.from_observed.clone();
+        self.from_outcome = v
+            .from_observed
+            .as_deref()
+            .map(|seen| from_outcome(sender, seen));
+        if v.method == VerifyMethod::SubjectMatch && v.candidates > 1 {
+            self.notes.push(format!(
+                "{} Sent Items copies match the subject and recipients; the newest is shown",
+                v.candidates
+            ));
+        }
+        self.verification = Some(v);
+    }
+}
+
+/// Compares the `from` a copy shows with the one sent.
+pub fn from_outcome(sender: &Sender, seen: &str) -> FromOutcome {
+    if seen.eq_ignore_ascii_case(sender.sent_from()) {
+        FromOutcome::AsSent
+    } else if sender.alias.is_some() && seen.eq_ignore_ascii_case(&sender.mailbox) {
+        FromOutcome::Rewritten
+    } else {
+        FromOutcome::Different
+    }
+}
+
+impl Render for SendResult {
+    fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
+        let method = match self.method {
+            Method::SendMail => "sendMail",
+            Method::DraftSend => "draft + send",
+        };
+        writeln!(
+            out,
+            "sent:         {} via {} '{}' (mailbox {}) with {method}",
+            ctx.paint("yes", Paint::Green),
+            self.sender.kind,
+            self.sender.name,
+            self.sender.mailbox
+        )?;
+        writeln!(out, "from (sent):  {}", self.from_as_sent)?;
+        writeln!(out, "to:           {}", self.to.join(", "))?;
+        if !self.cc.is_empty() {
+            writeln!(out, "cc:           {}", self.cc.join(", "))?;
+        }
+        if !self.bcc.is_empty() {
+            writeln!(out, "bcc:          {}", self.bcc.join(", "))?;
+        }
+        writeln!(out, "subject:      {}", self.subject)?;
+        for a in &self.attachments {
+            writeln!(
+                out,
+                "attachment:   {} ({}, {} bytes)",
+                a.name, a.content_type, a.size
+            )?;
+        }
+        if let Some(id) = &self.request_id {
+            writeln!(out, "request id:   {id}")?;
+        }
+        match &self.verification {
+            None => writeln!(out, "verified:     no (pass --verify-sent)")?,
+            Some(v) if !v.found => writeln!(
+                out,
+                "verified:     {} in Sent Items after {} ms ({})",
+                ctx.paint("not found", Paint::Red),
+                v.waited_ms,
+                match v.method {
+                    VerifyMethod::ImmutableId => "by immutable ID",
+                    VerifyMethod::SubjectMatch => "by subject and recipients, weak",
+                }
+            )?,
+            Some(v) => {
+                let how = match v.method {
+                    VerifyMethod::ImmutableId => "found in Sent Items by immutable ID (exact)",
+                    VerifyMethod::SubjectMatch => {
+                        "found in Sent Items by subject and recipients (weak match)"
+                    }
+                };
+                writeln!(out, "verified:     {}", ctx.paint(how, Paint::Green))?;
+                writeln!(
+                    out,
+                    "message id:   {}",
+                    v.message_id.as_deref().unwrap_or("-")
+                )?;
+                let outcome = match self.from_outcome {
+                    Some(FromOutcome::AsSent) => " (as sent)",
+                    Some(FromOutcome::Rewritten) => " (alias rewritten to the primary address)",
+                    Some(FromOutcome::Different) => " (differs from what was sent)",
+                    None => "",
+                };
+                writeln!(
+                    out,
+                    "from (seen):  {}{outcome}",
+                    v.from_observed.as_deref().unwrap_or("-")
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{EmailAddress, Recipient};
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type("report.PDF"), "application/pdf");
+        assert_eq!(content_type("notes.txt"), "text/plain");
+        assert_eq!(content_type("blob"), "application/octet-stream");
+        assert_eq!(content_type("x.unknownext"), "application/octet-stream");
+    }
+
+    fn sender(alias: Option<&str>) -> Sender {
+        Sender {
+            kind: "route",
+            name: "info".into(),
+            connector: "out".into(),
+            mailbox: "noreply@contoso.com".into(),
+            alias: alias.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn from_outcomes() {
+        let s = sender(Some("info@contoso.com"));
+        assert_eq!(from_outcome(&s, "INFO@contoso.com"), FromOutcome::AsSent);
+        assert_eq!(
+            from_outcome(&s, "noreply@contoso.com"),
+            FromOutcome::Rewritten
+        );
+        assert_eq!(from_outcome(&s, "x@contoso.com"), FromOutcome::Different);
+        let s = sender(None);
+        assert_eq!(from_outcome(&s, "noreply@contoso.com"), FromOutcome::AsSent);
+    }
+
+    #[test]
+    fn weak_match_needs_subject_and_every_to() {
+        let rcpt = |a: &str| Recipient {
+            email_address: EmailAddress {
+                address: Some(a.into()),
+                name: None,
+            },
+        };
+        let copy = Message {
+            subject: Some("Hello".into()),
+            to_recipients: vec![rcpt("A@x.com"), rcpt("b@x.com")],
+            ..Message::default()
+        };
+        let mut sent = OutgoingMessage {
+            subject: "Hello".into(),
+            to: vec!["a@x.com".into()],
+            ..OutgoingMessage::default()
+        };
+        assert!(matches_sent(&copy, &sent));
+        sent.to.push("c@x.com".into());
+        assert!(!matches_sent(&copy, &sent));
+        sent.to.pop();
+        sent.subject = "Other".into();
+        assert!(!matches_sent(&copy, &sent));
+    }
+
+    #[test]
+    fn attachments_at_and_over_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let under = dir.path().join("under.bin");
+        std::fs::write(&under, vec![0u8; (INLINE_LIMIT - 1) as usize]).unwrap();
+        let at = dir.path().join("at.pdf");
+        std::fs::write(&at, vec![0u8; INLINE_LIMIT as usize]).unwrap();
+        let got = read_attachments(std::slice::from_ref(&under)).unwrap();
+        assert_eq!(got[0].content_type, "application/octet-stream");
+        let err = read_attachments(std::slice::from_ref(&at)).unwrap_err();
+        assert_eq!(err.kind.exit_code(), 2);
+        assert!(err.message.contains("at.pdf"), "{}", err.message);
+        let small = dir.path().join("small.txt");
+        std::fs::write(&small, b"hi").unwrap();
+        let err = read_attachments(&[under, small]).unwrap_err();
+        assert!(err.message.contains("add up"), "{}", err.message);
+    }
+}
