@@ -408,3 +408,71 @@ fn the_hammer_reports_bad_files_instead_of_overwriting_them() {
         "schema_version = 1\ninstance_id = [\n"
     );
 }
+
+/// Child entry: prints where the state file resolves in this environment.
+#[test]
+#[ignore = "child process entry for the path resolution test"]
+fn resolve_child() {
+    if std::env::var_os("RESOLVE_CHILD").is_some() {
+        let flag = std::env::var_os("RESOLVE_FLAG").map(PathBuf::from);
+        println!(
+            "RESOLVED={}",
+            graphmail::state::store::resolve_path(flag.as_deref())
+                .unwrap()
+                .display()
+        );
+    }
+}
+
+fn resolve_in(env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            "resolve_child",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--quiet",
+            "--test-threads=1",
+        ])
+        .env_clear()
+        .env("RESOLVE_CHILD", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESOLVED="))
+        .unwrap_or_else(|| panic!("{stdout}{}", String::from_utf8_lossy(&out.stderr)))
+        .to_string()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_state_path_comes_from_the_flag_then_the_env_then_xdg() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().to_str().unwrap();
+    let xdg = format!("{home}/xdg");
+    assert_eq!(
+        resolve_in(&[("HOME", home)]),
+        format!("{home}/.config/graphmail/state.toml")
+    );
+    assert_eq!(
+        resolve_in(&[("HOME", home), ("XDG_CONFIG_HOME", &xdg)]),
+        format!("{xdg}/graphmail/state.toml")
+    );
+    let env = [
+        ("HOME", home),
+        ("XDG_CONFIG_HOME", xdg.as_str()),
+        ("GRAPHMAIL_STATE", "/srv/env.toml"),
+    ];
+    assert_eq!(resolve_in(&env), "/srv/env.toml");
+    let flagged = [
+        ("HOME", home),
+        ("GRAPHMAIL_STATE", "/srv/env.toml"),
+        ("RESOLVE_FLAG", "/srv/flag.toml"),
+    ];
+    assert_eq!(resolve_in(&flagged), "/srv/flag.toml");
+}
