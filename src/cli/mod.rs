@@ -1,1 +1,112 @@
-//! placeholder: filled in by its owner.
+//! The command line, as clap types only (one file per command group). The
+//! logic lives in `commands`, which never sees these types' parsing rules.
+
+mod connector;
+mod integration;
+mod mail;
+mod misc;
+mod route;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use connector::*;
+pub use integration::*;
+pub use mail::*;
+pub use misc::*;
+pub use route::*;
+
+use crate::output::{ColorChoice, Format};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  ok
+  1  runtime failure outside a test (keyring, file system, a mail command's service error)
+  2  invalid usage or input
+  3  a connection test ran and a step failed
+  4  refused by the enable gate (untested or stale), or `status --check` found something untrusted
+
+Environment:
+  GRAPHMAIL_STATE                 state file (default: <config dir>/graphmail/state.toml)
+  GRAPHMAIL_CLIENT_SECRET         client secret for this run, overriding the recorded source
+  GRAPHMAIL_CERTIFICATE_PASSWORD  certificate password for this run
+  NO_COLOR, CI                    no colour; no prompts";
+
+/// Set up, diagnose and run a Microsoft 365 email integration over Microsoft Graph.
+#[derive(Debug, Parser)]
+#[command(name = "graphmail", version, propagate_version = true, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// The state file
+    #[arg(long, global = true, env = "GRAPHMAIL_STATE", value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub output: Format,
+    /// Never prompt (implied without a terminal or when CI is set)
+    #[arg(long, global = true)]
+    pub no_input: bool,
+    /// Confirm destructive actions without asking
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// More detail on stderr (repeat for more)
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Only errors on stderr
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The tenant-level integration: tenant, app ID, credential
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+    /// Incoming and outbound Graph connectors on shared mailboxes
+    #[command(subcommand)]
+    Connector(ConnectorCommand),
+    /// Incoming routes (address to process) and outgoing routes (alias From addresses)
+    #[command(subcommand)]
+    Route(RouteCommand),
+    /// Test the integration, a connector or a route against Entra ID and Graph
+    TestConnection(TestConnectionArgs),
+    /// Set a tested connector or route live
+    #[command(subcommand)]
+    Enable(ItemRef),
+    /// Take a connector (and its routes) or a route out of service
+    #[command(subcommand)]
+    Disable(ItemRef),
+    /// Everything at a glance, with what needs attention
+    Status(StatusArgs),
+    /// Make a self-signed certificate for the app registration
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
+    /// Read and send mail through the connectors
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// The local Entra ID + Graph emulator
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Run the whole flow against the embedded sandbox
+    Demo(DemoArgs),
+}
+
+/// An on/off option given as `--x` / `--no-x`: `None` when neither was given.
+pub fn toggle(on: bool, off: bool) -> Option<bool> {
+    match (on, off) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}

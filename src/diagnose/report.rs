@@ -40,13 +40,22 @@ pub struct TargetRef {
 
 impl TargetRef {
     pub fn integration() -> Self {
-        TargetRef { kind: TargetKind::Integration, name: "integration".to_string() }
+        TargetRef {
+            kind: TargetKind::Integration,
+            name: "integration".to_string(),
+        }
     }
     pub fn connector(name: &str) -> Self {
-        TargetRef { kind: TargetKind::Connector, name: name.to_string() }
+        TargetRef {
+            kind: TargetKind::Connector,
+            name: name.to_string(),
+        }
     }
     pub fn route(name: &str) -> Self {
-        TargetRef { kind: TargetKind::Route, name: name.to_string() }
+        TargetRef {
+            kind: TargetKind::Route,
+            name: name.to_string(),
+        }
     }
 }
 
@@ -97,11 +106,19 @@ pub struct ConnectionReport {
 impl ConnectionReport {
     pub fn new(target: TargetRef, steps: Vec<Step>) -> Self {
         let passed = steps.iter().all(|s| s.status != StepStatus::Failed);
-        ConnectionReport { schema_version: 1, target, passed, steps }
+        ConnectionReport {
+            schema_version: 1,
+            target,
+            passed,
+            steps,
+        }
     }
 
     /// `check=status` per step, as stored in a [`crate::state::TestRecord`].
     pub fn step_summary(&self) -> Vec<String> {
-        self.steps.iter().map(|s| format!("{}={}", s.check, s.status.as_str())).collect()
+        self.steps
+            .iter()
+            .map(|s| format!("{}={}", s.check, s.status.as_str()))
+            .collect()
     }
 }

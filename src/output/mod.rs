@@ -1,1 +1,11 @@
-//! placeholder: filled in by its owner.
+//! How results reach the user: data on stdout (a table on a terminal,
+//! tab-separated rows when piped, JSON with `--output json`), messages and
+//! errors on stderr, prompts only when someone can answer them.
+
+pub mod printer;
+mod prompt;
+mod table;
+
+pub use printer::{ColorChoice, Format, Printer, Render};
+pub use prompt::Prompter;
+pub use table::Table;

@@ -25,9 +25,18 @@ fn digest(lines: &[(&str, &str)]) -> String {
 fn integration_lines(integration: &Integration) -> Vec<(&'static str, String)> {
     let endpoints = integration.endpoints();
     let credential = match &integration.credential {
-        Credential::Secret { credential_generation, .. } => format!("secret:{credential_generation}"),
-        Credential::Certificate { sha256, assertion, .. } => {
-            format!("certificate:{}:{}", sha256.to_ascii_uppercase(), serde_plain(assertion))
+        Credential::Secret {
+            credential_generation,
+            ..
+        } => format!("secret:{credential_generation}"),
+        Credential::Certificate {
+            sha256, assertion, ..
+        } => {
+            format!(
+                "certificate:{}:{}",
+                sha256.to_ascii_uppercase(),
+                serde_plain(assertion)
+            )
         }
     };
     vec![
@@ -91,5 +100,9 @@ pub fn connector_in(state: &State, name: &str) -> Option<String> {
 pub fn route_in(state: &State, name: &str) -> Option<String> {
     let integration = state.integration.as_ref()?;
     let route_ = state.route(name)?;
-    Some(route(integration, state.connector(&route_.connector)?, route_))
+    Some(route(
+        integration,
+        state.connector(&route_.connector)?,
+        route_,
+    ))
 }

@@ -1,7 +1,13 @@
 //! The TOML state file: the model, its invariants, and the one place that
 //! writes the file.
 
+pub mod document;
 pub mod fingerprint;
 pub mod model;
+pub mod ops;
+pub mod problems;
+pub mod store;
+pub mod trust;
+pub mod validate;
 
 pub use model::*;

@@ -93,15 +93,30 @@ impl Cloud {
     /// for [`Cloud::Custom`], whose endpoints are stored in the integration.
     pub fn well_known_endpoints(self) -> Option<Endpoints> {
         let (authority, graph) = match self {
-            Cloud::Global => ("https://login.microsoftonline.com", "https://graph.microsoft.com"),
-            Cloud::Usgov => ("https://login.microsoftonline.us", "https://graph.microsoft.us"),
-            Cloud::UsgovDod => ("https://login.microsoftonline.us", "https://dod-graph.microsoft.us"),
+            Cloud::Global => (
+                "https://login.microsoftonline.com",
+                "https://graph.microsoft.com",
+            ),
+            Cloud::Usgov => (
+                "https://login.microsoftonline.us",
+                "https://graph.microsoft.us",
+            ),
+            Cloud::UsgovDod => (
+                "https://login.microsoftonline.us",
+                "https://dod-graph.microsoft.us",
+            ),
             // NOTE: the host Microsoft's own msal uses; Entra's docs also name
             // login.partner.microsoftonline.cn (reference §3).
-            Cloud::China => ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn"),
+            Cloud::China => (
+                "https://login.chinacloudapi.cn",
+                "https://microsoftgraph.chinacloudapi.cn",
+            ),
             Cloud::Custom => return None,
         };
-        Some(Endpoints { authority_host: authority.to_string(), graph_endpoint: graph.to_string() })
+        Some(Endpoints {
+            authority_host: authority.to_string(),
+            graph_endpoint: graph.to_string(),
+        })
     }
 }
 
@@ -150,10 +165,12 @@ pub struct Integration {
 
 impl Integration {
     pub fn endpoints(&self) -> Endpoints {
-        self.cloud.well_known_endpoints().unwrap_or_else(|| Endpoints {
-            authority_host: self.authority_host.clone().unwrap_or_default(),
-            graph_endpoint: self.graph_endpoint.clone().unwrap_or_default(),
-        })
+        self.cloud
+            .well_known_endpoints()
+            .unwrap_or_else(|| Endpoints {
+                authority_host: self.authority_host.clone().unwrap_or_default(),
+                graph_endpoint: self.graph_endpoint.clone().unwrap_or_default(),
+            })
     }
 }
 
@@ -241,8 +258,12 @@ pub enum AiFeature {
 }
 
 impl AiFeature {
-    pub const ALL: [AiFeature; 4] =
-        [AiFeature::Classification, AiFeature::Sentiment, AiFeature::Extraction, AiFeature::ThankYou];
+    pub const ALL: [AiFeature; 4] = [
+        AiFeature::Classification,
+        AiFeature::Sentiment,
+        AiFeature::Extraction,
+        AiFeature::ThankYou,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

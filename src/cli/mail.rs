@@ -1,0 +1,60 @@
+//! `graphmail mail ...`
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Read-only: recent mail of an incoming connector and the route each would take
+    Peek(MailPeekArgs),
+    /// Send through an outbound connector or an outgoing (alias) route
+    Send(MailSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailPeekArgs {
+    /// The incoming connector
+    #[arg(long)]
+    pub connector: String,
+    /// Only this folder (default: the connector's folders)
+    #[arg(long, value_name = "PATH")]
+    pub folder: Option<String>,
+    /// Messages per folder
+    #[arg(long, default_value_t = 10)]
+    pub limit: u32,
+    /// Only unread messages
+    #[arg(long)]
+    pub unread: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MailSendArgs {
+    /// `route:NAME`, `connector:NAME`, or a bare name when unambiguous
+    #[arg(long, value_name = "[route:|connector:]NAME")]
+    pub from: String,
+    /// Recipient (repeatable)
+    #[arg(long, required = true, value_name = "EMAIL")]
+    pub to: Vec<String>,
+    #[arg(long, value_name = "EMAIL")]
+    pub cc: Vec<String>,
+    #[arg(long, value_name = "EMAIL")]
+    pub bcc: Vec<String>,
+    #[arg(long)]
+    pub subject: String,
+    /// Body text
+    #[arg(long, group = "body_source")]
+    pub body: Option<String>,
+    /// Read the body from a file (`-` for stdin)
+    #[arg(long, value_name = "FILE", group = "body_source")]
+    pub body_file: Option<PathBuf>,
+    /// The body is HTML
+    #[arg(long)]
+    pub html: bool,
+    /// Attach a file, up to 3 MB (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub attach: Vec<PathBuf>,
+    /// Confirm the message reached the sending mailbox's Sent Items
+    #[arg(long)]
+    pub verify_sent: bool,
+}

@@ -1,0 +1,188 @@
+//! `graphmail route add | list | show | set | remove`
+
+use crate::cli::{RouteAddArgs, RouteSetArgs, toggle};
+use crate::error::{CliError, Result};
+use crate::state::ops::{self, AddOutcome, RouteChange};
+use crate::state::{Route, UseFor, validate};
+
+use super::tester::{self, FreshSecrets};
+use super::views::{self, ActionResult, RouteDetail, RouteList, RouteView, SCHEMA_VERSION};
+use super::{Context, required};
+
+pub fn add(ctx: &Context, args: RouteAddArgs) -> Result<()> {
+    let name = validate::name("NAME", &required(ctx, args.name, "NAME", "Route name")?)?;
+    let connector = validate::name(
+        "--connector",
+        &required(ctx, args.connector, "--connector", "Connector")?,
+    )?;
+    let address = validate::email(
+        "--address",
+        &required(ctx, args.address, "--address", "Route address")?,
+    )?;
+    let o = args.options;
+    let mut process = o.process.as_deref().map(validate::process).transpose()?;
+    let snapshot = ctx.store.load()?.state;
+    let use_for = snapshot.connector(&connector).map(|c| c.use_for);
+    if use_for == Some(UseFor::Incoming)
+        && process.is_none()
+        && let Some(p) = ctx.prompter.text("Process mail becomes")?
+    {
+        process = Some(validate::process(&p)?);
+    }
+    let route = Route {
+        name: name.clone(),
+        description: o.description.unwrap_or_default(),
+        connector: connector.clone(),
+        address,
+        enabled: false,
+        default: false,
+        process,
+        send_automated_emails: toggle(o.send_automated_emails, o.no_send_automated_emails)
+            .unwrap_or(false),
+        for_attention: toggle(o.for_attention, o.no_for_attention).unwrap_or(false),
+        test_mode: toggle(o.test_mode, o.no_test_mode).unwrap_or(false),
+        test: None,
+    };
+    let outcome = ctx
+        .store
+        .update(|state| ops::add_route(state, route.clone()))?;
+    let kind = if use_for == Some(UseFor::Outbound) {
+        "outgoing (alias)"
+    } else {
+        "incoming"
+    };
+    let (changed, message) = match outcome {
+        AddOutcome::Added => (
+            true,
+            format!(
+                "Added {kind} route '{name}' on connector '{connector}' (disabled until it passes `graphmail test-connection route {name}`)"
+            ),
+        ),
+        AddOutcome::Unchanged => (
+            false,
+            format!("Route '{name}' already exists with these settings: nothing to do"),
+        ),
+    };
+    views::report(
+        &ctx.printer,
+        ActionResult {
+            schema_version: SCHEMA_VERSION,
+            action: "route.add",
+            target: name,
+            changed,
+            message,
+            details: vec![],
+        },
+    )
+}
+
+pub fn list(ctx: &Context, connector: Option<&str>) -> Result<()> {
+    let state = ctx.store.load()?.state;
+    if let Some(c) = connector
+        && state.connector(c).is_none()
+    {
+        return Err(CliError::usage(format!("no connector named '{c}'"))
+            .hint("see `graphmail connector list`"));
+    }
+    let routes = state
+        .routes
+        .iter()
+        .filter(|r| connector.is_none_or(|c| r.connector == c))
+        .map(|r| RouteView::new(&state, r))
+        .collect();
+    views::show(
+        &ctx.printer,
+        &RouteList {
+            schema_version: SCHEMA_VERSION,
+            routes,
+        },
+    )
+}
+
+pub fn show(ctx: &Context, name: &str) -> Result<()> {
+    let state = ctx.store.load()?.state;
+    let route = state.route(name).ok_or_else(|| {
+        CliError::usage(format!("no route named '{name}'")).hint("see `graphmail route list`")
+    })?;
+    views::show(
+        &ctx.printer,
+        &RouteDetail {
+            schema_version: SCHEMA_VERSION,
+            route: RouteView::new(&state, route),
+        },
+    )
+}
+
+pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
+    let name = args.name.clone();
+    let o = &args.options;
+    let change = RouteChange {
+        address: args
+            .address
+            .as_deref()
+            .map(|a| validate::email("--address", a))
+            .transpose()?,
+        description: o.description.clone(),
+        process: o.process.as_deref().map(validate::process).transpose()?,
+        send_automated_emails: toggle(o.send_automated_emails, o.no_send_automated_emails),
+        for_attention: toggle(o.for_attention, o.no_for_attention),
+        test_mode: toggle(o.test_mode, o.no_test_mode),
+    };
+    let before = ctx.store.load()?.state;
+    let applied = tester::apply_change(
+        ctx,
+        |state| ops::set_route(state, &name, &change),
+        Vec::new(),
+        args.disable,
+        &super::test_connection::options(None, false, None)?,
+        &FreshSecrets::default(),
+    )
+    .await?;
+    let after = ctx.store.load()?.state;
+    let changed = before.route(&name) != after.route(&name);
+    let mut details: Vec<String> = applied
+        .retested
+        .iter()
+        .map(|r| format!("re-tested route '{}': passed", r.target.name))
+        .collect();
+    details.extend(
+        applied
+            .disabled
+            .iter()
+            .map(|d| format!("disabled {d}: it failed its re-test")),
+    );
+    let message = if changed {
+        format!("Updated route '{name}'")
+    } else {
+        format!("Route '{name}' unchanged")
+    };
+    views::report(
+        &ctx.printer,
+        ActionResult {
+            schema_version: SCHEMA_VERSION,
+            action: "route.set",
+            target: name,
+            changed,
+            message,
+            details,
+        },
+    )
+}
+
+pub fn remove(ctx: &Context, name: &str) -> Result<()> {
+    ops::remove_route(&mut ctx.store.load()?.state, name)?;
+    ctx.prompter
+        .confirm(&format!("Remove route '{name}'?"), ctx.yes)?;
+    ctx.store.update(|state| ops::remove_route(state, name))?;
+    views::report(
+        &ctx.printer,
+        ActionResult {
+            schema_version: SCHEMA_VERSION,
+            action: "route.remove",
+            target: name.to_string(),
+            changed: true,
+            message: format!("Removed route '{name}'"),
+            details: vec![],
+        },
+    )
+}

@@ -1,0 +1,246 @@
+//! `graphmail test-connection [integration | connector NAME | route NAME | --all]`
+//! and the rendering of connection reports, shared with the commands that
+//! re-test live items.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::{TestConnectionArgs, TestTarget};
+use crate::diagnose::{ConnectionReport, StepStatus, TargetKind, TargetRef, TestOptions};
+use crate::error::{CliError, Result};
+use crate::output::Render;
+use crate::output::printer::{Paint, TextContext};
+use crate::state::validate;
+
+use super::tester::{self, FreshSecrets};
+use super::views::show;
+use super::{Context, progress};
+
+/// One report, rendered as SPEC §3's object or as a step list.
+pub struct ReportView<'a>(pub &'a ConnectionReport);
+
+impl Serialize for ReportView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+fn status_mark(ctx: &TextContext, status: StepStatus) -> String {
+    match status {
+        StepStatus::Passed => ctx.paint("✓ passed ", Paint::Green),
+        StepStatus::Warning => ctx.paint("! warning", Paint::Yellow),
+        StepStatus::Failed => ctx.paint("✗ failed ", Paint::Red),
+        StepStatus::Skipped => ctx.paint("- skipped", Paint::Dim),
+    }
+}
+
+fn kind_label(kind: TargetKind) -> &'static str {
+    match kind {
+        TargetKind::Integration => "integration",
+        TargetKind::Connector => "connector",
+        TargetKind::Route => "route",
+    }
+}
+
+pub fn write_report(
+    out: &mut dyn Write,
+    ctx: &TextContext,
+    report: &ConnectionReport,
+) -> io::Result<()> {
+    let target = match report.target.kind {
+        TargetKind::Integration => "integration".to_string(),
+        kind => format!("{} {}", kind_label(kind), report.target.name),
+    };
+    let verdict = if report.passed {
+        ctx.paint("PASSED", Paint::Green)
+    } else {
+        ctx.paint("FAILED", Paint::Red)
+    };
+    writeln!(
+        out,
+        "{} {target}: {verdict}",
+        ctx.paint("Connection test of", Paint::Bold)
+    )?;
+    for step in &report.steps {
+        writeln!(
+            out,
+            "  {}  {:<12} {} ({} ms)",
+            status_mark(ctx, step.status),
+            step.check,
+            step.detail,
+            step.ms
+        )?;
+        if let Some(code) = &step.code {
+            writeln!(out, "               code: {code}")?;
+        }
+        if let Some(id) = &step.request_id {
+            writeln!(out, "               request-id: {id}")?;
+        }
+        if let Some(id) = &step.trace_id {
+            writeln!(out, "               trace id: {id}")?;
+        }
+        if let Some(hint) = &step.hint {
+            writeln!(out, "               hint: {hint}")?;
+        }
+    }
+    Ok(())
+}
+
+impl Render for ReportView<'_> {
+    fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
+        write_report(out, ctx, self.0)
+    }
+}
+
+/// Several reports: a JSON array, or each report followed by a summary table.
+pub struct ReportsView<'a>(pub &'a [ConnectionReport]);
+
+impl Serialize for ReportsView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl Render for ReportsView<'_> {
+    fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
+        for report in self.0 {
+            write_report(out, ctx, report)?;
+            writeln!(out)?;
+        }
+        let mut table =
+            crate::output::Table::new(["target", "name", "result", "failed step", "code"]);
+        for r in self.0 {
+            let failed = r.steps.iter().find(|s| s.status == StepStatus::Failed);
+            let warned = r.steps.iter().any(|s| s.status == StepStatus::Warning);
+            let result = match (r.passed, warned) {
+                (false, _) => ctx.paint("failed", Paint::Red),
+                (true, true) => ctx.paint("passed (warnings)", Paint::Yellow),
+                (true, false) => ctx.paint("passed", Paint::Green),
+            };
+            table.row([
+                kind_label(r.target.kind).to_string(),
+                r.target.name.clone(),
+                result,
+                failed
+                    .map(|s| s.check.clone())
+                    .unwrap_or_else(|| "-".into()),
+                failed
+                    .and_then(|s| s.code.clone())
+                    .unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        let passed = self.0.iter().filter(|r| r.passed).count();
+        writeln!(
+            out,
+            "{} {passed} of {} passed",
+            ctx.paint("Summary:", Paint::Bold),
+            self.0.len()
+        )?;
+        table.write(out, ctx.terminal, ctx.width)
+    }
+}
+
+/// Test options from the command line.
+pub fn options(
+    send_test_to: Option<String>,
+    probe_delivery: bool,
+    timeout: Option<u64>,
+) -> Result<TestOptions> {
+    let send_test_to = send_test_to
+        .map(|a| validate::email("--send-test-to", &a))
+        .transpose()?;
+    Ok(TestOptions {
+        send_test_to,
+        probe_delivery,
+        target_timeout: timeout
+            .map(Duration::from_secs)
+            .unwrap_or(tester::DEFAULT_TARGET_TIMEOUT),
+        ..TestOptions::default()
+    })
+}
+
+pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
+    if args.all && args.target.is_some() {
+        return Err(
+            CliError::usage("--all tests everything; leave out the target")
+                .hint("e.g. `graphmail test-connection --all`"),
+        );
+    }
+    let options = options(args.send_test_to, args.probe_delivery, args.timeout)?;
+    let snapshot = ctx.store.load()?.state;
+    if snapshot.integration.is_none() {
+        return Err(CliError::usage("there is no integration to test")
+            .hint("run `graphmail integration set` first"));
+    }
+    let targets: Vec<TargetRef> = if args.all {
+        let mut t = vec![TargetRef::integration()];
+        t.extend(
+            snapshot
+                .connectors
+                .iter()
+                .map(|c| TargetRef::connector(&c.name)),
+        );
+        t.extend(snapshot.routes.iter().map(|r| TargetRef::route(&r.name)));
+        t
+    } else {
+        match args.target.unwrap_or(TestTarget::Integration) {
+            TestTarget::Integration => vec![TargetRef::integration()],
+            TestTarget::Connector { name } => {
+                if snapshot.connector(&name).is_none() {
+                    return Err(CliError::usage(format!("no connector named '{name}'"))
+                        .hint("see `graphmail connector list`"));
+                }
+                vec![TargetRef::connector(&name)]
+            }
+            TestTarget::Route { name } => {
+                if snapshot.route(&name).is_none() {
+                    return Err(CliError::usage(format!("no route named '{name}'"))
+                        .hint("see `graphmail route list`"));
+                }
+                vec![TargetRef::route(&name)]
+            }
+        }
+    };
+    let bar = progress::Bar::new(&ctx.printer, targets.len(), args.all);
+    let results = tester::run_tests(
+        ctx,
+        &snapshot,
+        &targets,
+        &options,
+        &FreshSecrets::default(),
+        &bar,
+    )
+    .await?;
+    bar.finish();
+    let changed = ctx
+        .store
+        .update(|state| Ok::<_, CliError>(tester::record_reports(state, &results)))?;
+    for target in changed {
+        ctx.printer.warn(format!(
+            "{} '{}' changed while it was being tested: its result was not recorded",
+            kind_label(target.kind),
+            target.name
+        ));
+    }
+    let reports: Vec<ConnectionReport> = results.into_iter().map(|(r, _)| r).collect();
+    if args.all {
+        show(&ctx.printer, &ReportsView(&reports))?;
+    } else {
+        show(&ctx.printer, &ReportView(&reports[0]))?;
+    }
+    let failed = reports.iter().filter(|r| !r.passed).count();
+    if failed > 0 {
+        return Err(CliError::test_failed(format!(
+            "{failed} of {} connection tests failed",
+            reports.len()
+        ))
+        .already_reported());
+    }
+    if !args.all && !ctx.printer.json() {
+        ctx.printer
+            .note("The result is recorded: `graphmail enable ...` can now use it.");
+    }
+    Ok(())
+}

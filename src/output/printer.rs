@@ -1,0 +1,201 @@
+//! The printer: one place that knows the output format, whether stdout and
+//! stderr are terminals, colour, and `-q`/`-v`.
+
+use std::io::{self, IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::error::CliError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A value a command shows: JSON through serde, text through `render_text`.
+pub trait Render: Serialize {
+    fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()>;
+}
+
+/// What text rendering may use.
+pub struct TextContext {
+    /// stdout is a terminal: tables get borders.
+    pub terminal: bool,
+    pub color: bool,
+    pub width: Option<u16>,
+}
+
+impl TextContext {
+    /// Wraps `text` in an ANSI colour when colour is on.
+    pub fn paint(&self, text: &str, color: Paint) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match color {
+            Paint::Green => "32",
+            Paint::Yellow => "33",
+            Paint::Red => "31",
+            Paint::Dim => "2",
+            Paint::Bold => "1",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Paint {
+    Green,
+    Yellow,
+    Red,
+    Dim,
+    Bold,
+}
+
+pub struct Printer {
+    pub format: Format,
+    stdout_terminal: bool,
+    stderr_terminal: bool,
+    color_stdout: bool,
+    color_stderr: bool,
+    quiet: bool,
+    verbose: u8,
+}
+
+impl Printer {
+    pub fn new(format: Format, color: ColorChoice, quiet: bool, verbose: u8) -> Self {
+        let stdout_terminal = io::stdout().is_terminal();
+        let stderr_terminal = io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let pick = |tty: bool| match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Printer {
+            format,
+            stdout_terminal,
+            stderr_terminal,
+            color_stdout: pick(stdout_terminal),
+            color_stderr: pick(stderr_terminal),
+            quiet,
+            verbose,
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    pub fn stderr_is_terminal(&self) -> bool {
+        self.stderr_terminal
+    }
+
+    pub fn verbose(&self) -> u8 {
+        self.verbose
+    }
+
+    fn text_context(&self) -> TextContext {
+        let width = if self.stdout_terminal {
+            terminal_width()
+        } else {
+            None
+        };
+        TextContext {
+            terminal: self.stdout_terminal,
+            color: self.color_stdout,
+            width,
+        }
+    }
+
+    /// Writes a command's data to stdout in the chosen format.
+    pub fn data<T: Render>(&self, value: &T) -> io::Result<()> {
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        match self.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut out, value)?;
+                writeln!(out)?;
+            }
+            Format::Table => value.render_text(&mut out, &self.text_context())?,
+        }
+        out.flush()
+    }
+
+    /// A message for people: stderr, silenced by `-q`. In JSON mode the
+    /// messages still go to stderr, so stdout stays parseable.
+    pub fn note(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// A success line (`✓ ...`) on stderr.
+    pub fn success(&self, message: impl AsRef<str>) {
+        if !self.quiet {
+            let mark = if self.color_stderr {
+                "\x1b[32m✓\x1b[0m"
+            } else {
+                "✓"
+            };
+            eprintln!("{mark} {}", message.as_ref());
+        }
+    }
+
+    pub fn warn(&self, message: impl AsRef<str>) {
+        let label = if self.color_stderr {
+            "\x1b[33mwarning:\x1b[0m"
+        } else {
+            "warning:"
+        };
+        eprintln!("{label} {}", message.as_ref());
+    }
+
+    /// Detail shown with `-v`.
+    pub fn debug(&self, message: impl AsRef<str>) {
+        if self.verbose > 0 {
+            eprintln!("{}", message.as_ref());
+        }
+    }
+
+    /// Reports an error on stderr: text with `Hint:` lines, or one JSON
+    /// object in JSON mode.
+    pub fn error(&self, err: &CliError) {
+        if self.json() {
+            let body = serde_json::json!({
+                "schema_version": 1,
+                "error": {
+                    "kind": err.kind,
+                    "exit_code": err.kind.exit_code(),
+                    "message": err.message,
+                    "hints": err.hints,
+                }
+            });
+            eprintln!("{body}");
+            return;
+        }
+        let label = if self.color_stderr {
+            "\x1b[31merror:\x1b[0m"
+        } else {
+            "error:"
+        };
+        eprintln!("{label} {}", err.message);
+        for hint in &err.hints {
+            eprintln!("  hint: {hint}");
+        }
+    }
+}
+
+fn terminal_width() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(100))
+}

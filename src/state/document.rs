@@ -1,0 +1,449 @@
+//! Rendering a changed [`State`] into the user's own TOML document, so that
+//! comments, blank lines, key order and quoting survive an update
+//! (`toml_edit::DocumentMut`, as starship's `configure` does).
+//!
+//! The new state is serialized once with `toml` (the canonical layout) and
+//! the existing document is patched to match it:
+//! - keys are updated in place, keeping the value's trailing comment;
+//! - `[[connector]]` and `[[route]]` entries are matched by `name` (the n-th
+//!   entry of a name with the n-th, should a hand edit have duplicated one),
+//!   so a comment above an entry stays with it; an entry whose typed value
+//!   did not change is left byte-for-byte alone; removed entries go, with
+//!   the comments above them; new ones are appended after their kind;
+//! - a key absent from the new layout is removed, a new one appended to its
+//!   table (so a changed entry may gain keys the user had left to defaults).
+//!
+//! Limits: a value that changes is re-rendered in the canonical style (a
+//! hand-wrapped array loses its wrapping); a comment above the first entry
+//! of a kind leaves with that entry.
+
+use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
+
+use super::model::{Connector, Route, State};
+
+/// The first lines of a file this tool creates.
+pub const HEADER: &str = "# graphmail state file: written by graphmail, safe to edit by hand.\n\
+# `graphmail status` reports problems after a hand edit.\n\n";
+
+/// Renders `new` in the canonical layout, for a file that does not exist yet.
+pub fn render_fresh(new: &State) -> Result<String, String> {
+    let body = toml::to_string(new).map_err(|e| e.to_string())?;
+    Ok(format!("{HEADER}{body}"))
+}
+
+/// Patches `doc` (the document `old` was read from) to hold `new`, and
+/// returns the rendered text. `old` lets unchanged entries stay untouched;
+/// pass `None` when the document and `old` may differ (after a migration),
+/// which compares values key by key instead.
+pub fn render_patched(
+    doc: &mut DocumentMut,
+    old: Option<&State>,
+    new: &State,
+) -> Result<String, String> {
+    let canonical = toml::to_string(new).map_err(|e| e.to_string())?;
+    let fresh: DocumentMut = canonical
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    patch_root(doc.as_table_mut(), fresh.as_table(), old, new);
+    Ok(doc.to_string())
+}
+
+/// Top-level keys in the order the canonical layout writes them; used to
+/// place a table that appears for the first time before the kinds that
+/// follow it.
+const ROOT_ORDER: [&str; 5] = [
+    "schema_version",
+    "instance_id",
+    "integration",
+    "connector",
+    "route",
+];
+
+fn patch_root(root: &mut Table, fresh: &Table, old: Option<&State>, new: &State) {
+    remove_keys_not_in(root, fresh);
+    for (key, fresh_item) in fresh.iter() {
+        let Some(existing) = root.get_mut(key) else {
+            let mut item = fresh_item.clone();
+            clear_positions(&mut item);
+            let position = position_before_following(root, key);
+            set_top_position(&mut item, position);
+            root.insert(key, item);
+            continue;
+        };
+        match key {
+            "integration" if old.is_some_and(|o| o.integration == new.integration) => {}
+            "connector" => {
+                let old_items = old.map(|o| o.connectors.as_slice());
+                patch_named(
+                    existing,
+                    fresh_item,
+                    old_items,
+                    &new.connectors,
+                    |c: &Connector| &c.name,
+                );
+            }
+            "route" => {
+                let old_items = old.map(|o| o.routes.as_slice());
+                patch_named(existing, fresh_item, old_items, &new.routes, |r: &Route| {
+                    &r.name
+                });
+            }
+            _ => patch_item(existing, fresh_item),
+        }
+    }
+}
+
+/// The position for a new top-level table: just before the first table of a
+/// kind that the canonical order puts after it, or `None` (the end).
+fn position_before_following(root: &Table, key: &str) -> Option<isize> {
+    let index = ROOT_ORDER.iter().position(|k| *k == key)?;
+    ROOT_ORDER[index + 1..]
+        .iter()
+        .filter_map(|k| root.get(k))
+        .filter_map(first_position)
+        .min()
+        .map(|p| p - 1)
+}
+
+fn first_position(item: &Item) -> Option<isize> {
+    match item {
+        Item::Table(t) => t
+            .position()
+            .or_else(|| t.iter().filter_map(|(_, i)| first_position(i)).min()),
+        Item::ArrayOfTables(a) => a.iter().filter_map(|t| t.position()).min(),
+        _ => None,
+    }
+}
+
+fn set_top_position(item: &mut Item, position: Option<isize>) {
+    match item {
+        Item::Table(t) => t.set_position(position),
+        Item::ArrayOfTables(a) => {
+            if let Some(first) = a.iter_mut().next() {
+                first.set_position(position);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Tables copied from the canonical document carry that document's
+/// positions; cleared, each follows whatever precedes it in the user's file.
+fn clear_positions(item: &mut Item) {
+    match item {
+        Item::Table(t) => clear_table_positions(t),
+        Item::ArrayOfTables(a) => a.iter_mut().for_each(clear_table_positions),
+        _ => {}
+    }
+}
+
+fn clear_table_positions(table: &mut Table) {
+    table.set_position(None);
+    for (_, item) in table.iter_mut() {
+        clear_positions(item);
+    }
+}
+
+fn remove_keys_not_in(table: &mut Table, fresh: &Table) {
+    let gone: Vec<String> = table
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| !fresh.contains_key(k))
+        .collect();
+    for key in gone {
+        table.remove(&key);
+    }
+}
+
+/// Patches an array of `[[kind]]` tables, matching entries by name.
+fn patch_named<T: PartialEq>(
+    existing: &mut Item,
+    fresh: &Item,
+    old_items: Option<&[T]>,
+    new_items: &[T],
+    name_of: impl Fn(&T) -> &str,
+) {
+    let (Item::ArrayOfTables(entries), Item::ArrayOfTables(fresh_entries)) =
+        (&mut *existing, fresh)
+    else {
+        // Written some other way by hand (an inline array): replace it.
+        replace_item(existing, fresh);
+        return;
+    };
+    // The typed entries line up with the document's only when both came
+    // from the same text; otherwise compare key by key.
+    let old_items = old_items.filter(|o| o.len() == entries.len());
+    let old_names: Vec<Option<String>> = entries
+        .iter()
+        .map(|t| t.get("name").and_then(Item::as_str).map(str::to_string))
+        .collect();
+    let mut taken: Vec<Option<Table>> = std::mem::replace(entries, ArrayOfTables::new())
+        .into_iter()
+        .map(Some)
+        .collect();
+
+    for (index, new_item) in new_items.iter().enumerate() {
+        let Some(fresh_table) = fresh_entries.get(index) else {
+            continue;
+        };
+        let name = name_of(new_item);
+        // Among entries of the same name (a hand edit may duplicate one),
+        // prefer the one that did not change, then the first.
+        let candidates: Vec<usize> = (0..old_names.len())
+            .filter(|&i| old_names[i].as_deref() == Some(name) && taken[i].is_some())
+            .collect();
+        let matched = candidates
+            .iter()
+            .copied()
+            .find(|&i| old_items.is_some_and(|o| o[i] == *new_item))
+            .or(candidates.first().copied());
+        match matched.and_then(|i| taken[i].take().map(|t| (i, t))) {
+            Some((i, mut table)) => {
+                let unchanged = old_items.is_some_and(|o| o[i] == *new_item);
+                if !unchanged {
+                    patch_table(&mut table, fresh_table);
+                }
+                entries.push(table);
+            }
+            None => {
+                let mut table = fresh_table.clone();
+                clear_table_positions(&mut table);
+                entries.push(table);
+            }
+        }
+    }
+}
+
+fn patch_item(existing: &mut Item, fresh: &Item) {
+    match (&mut *existing, fresh) {
+        (Item::Table(table), Item::Table(fresh_table)) => patch_table(table, fresh_table),
+        (Item::Value(Value::InlineTable(inline)), Item::Table(fresh_table)) => {
+            // The user wrote `test = { ... }`: keep it inline.
+            let fresh_inline = fresh_table.clone().into_inline_table();
+            patch_inline(inline, &fresh_inline);
+        }
+        (
+            Item::Value(Value::InlineTable(inline)),
+            Item::Value(Value::InlineTable(fresh_inline)),
+        ) => {
+            patch_inline(inline, fresh_inline);
+        }
+        (Item::Value(value), Item::Value(fresh_value)) => patch_value(value, fresh_value),
+        _ => replace_item(existing, fresh),
+    }
+}
+
+fn replace_item(existing: &mut Item, fresh: &Item) {
+    let mut item = fresh.clone();
+    clear_positions(&mut item);
+    *existing = item;
+}
+
+fn patch_table(table: &mut Table, fresh: &Table) {
+    remove_keys_not_in(table, fresh);
+    for (key, fresh_item) in fresh.iter() {
+        match table.get_mut(key) {
+            Some(existing) => patch_item(existing, fresh_item),
+            None => {
+                let mut item = fresh_item.clone();
+                clear_positions(&mut item);
+                table.insert(key, item);
+            }
+        }
+    }
+}
+
+fn patch_inline(table: &mut InlineTable, fresh: &InlineTable) {
+    let gone: Vec<String> = table
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| !fresh.contains_key(k))
+        .collect();
+    for key in gone {
+        table.remove(&key);
+    }
+    for (key, fresh_value) in fresh.iter() {
+        match table.get_mut(key) {
+            Some(Value::InlineTable(inner)) if fresh_value.is_inline_table() => {
+                if let Value::InlineTable(fresh_inner) = fresh_value {
+                    patch_inline(inner, fresh_inner);
+                }
+            }
+            Some(existing) => patch_value(existing, fresh_value),
+            None => {
+                let mut value = fresh_value.clone();
+                value.decor_mut().clear();
+                table.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Replaces a value that changed, keeping its surrounding whitespace and
+/// trailing comment; leaves an equal one exactly as written.
+fn patch_value(value: &mut Value, fresh: &Value) {
+    if values_equal(value, fresh) {
+        return;
+    }
+    let decor = value.decor().clone();
+    *value = fresh.clone();
+    *value.decor_mut() = decor;
+}
+
+/// Equality of what two values mean, ignoring how they are written.
+fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x.value() == y.value(),
+        (Value::Integer(x), Value::Integer(y)) => x.value() == y.value(),
+        (Value::Float(x), Value::Float(y)) => x.value().to_bits() == y.value().to_bits(),
+        (Value::Boolean(x), Value::Boolean(y)) => x.value() == y.value(),
+        (Value::Datetime(x), Value::Datetime(y)) => x.value() == y.value(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(a, b)| values_equal(a, b))
+        }
+        (Value::InlineTable(x), Value::InlineTable(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::model::UseFor;
+
+    fn connector(name: &str) -> Connector {
+        Connector {
+            name: name.to_string(),
+            use_for: UseFor::Outbound,
+            address: format!("{name}@contoso.com"),
+            enabled: false,
+            folders: Vec::new(),
+            process: None,
+            send_automated_emails: false,
+            test_mode: false,
+            ai: Vec::new(),
+            test: None,
+        }
+    }
+
+    fn patched(text: &str, change: impl FnOnce(&mut State)) -> String {
+        let old: State = toml::from_str(text).unwrap();
+        let mut new = old.clone();
+        change(&mut new);
+        let mut doc: DocumentMut = text.parse().unwrap();
+        let out = render_patched(&mut doc, Some(&old), &new).unwrap();
+        let back: State = toml::from_str(&out).unwrap_or_else(|e| panic!("{e}\n{out}"));
+        assert_eq!(back, new, "{out}");
+        out
+    }
+
+    const TWO: &str = r#"# my notes
+schema_version = 1   # do not touch
+instance_id = "abc"
+
+# the outbound one
+[[connector]]
+name = "out"
+use_for = "outbound"
+address = "out@contoso.com"   # shared mailbox
+
+# support desk, EU
+[[connector]]
+name = "eu"
+use_for = "incoming"
+address = "eu@contoso.com"
+folders = ["Inbox/EU"]
+process = "Case"
+"#;
+
+    #[test]
+    fn unchanged_entries_stay_byte_for_byte_and_new_ones_append() {
+        let out = patched(TWO, |s| s.connectors.push(connector("new")));
+        assert!(out.starts_with(TWO), "{out}");
+        assert!(out.contains("[[connector]]\nname = \"new\""), "{out}");
+    }
+
+    #[test]
+    fn a_comment_above_an_entry_stays_with_it_when_another_is_removed() {
+        let out = patched(TWO, |s| {
+            s.connectors.remove(0);
+        });
+        assert!(!out.contains("the outbound one"), "{out}");
+        assert!(
+            out.contains("# support desk, EU\n[[connector]]\nname = \"eu\""),
+            "{out}"
+        );
+        assert!(
+            out.starts_with("# my notes\nschema_version = 1   # do not touch\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_changed_value_keeps_its_trailing_comment() {
+        let out = patched(TWO, |s| {
+            s.connectors[0].address = "other@contoso.com".into()
+        });
+        assert!(
+            out.contains("address = \"other@contoso.com\"   # shared mailbox"),
+            "{out}"
+        );
+        assert!(
+            out.contains("enabled = false"),
+            "defaults appear on a changed entry: {out}"
+        );
+    }
+
+    #[test]
+    fn inline_tables_written_by_hand_stay_inline() {
+        let text = "schema_version = 1\ninstance_id = \"abc\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\ntest = { at = \"2026-01-01T00:00:00Z\", passed = false, fingerprint = \"f\" }\n";
+        let out = patched(text, |s| {
+            s.connectors[0].test.as_mut().unwrap().passed = true
+        });
+        assert!(
+            out.contains(
+                "test = { at = \"2026-01-01T00:00:00Z\", passed = true, fingerprint = \"f\""
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_new_integration_goes_before_the_connectors() {
+        use crate::state::model::{Cloud, Credential, Integration, SecretSource};
+        let out = patched(TWO, |s| {
+            s.integration = Some(Integration {
+                tenant: "contoso.onmicrosoft.com".into(),
+                app_id: "0d4b6a2c-1111-4222-8333-944445555666".into(),
+                cloud: Cloud::Global,
+                authority_host: None,
+                graph_endpoint: None,
+                ca_file: None,
+                credential: Credential::Secret {
+                    secret: SecretSource::Env { var: "S".into() },
+                    credential_generation: "g1".into(),
+                },
+                test: None,
+            })
+        });
+        let integration = out.find("[integration]").unwrap();
+        let connector = out.find("[[connector]]").unwrap();
+        assert!(integration < connector, "{out}");
+    }
+
+    #[test]
+    fn duplicated_names_match_in_order() {
+        let text = "schema_version = 1\ninstance_id = \"abc\"\n# first\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\n# second\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"b@contoso.com\"\n";
+        let out = patched(text, |s| {
+            s.connectors.remove(0);
+        });
+        assert!(
+            out.contains("# second") && !out.contains("# first"),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,696 @@
+//! Changes to the model that keep its invariants (SPEC §1): unique names,
+//! the default route that follows its connector, the enable gate, routes only
+//! live under a live connector, and refused removals without `--cascade`.
+//!
+//! Each operation is deterministic in its arguments, so a command can apply it
+//! to a snapshot (to decide whether a re-test is needed) and then again to the
+//! freshly locked state, where concurrent changes by others are respected.
+
+use crate::error::{CliError, Result};
+
+use super::fingerprint;
+use super::model::{AiFeature, Connector, Route, State, TestRecord, UseFor};
+use super::trust::{self, TestState};
+
+/// What an `add` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddOutcome {
+    Added,
+    /// An identical item already existed: nothing changed.
+    Unchanged,
+}
+
+fn differences<T: PartialEq + std::fmt::Debug>(
+    name: &str,
+    old: &T,
+    new: &T,
+    out: &mut Vec<String>,
+) {
+    if old != new {
+        out.push(format!("{name}: existing {old:?}, requested {new:?}"));
+    }
+}
+
+fn connector_differences(old: &Connector, new: &Connector) -> Vec<String> {
+    let mut out = Vec::new();
+    differences("use-for", &old.use_for, &new.use_for, &mut out);
+    differences("address", &old.address, &new.address, &mut out);
+    differences("folders", &old.folders, &new.folders, &mut out);
+    differences("process", &old.process, &new.process, &mut out);
+    differences(
+        "send-automated-emails",
+        &old.send_automated_emails,
+        &new.send_automated_emails,
+        &mut out,
+    );
+    differences("test-mode", &old.test_mode, &new.test_mode, &mut out);
+    differences("ai", &old.ai, &new.ai, &mut out);
+    out
+}
+
+fn route_differences(old: &Route, new: &Route) -> Vec<String> {
+    let mut out = Vec::new();
+    differences("connector", &old.connector, &new.connector, &mut out);
+    differences("address", &old.address, &new.address, &mut out);
+    differences("description", &old.description, &new.description, &mut out);
+    differences("process", &old.process, &new.process, &mut out);
+    differences(
+        "send-automated-emails",
+        &old.send_automated_emails,
+        &new.send_automated_emails,
+        &mut out,
+    );
+    differences(
+        "for-attention",
+        &old.for_attention,
+        &new.for_attention,
+        &mut out,
+    );
+    differences("test-mode", &old.test_mode, &new.test_mode, &mut out);
+    out
+}
+
+fn connector_not_found(name: &str) -> CliError {
+    CliError::usage(format!("no connector named '{name}'")).hint("see `graphmail connector list`")
+}
+
+fn route_not_found(name: &str) -> CliError {
+    CliError::usage(format!("no route named '{name}'")).hint("see `graphmail route list`")
+}
+
+/// Checks the connector's own rules: incoming needs folders and a process;
+/// outbound takes neither.
+pub fn check_connector(connector: &Connector) -> Result<()> {
+    match connector.use_for {
+        UseFor::Incoming => {
+            if connector.folders.is_empty() {
+                return Err(CliError::usage(format!(
+                    "incoming connector '{}' needs at least one folder",
+                    connector.name
+                ))
+                .hint("pass --folder PATH, e.g. --folder Inbox"));
+            }
+            if connector.process.is_none() {
+                return Err(CliError::usage(format!(
+                    "incoming connector '{}' needs the process its mail becomes",
+                    connector.name
+                ))
+                .hint("pass --process NAME, e.g. --process \"Support Request\""));
+            }
+        }
+        UseFor::Outbound => {
+            let mut extra = Vec::new();
+            if !connector.folders.is_empty() {
+                extra.push("--folder");
+            }
+            if connector.process.is_some() {
+                extra.push("--process");
+            }
+            if connector.send_automated_emails {
+                extra.push("--send-automated-emails");
+            }
+            if connector.test_mode {
+                extra.push("--test-mode");
+            }
+            if !connector.ai.is_empty() {
+                extra.push("--ai");
+            }
+            if !extra.is_empty() {
+                return Err(CliError::usage(format!(
+                    "outbound connector '{}' takes only a name and a primary address, not {}",
+                    connector.name,
+                    extra.join(", ")
+                ))
+                .hint("those options belong to incoming connectors"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_address_unique(state: &State, route: &Route, use_for: UseFor) -> Result<()> {
+    let clash = state.routes.iter().find(|r| {
+        r.name != route.name
+            && r.address.eq_ignore_ascii_case(&route.address)
+            && state
+                .connector(&r.connector)
+                .is_some_and(|c| c.use_for == use_for)
+    });
+    match clash {
+        Some(other) => Err(CliError::usage(format!(
+            "address {} is already used by {} route '{}'",
+            route.address,
+            use_for.as_str(),
+            other.name
+        ))
+        .hint("each address can belong to one route; change --address or edit the other route")),
+        None => Ok(()),
+    }
+}
+
+pub fn add_connector(state: &mut State, connector: Connector) -> Result<AddOutcome> {
+    check_connector(&connector)?;
+    if let Some(existing) = state.connector(&connector.name) {
+        let diff = connector_differences(existing, &connector);
+        if diff.is_empty() {
+            return Ok(AddOutcome::Unchanged);
+        }
+        return Err(CliError::usage(format!(
+            "connector '{}' already exists with other settings: {}",
+            connector.name,
+            diff.join("; ")
+        ))
+        .hint(format!(
+            "to change it, use `graphmail connector set {}`",
+            connector.name
+        )));
+    }
+    if state.route(&connector.name).is_some_and(|r| !r.default) {
+        return Err(CliError::usage(format!(
+            "a route named '{}' exists; a connector's default route takes the connector's name",
+            connector.name
+        ))
+        .hint("pick another connector name, or rename the route"));
+    }
+    state.connectors.push(connector);
+    Ok(AddOutcome::Added)
+}
+
+/// A change to a connector; `None` fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorChange {
+    pub address: Option<String>,
+    pub folders: Option<Vec<String>>,
+    pub add_folders: Vec<String>,
+    pub remove_folders: Vec<String>,
+    pub process: Option<String>,
+    pub send_automated_emails: Option<bool>,
+    pub test_mode: Option<bool>,
+    pub ai_on: Vec<AiFeature>,
+    pub ai_off: Vec<AiFeature>,
+}
+
+pub fn set_connector(state: &mut State, name: &str, change: &ConnectorChange) -> Result<()> {
+    let connector = state
+        .connector_mut(name)
+        .ok_or_else(|| connector_not_found(name))?;
+    if let Some(address) = &change.address {
+        connector.address = address.clone();
+    }
+    if let Some(folders) = &change.folders {
+        connector.folders = folders.clone();
+    }
+    for folder in &change.add_folders {
+        if !connector.folders.contains(folder) {
+            connector.folders.push(folder.clone());
+        }
+    }
+    for folder in &change.remove_folders {
+        if !connector.folders.contains(folder) {
+            return Err(
+                CliError::usage(format!("connector '{name}' has no folder '{folder}'"))
+                    .hint(format!("its folders: {}", connector.folders.join(", "))),
+            );
+        }
+        connector.folders.retain(|f| f != folder);
+    }
+    if let Some(process) = &change.process {
+        connector.process = Some(process.clone());
+    }
+    if let Some(v) = change.send_automated_emails {
+        connector.send_automated_emails = v;
+    }
+    if let Some(v) = change.test_mode {
+        connector.test_mode = v;
+    }
+    for feature in &change.ai_on {
+        if !connector.ai.contains(feature) {
+            connector.ai.push(*feature);
+        }
+    }
+    connector.ai.retain(|f| !change.ai_off.contains(f));
+    connector.ai.sort();
+    let connector = connector.clone();
+    check_connector(&connector)?;
+    sync_default_route(state, &connector);
+    Ok(())
+}
+
+/// The default route follows its connector's address, process and options.
+fn sync_default_route(state: &mut State, connector: &Connector) {
+    if let Some(route) = state
+        .routes
+        .iter_mut()
+        .find(|r| r.default && r.connector == connector.name)
+    {
+        route.address = connector.address.clone();
+        route.process = connector.process.clone();
+        route.send_automated_emails = connector.send_automated_emails;
+        route.test_mode = connector.test_mode;
+        route.enabled = connector.enabled;
+    }
+}
+
+/// What a removal took with it.
+#[derive(Debug, Clone, Default)]
+pub struct Removed {
+    pub connectors: Vec<String>,
+    pub routes: Vec<String>,
+}
+
+pub fn remove_connector(state: &mut State, name: &str, cascade: bool) -> Result<Removed> {
+    if state.connector(name).is_none() {
+        return Err(connector_not_found(name));
+    }
+    let dependants: Vec<String> = state
+        .routes_of(name)
+        .filter(|r| !r.default)
+        .map(|r| r.name.clone())
+        .collect();
+    if !dependants.is_empty() && !cascade {
+        return Err(CliError::usage(format!(
+            "connector '{name}' has routes that depend on it: {}",
+            dependants.join(", ")
+        ))
+        .hint("remove those routes first, or pass --cascade to remove them with it"));
+    }
+    let routes: Vec<String> = state.routes_of(name).map(|r| r.name.clone()).collect();
+    state.routes.retain(|r| r.connector != name);
+    state.connectors.retain(|c| c.name != name);
+    Ok(Removed {
+        connectors: vec![name.to_string()],
+        routes,
+    })
+}
+
+pub fn remove_integration(state: &mut State, cascade: bool) -> Result<Removed> {
+    if state.integration.is_none() {
+        return Err(CliError::usage("there is no integration to remove"));
+    }
+    if !state.connectors.is_empty() && !cascade {
+        let names: Vec<&str> = state.connectors.iter().map(|c| c.name.as_str()).collect();
+        return Err(CliError::usage(format!(
+            "connectors depend on the integration: {}",
+            names.join(", ")
+        ))
+        .hint("remove them first, or pass --cascade to remove them and their routes too"));
+    }
+    let removed = Removed {
+        connectors: state.connectors.iter().map(|c| c.name.clone()).collect(),
+        routes: state.routes.iter().map(|r| r.name.clone()).collect(),
+    };
+    state.connectors.clear();
+    state.routes.clear();
+    state.integration = None;
+    Ok(removed)
+}
+
+/// Checks a route against its connector's kind.
+fn check_route(state: &State, route: &Route) -> Result<UseFor> {
+    let connector = state
+        .connector(&route.connector)
+        .ok_or_else(|| connector_not_found(&route.connector))?;
+    if connector.use_for == UseFor::Outbound {
+        let mut extra = Vec::new();
+        if route.process.is_some() {
+            extra.push("--process");
+        }
+        if route.send_automated_emails {
+            extra.push("--send-automated-emails");
+        }
+        if route.for_attention {
+            extra.push("--for-attention");
+        }
+        if route.test_mode {
+            extra.push("--test-mode");
+        }
+        if !extra.is_empty() {
+            return Err(CliError::usage(format!(
+                "route '{}' is an outgoing (alias) route of outbound connector '{}' and takes no {}",
+                route.name,
+                connector.name,
+                extra.join(", ")
+            ))
+            .hint("those options belong to incoming routes"));
+        }
+    } else if route.process.is_none() {
+        return Err(CliError::usage(format!(
+            "incoming route '{}' needs the process its mail becomes",
+            route.name
+        ))
+        .hint("pass --process NAME"));
+    }
+    check_address_unique(state, route, connector.use_for)?;
+    Ok(connector.use_for)
+}
+
+pub fn add_route(state: &mut State, route: Route) -> Result<AddOutcome> {
+    if let Some(existing) = state.route(&route.name) {
+        if existing.default {
+            return Err(CliError::usage(format!(
+                "'{}' is the default route of connector '{}'",
+                route.name, existing.connector
+            ))
+            .hint("pick another route name"));
+        }
+        let diff = route_differences(existing, &route);
+        if diff.is_empty() {
+            return Ok(AddOutcome::Unchanged);
+        }
+        return Err(CliError::usage(format!(
+            "route '{}' already exists with other settings: {}",
+            route.name,
+            diff.join("; ")
+        ))
+        .hint(format!(
+            "to change it, use `graphmail route set {}`",
+            route.name
+        )));
+    }
+    if state.connector(&route.name).is_some() {
+        return Err(CliError::usage(format!(
+            "'{}' is a connector's name, which its default route takes",
+            route.name
+        ))
+        .hint("pick another route name"));
+    }
+    check_route(state, &route)?;
+    state.routes.push(route);
+    Ok(AddOutcome::Added)
+}
+
+/// A change to a route; `None` fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct RouteChange {
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub process: Option<String>,
+    pub send_automated_emails: Option<bool>,
+    pub for_attention: Option<bool>,
+    pub test_mode: Option<bool>,
+}
+
+pub fn set_route(state: &mut State, name: &str, change: &RouteChange) -> Result<()> {
+    let route = state.route(name).ok_or_else(|| route_not_found(name))?;
+    if route.default && (change.address.is_some() || change.process.is_some()) {
+        return Err(CliError::usage(format!(
+            "'{name}' is the default route of connector '{}' and follows it",
+            route.connector
+        ))
+        .hint(format!(
+            "change the connector instead: `graphmail connector set {}`",
+            route.connector
+        )));
+    }
+    let mut route = route.clone();
+    if let Some(v) = &change.address {
+        route.address = v.clone();
+    }
+    if let Some(v) = &change.description {
+        route.description = v.clone();
+    }
+    if let Some(v) = &change.process {
+        route.process = Some(v.clone());
+    }
+    if let Some(v) = change.send_automated_emails {
+        route.send_automated_emails = v;
+    }
+    if let Some(v) = change.for_attention {
+        route.for_attention = v;
+    }
+    if let Some(v) = change.test_mode {
+        route.test_mode = v;
+    }
+    check_route(state, &route)?;
+    if let Some(slot) = state.route_mut(name) {
+        *slot = route;
+    }
+    Ok(())
+}
+
+pub fn remove_route(state: &mut State, name: &str) -> Result<()> {
+    let route = state.route(name).ok_or_else(|| route_not_found(name))?;
+    if route.default {
+        return Err(CliError::usage(format!(
+            "'{name}' is the default route of connector '{}' and cannot be removed on its own",
+            route.connector
+        ))
+        .hint(format!(
+            "disable it with `graphmail disable connector {0}`, or remove the connector: `graphmail connector remove {0}`",
+            route.connector
+        )));
+    }
+    state.routes.retain(|r| r.name != name);
+    Ok(())
+}
+
+fn gate_refusal(kind: &str, name: &str, state_of_test: TestState) -> CliError {
+    let why = match state_of_test {
+        TestState::Untested => "has no connection test".to_string(),
+        TestState::Failed => "failed its last connection test".to_string(),
+        TestState::Stale => "changed since its last connection test".to_string(),
+        TestState::Passed => "passed".to_string(),
+    };
+    CliError::refused(format!("{kind} '{name}' cannot be enabled: it {why}")).hint(format!(
+        "run `graphmail test-connection {kind} {name}`, then enable it again"
+    ))
+}
+
+/// What enabling a connector did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnableOutcome {
+    Enabled { default_route_created: bool },
+    AlreadyEnabled,
+}
+
+/// Enables a connector through the gate and creates (or re-enables) its
+/// default route.
+pub fn enable_connector(state: &mut State, name: &str) -> Result<EnableOutcome> {
+    let connector = state
+        .connector(name)
+        .ok_or_else(|| connector_not_found(name))?
+        .clone();
+    if state.integration.is_none() {
+        return Err(CliError::refused("there is no integration")
+            .hint("run `graphmail integration set` first"));
+    }
+    let test_state = trust::connector_test_state(state, &connector);
+    if test_state != TestState::Passed {
+        return Err(gate_refusal("connector", name, test_state));
+    }
+    let already = connector.enabled
+        && state
+            .routes
+            .iter()
+            .any(|r| r.default && r.connector == name && r.enabled);
+    if already {
+        return Ok(EnableOutcome::AlreadyEnabled);
+    }
+    if let Some(clash) = state
+        .route(name)
+        .filter(|r| !(r.default && r.connector == name))
+    {
+        return Err(CliError::usage(format!(
+            "the default route would be named '{name}', but route '{}' (of connector '{}') has that name",
+            clash.name, clash.connector
+        ))
+        .hint("rename or remove that route first"));
+    }
+    let mut created = false;
+    if state.route(name).is_none() {
+        state.routes.push(Route {
+            name: name.to_string(),
+            description: format!("Default route of connector {name}"),
+            connector: name.to_string(),
+            address: connector.address.clone(),
+            enabled: true,
+            default: true,
+            process: connector.process.clone(),
+            send_automated_emails: connector.send_automated_emails,
+            for_attention: false,
+            test_mode: connector.test_mode,
+            test: None,
+        });
+        created = true;
+    }
+    if let Some(c) = state.connector_mut(name) {
+        c.enabled = true;
+    }
+    sync_default_route(state, &connector_with_enabled(&connector));
+    Ok(EnableOutcome::Enabled {
+        default_route_created: created,
+    })
+}
+
+fn connector_with_enabled(connector: &Connector) -> Connector {
+    Connector {
+        enabled: true,
+        ..connector.clone()
+    }
+}
+
+/// Disables a connector and every route on it; returns the routes that were
+/// enabled and now are not.
+pub fn disable_connector(state: &mut State, name: &str) -> Result<Vec<String>> {
+    let connector = state
+        .connector_mut(name)
+        .ok_or_else(|| connector_not_found(name))?;
+    connector.enabled = false;
+    let mut turned_off = Vec::new();
+    for route in state.routes.iter_mut().filter(|r| r.connector == name) {
+        if route.enabled {
+            route.enabled = false;
+            if !route.default {
+                turned_off.push(route.name.clone());
+            }
+        }
+    }
+    Ok(turned_off)
+}
+
+/// Enables a route through the gate: its connector must be live and its own
+/// test current.
+pub fn enable_route(state: &mut State, name: &str) -> Result<bool> {
+    let route = state
+        .route(name)
+        .ok_or_else(|| route_not_found(name))?
+        .clone();
+    if route.default {
+        return Err(CliError::usage(format!(
+            "'{name}' is a default route: it is enabled with its connector"
+        ))
+        .hint(format!(
+            "run `graphmail enable connector {}`",
+            route.connector
+        )));
+    }
+    let connector = state
+        .connector(&route.connector)
+        .ok_or_else(|| connector_not_found(&route.connector))?;
+    if !trust::connector_live(state, connector) {
+        return Err(CliError::refused(format!(
+            "route '{name}' cannot be enabled while its connector '{}' is not live",
+            connector.name
+        ))
+        .hint(format!(
+            "enable the connector first: `graphmail enable connector {}`",
+            connector.name
+        )));
+    }
+    let test_state = trust::route_test_state(state, &route);
+    if test_state != TestState::Passed {
+        return Err(gate_refusal("route", name, test_state));
+    }
+    if route.enabled {
+        return Ok(false);
+    }
+    if let Some(r) = state.route_mut(name) {
+        r.enabled = true;
+    }
+    Ok(true)
+}
+
+pub fn disable_route(state: &mut State, name: &str) -> Result<bool> {
+    let route = state.route(name).ok_or_else(|| route_not_found(name))?;
+    if route.default {
+        return Err(CliError::usage(format!(
+            "'{name}' is a default route: it is disabled with its connector"
+        ))
+        .hint(format!(
+            "run `graphmail disable connector {}`",
+            route.connector
+        )));
+    }
+    let was = route.enabled;
+    if let Some(r) = state.route_mut(name) {
+        r.enabled = false;
+    }
+    Ok(was)
+}
+
+/// A target whose settings a change touched while it was live: it must pass
+/// a re-test in the same command (SPEC §1 invariant 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveTarget {
+    Integration,
+    Connector(String),
+    Route(String),
+}
+
+/// Items live in `before` whose fingerprint differs in `after`. Default routes
+/// follow their connector and are not listed on their own.
+pub fn live_items_changed(before: &State, after: &State) -> Vec<LiveTarget> {
+    let mut out = Vec::new();
+    for connector in before
+        .connectors
+        .iter()
+        .filter(|c| trust::connector_live(before, c))
+    {
+        let old = fingerprint::connector_in(before, &connector.name);
+        let new = fingerprint::connector_in(after, &connector.name);
+        if new.is_some() && old != new {
+            out.push(LiveTarget::Connector(connector.name.clone()));
+        }
+    }
+    for route in before
+        .routes
+        .iter()
+        .filter(|r| !r.default && trust::route_live(before, r))
+    {
+        let old = fingerprint::route_in(before, &route.name);
+        let new = fingerprint::route_in(after, &route.name);
+        if new.is_some() && old != new {
+            out.push(LiveTarget::Route(route.name.clone()));
+        }
+    }
+    out
+}
+
+/// Records a test result for a connector if its settings still match the
+/// fingerprint the test ran against (SPEC §1 invariant 6). Returns whether it
+/// was recorded.
+pub fn record_connector_test(
+    state: &mut State,
+    name: &str,
+    tested_fingerprint: &str,
+    record: TestRecord,
+) -> bool {
+    if fingerprint::connector_in(state, name).as_deref() != Some(tested_fingerprint) {
+        return false;
+    }
+    if let Some(c) = state.connector_mut(name) {
+        c.test = Some(record);
+        return true;
+    }
+    false
+}
+
+pub fn record_route_test(
+    state: &mut State,
+    name: &str,
+    tested_fingerprint: &str,
+    record: TestRecord,
+) -> bool {
+    if fingerprint::route_in(state, name).as_deref() != Some(tested_fingerprint) {
+        return false;
+    }
+    if let Some(r) = state.route_mut(name) {
+        r.test = Some(record);
+        return true;
+    }
+    false
+}
+
+pub fn record_integration_test(
+    state: &mut State,
+    tested_fingerprint: &str,
+    record: TestRecord,
+) -> bool {
+    match &mut state.integration {
+        Some(integration) if fingerprint::integration(integration) == tested_fingerprint => {
+            integration.test = Some(record);
+            true
+        }
+        _ => false,
+    }
+}

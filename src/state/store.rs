@@ -1,0 +1,781 @@
+//! The one writer of the state file (STYLE habit 4).
+//!
+//! - [`resolve_path`]: `--state`, then `GRAPHMAIL_STATE`, then the platform
+//!   config dir (`$XDG_CONFIG_HOME/graphmail/state.toml` on Linux).
+//! - [`StateFile::load`]: the read-only hot path (`status`, `list`): no lock,
+//!   one read and one typed `toml` parse. A missing file is a fresh state
+//!   that has not been written.
+//! - [`StateFile::update`]: takes an exclusive lock on `<file>.lock` (a
+//!   separate file, because the atomic rename replaces the state file
+//!   itself), re-reads under the lock, runs the caller's change, and writes
+//!   only if the state changed: the user's document is patched (comments and
+//!   formatting kept, see [`super::document`]), written to a temp file in the
+//!   same folder, fsynced, made 0600, renamed over the file, and the folder
+//!   fsynced. A crash leaves the old file or the new one, never a torn one.
+//!
+//! A file that does not parse, or was written by a newer schema, is never
+//! overwritten: `update` fails before calling the change. Errors name the
+//! path, and for parse errors the line and column, with a hint.
+//!
+//! Limits: the lock is advisory (`flock`); an editor saving the file during
+//! an update is not stopped, but its write is either read before the change
+//! or replaced whole. Symlinked state files are followed: the target is
+//! replaced, the link kept.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use toml_edit::DocumentMut;
+
+use super::document;
+use super::model::{SCHEMA_VERSION, State};
+
+/// The environment variable that names the state file when `--state` is not given.
+pub const STATE_ENV: &str = "GRAPHMAIL_STATE";
+
+/// How long `update` waits for another graphmail to release the lock.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+const HINT_MALFORMED: &str = "fix the file by hand, or move it away to start fresh";
+
+/// Where a parse error points: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The file is not valid TOML, or a field has the wrong type or name.
+    #[error("{}: {problem}{}", located(path, *location), show_excerpt(excerpt))]
+    Malformed {
+        path: PathBuf,
+        location: Option<Location>,
+        /// What the parser said, e.g. ``invalid type: string "yes", expected a boolean``.
+        problem: String,
+        /// The offending line and a caret under the column, when known.
+        excerpt: Option<String>,
+    },
+    /// `schema_version` is higher than this build understands.
+    #[error(
+        "{}: schema_version {found} was written by a newer graphmail (this one reads up to {SCHEMA_VERSION})",
+        path.display()
+    )]
+    TooNew { path: PathBuf, found: i64 },
+    /// `schema_version` is one no graphmail ever wrote (0, negative).
+    #[error("{}: schema_version {found} is not a version graphmail knows", path.display())]
+    UnknownVersion { path: PathBuf, found: i64 },
+    #[error("could not {action} {}: {error}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        error: io::Error,
+    },
+    #[error("timed out after {}s waiting for the lock on {}", waited.as_secs(), path.display())]
+    LockTimeout { path: PathBuf, waited: Duration },
+    /// The new state could not be rendered: a bug, never the user's input.
+    #[error("could not render the new state of {}: {problem}", path.display())]
+    Render { path: PathBuf, problem: String },
+    #[error("no location for the state file: no home directory was found")]
+    NoConfigDir,
+}
+
+fn located(path: &Path, location: Option<Location>) -> String {
+    match location {
+        Some(l) => format!("{}:{l}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+fn show_excerpt(excerpt: &Option<String>) -> String {
+    excerpt
+        .as_ref()
+        .map(|e| format!("\n{e}"))
+        .unwrap_or_default()
+}
+
+impl StateError {
+    /// What to do about it, for a `Hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            StateError::Malformed { .. } | StateError::UnknownVersion { .. } => {
+                Some(HINT_MALFORMED.to_string())
+            }
+            StateError::TooNew { .. } => Some(
+                "upgrade graphmail; this file is left untouched so the newer version keeps working"
+                    .to_string(),
+            ),
+            StateError::LockTimeout { path, .. } => Some(format!(
+                "another graphmail is still changing this file; wait for it, or check for a hung process holding {}",
+                lock_path(path).display()
+            )),
+            StateError::Io { path, .. } => Some(format!(
+                "check that {} is readable and its folder writable, or choose another file with --state or {STATE_ENV}",
+                path.display()
+            )),
+            StateError::NoConfigDir => Some(format!("pass --state PATH or set {STATE_ENV}")),
+            StateError::Render { .. } => None,
+        }
+    }
+
+    /// The path the error concerns, when there is one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            StateError::Malformed { path, .. }
+            | StateError::TooNew { path, .. }
+            | StateError::UnknownVersion { path, .. }
+            | StateError::Io { path, .. }
+            | StateError::LockTimeout { path, .. }
+            | StateError::Render { path, .. } => Some(path),
+            StateError::NoConfigDir => None,
+        }
+    }
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StateError + 'a {
+    move |error| StateError::Io {
+        action,
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// Where the state file is: `--state`, then `GRAPHMAIL_STATE`, then the
+/// platform config dir (`~/.config/graphmail/state.toml` on Linux,
+/// honouring `XDG_CONFIG_HOME`). An empty flag or variable counts as unset.
+pub fn resolve_path(flag: Option<&Path>) -> Result<PathBuf, StateError> {
+    let config_dir = || {
+        directories::ProjectDirs::from("", "", "graphmail").map(|d| d.config_dir().to_path_buf())
+    };
+    resolve_path_from(
+        flag,
+        std::env::var_os(STATE_ENV).map(PathBuf::from),
+        config_dir,
+    )
+}
+
+fn resolve_path_from(
+    flag: Option<&Path>,
+    env: Option<PathBuf>,
+    config_dir: impl FnOnce() -> Option<PathBuf>,
+) -> Result<PathBuf, StateError> {
+    if let Some(path) = flag.filter(|p| !p.as_os_str().is_empty()) {
+        return Ok(path.to_path_buf());
+    }
+    if let Some(path) = env.filter(|p| !p.as_os_str().is_empty()) {
+        return Ok(path);
+    }
+    config_dir()
+        .map(|dir| dir.join("state.toml"))
+        .ok_or(StateError::NoConfigDir)
+}
+
+/// `<file>.lock`, next to the state file.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// A state as read from disk.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub state: State,
+    /// False when there was no file: `state` is fresh and not yet written.
+    pub exists: bool,
+    /// The schema version the file was migrated from, if it was older.
+    pub migrated_from: Option<u32>,
+}
+
+/// The state file at one path.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    path: PathBuf,
+    lock_timeout: Duration,
+}
+
+impl StateFile {
+    /// Names the file; nothing is read or created until `load` or `update`.
+    pub fn open(path: impl Into<PathBuf>) -> Self {
+        StateFile {
+            path: path.into(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+
+    /// How long `update` waits for the lock (default 30 s).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the state without locking: for commands that only read.
+    pub fn load(&self) -> Result<Loaded, StateError> {
+        match self.read_text()? {
+            None => Ok(Loaded {
+                state: State::new(),
+                exists: false,
+                migrated_from: None,
+            }),
+            Some(text) => {
+                let (state, migrated_from) = parse_state(&self.path, &text)?;
+                Ok(Loaded {
+                    state,
+                    exists: true,
+                    migrated_from,
+                })
+            }
+        }
+    }
+
+    /// Changes the state under an exclusive lock. `change` sees the state as
+    /// it is on disk now; if it fails, or leaves the state as it was, nothing
+    /// is written. A file that does not parse is never passed to `change`
+    /// nor overwritten.
+    pub fn update<T, E>(&self, change: impl FnOnce(&mut State) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StateError>,
+    {
+        let _lock = self.lock()?;
+        let text = self.read_text()?;
+        let (old, mut doc, migrated) = match &text {
+            None => (State::new(), None, false),
+            Some(text) => {
+                let (state, migrated_from) = parse_state(&self.path, text)?;
+                let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+                    malformed(&self.path, text, e.span(), e.message().to_string())
+                })?;
+                (state, Some(doc), migrated_from.is_some())
+            }
+        };
+        let mut new = old.clone();
+        let output = change(&mut new)?;
+        if new == old {
+            return Ok(output);
+        }
+        let rendered = self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?;
+        self.write_atomic(&rendered)?;
+        Ok(output)
+    }
+
+    /// Renders `new` into the user's document, and checks that the result
+    /// reads back as `new`; should patching ever get that wrong, the
+    /// canonical rendering is written instead (comments lost, data right).
+    fn render(
+        &self,
+        doc: Option<&mut DocumentMut>,
+        old: Option<&State>,
+        new: &State,
+    ) -> Result<String, StateError> {
+        let render_error = |problem: String| StateError::Render {
+            path: self.path.clone(),
+            problem,
+        };
+        if let Some(doc) = doc {
+            let patched = document::render_patched(doc, old, new).map_err(render_error)?;
+            if toml::from_str::<State>(&patched).is_ok_and(|back| back == *new) {
+                return Ok(patched);
+            }
+            tracing::warn!(path = %self.path.display(), "could not keep the file's formatting; rewrote it in full");
+        }
+        let fresh = document::render_fresh(new).map_err(render_error)?;
+        match toml::from_str::<State>(&fresh) {
+            Ok(back) if back == *new => Ok(fresh),
+            _ => Err(render_error(
+                "the rendered state does not read back as written".into(),
+            )),
+        }
+    }
+
+    fn read_text(&self) -> Result<Option<String>, StateError> {
+        match fs::read_to_string(&self.path) {
+            Ok(text) => Ok(Some(text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Err(StateError::Malformed {
+                path: self.path.clone(),
+                location: None,
+                problem: "the file is not UTF-8 text".into(),
+                excerpt: None,
+            }),
+            Err(e) => Err(io_error("read", &self.path)(e)),
+        }
+    }
+
+    fn parent_dir(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Waits, up to the timeout, for the exclusive lock on `<file>.lock`;
+    /// released when the returned file is dropped.
+    fn lock(&self) -> Result<File, StateError> {
+        let dir = self.parent_dir();
+        create_private_dir(&dir).map_err(io_error("create the folder", &dir))?;
+        let lock_path = lock_path(&self.path);
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options
+            .open(&lock_path)
+            .map_err(io_error("open the lock file", &lock_path))?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(fs::TryLockError::WouldBlock) => {
+                    let waited = start.elapsed();
+                    if waited >= self.lock_timeout {
+                        return Err(StateError::LockTimeout {
+                            path: self.path.clone(),
+                            waited,
+                        });
+                    }
+                    std::thread::sleep(pause.min(self.lock_timeout - waited));
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io_error("lock", &lock_path)(e)),
+            }
+        }
+    }
+
+    /// Temp file in the same folder, fsync, 0600, rename, fsync the folder.
+    fn write_atomic(&self, text: &str) -> Result<(), StateError> {
+        let target = match fs::symlink_metadata(&self.path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                fs::canonicalize(&self.path).map_err(io_error("follow the link", &self.path))?
+            }
+            _ => self.path.clone(),
+        };
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let prefix = temp_prefix(&target);
+        remove_stale_temp_files(&dir, &prefix);
+        let mut temp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(io_error("create a temporary file in", &dir))?;
+        let temp_path = temp.path().to_path_buf();
+        let write_error = io_error("write", &temp_path);
+        temp.write_all(text.as_bytes()).map_err(write_error)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(io_error("set the mode of", &temp_path))?;
+        }
+        temp.as_file()
+            .sync_all()
+            .map_err(io_error("flush", &temp_path))?;
+        temp.persist(&target)
+            .map_err(|e| io_error("replace", &target)(e.error))?;
+        sync_dir(&dir).map_err(io_error("flush the folder", &dir))?;
+        Ok(())
+    }
+}
+
+/// `.state.toml.` for `state.toml`: temp files are hidden and name their file.
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(".{name}.")
+}
+
+/// Temp files left by a process killed mid-write. Only called under the
+/// lock, when no other writer can own one.
+fn remove_stale_temp_files(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Parses and version-checks a state file's text; returns the state and,
+/// when it was migrated, the version it was migrated from.
+pub fn parse_state(path: &Path, text: &str) -> Result<(State, Option<u32>), StateError> {
+    // Hot path: one typed parse of a current file.
+    let typed_error = match toml::from_str::<State>(text) {
+        Ok(state) if state.schema_version == SCHEMA_VERSION => return Ok((state, None)),
+        Ok(state) => {
+            return check_version(path, i64::from(state.schema_version)).map(|()| (state, None));
+        }
+        Err(e) => e,
+    };
+    // A newer file may fail the typed parse for its new fields: report the
+    // version, not the field. An older one may need migrating first.
+    if let Ok(raw) = toml::from_str::<toml::Table>(text)
+        && let Some(found) = raw.get("schema_version").and_then(toml::Value::as_integer)
+        && found != i64::from(SCHEMA_VERSION)
+    {
+        check_version(path, found)?;
+    }
+    Err(malformed(
+        path,
+        text,
+        typed_error.span(),
+        typed_error.message().to_string(),
+    ))
+}
+
+/// Refuses versions this build cannot read. Versions older than
+/// [`SCHEMA_VERSION`] would be migrated here, on the raw table, before the
+/// typed parse; v1 is the first, so there is none yet.
+fn check_version(path: &Path, found: i64) -> Result<(), StateError> {
+    if found > i64::from(SCHEMA_VERSION) {
+        return Err(StateError::TooNew {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
+    if found < i64::from(SCHEMA_VERSION) {
+        return Err(StateError::UnknownVersion {
+            path: path.to_path_buf(),
+            found,
+        });
+    }
+    Ok(())
+}
+
+fn malformed(
+    path: &Path,
+    text: &str,
+    span: Option<std::ops::Range<usize>>,
+    problem: String,
+) -> StateError {
+    let (location, excerpt) = match span {
+        Some(span) => {
+            let (location, excerpt) = locate(text, span.start);
+            (Some(location), Some(excerpt))
+        }
+        None => (None, None),
+    };
+    StateError::Malformed {
+        path: path.to_path_buf(),
+        location,
+        problem: problem.trim_end().to_string(),
+        excerpt,
+    }
+}
+
+/// 1-based line and column of a byte offset, and the line with a caret
+/// under the column. Control characters in the line are escaped.
+fn locate(text: &str, offset: usize) -> (Location, String) {
+    let offset = offset.min(text.len());
+    let offset = (0..=offset)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    let line_text: String = text[line_start..]
+        .split('\n')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('\r')
+        .chars()
+        .take(200)
+        .map(|c| if c.is_control() && c != '\t' { '?' } else { c })
+        .collect();
+    let gutter = line.to_string().len();
+    let pad: String = line_text
+        .chars()
+        .take(column - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let excerpt = format!(
+        "{:gutter$} |\n{line} | {line_text}\n{:gutter$} | {pad}^",
+        "", ""
+    );
+    (Location { line, column }, excerpt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> StateFile {
+        let path = dir.join("state.toml");
+        fs::write(&path, text).unwrap();
+        StateFile::open(path)
+    }
+
+    #[test]
+    fn resolve_prefers_flag_then_env_then_config_dir() {
+        let config = || Some(PathBuf::from("/home/u/.config/graphmail"));
+        let flag = Path::new("/tmp/flag.toml");
+        let env = Some(PathBuf::from("/tmp/env.toml"));
+        assert_eq!(
+            resolve_path_from(Some(flag), env.clone(), config).unwrap(),
+            flag
+        );
+        assert_eq!(
+            resolve_path_from(None, env.clone(), config).unwrap(),
+            Path::new("/tmp/env.toml")
+        );
+        assert_eq!(
+            resolve_path_from(Some(Path::new("")), Some(PathBuf::new()), config).unwrap(),
+            Path::new("/home/u/.config/graphmail/state.toml")
+        );
+        assert!(matches!(
+            resolve_path_from(None, None, || None),
+            Err(StateError::NoConfigDir)
+        ));
+    }
+
+    #[test]
+    fn a_missing_file_loads_as_a_fresh_unwritten_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::open(dir.path().join("nested/state.toml"));
+        let loaded = file.load().unwrap();
+        assert!(!loaded.exists);
+        assert_eq!(loaded.state.schema_version, SCHEMA_VERSION);
+        assert!(!file.path().exists());
+    }
+
+    #[test]
+    fn line_and_column_point_at_the_bad_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "schema_version = 1\ninstance_id = \"i\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@b.c\"\nenabled = \"yes\"\n",
+        );
+        let err = file.load().unwrap_err();
+        let StateError::Malformed {
+            location, problem, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            *location,
+            Some(Location {
+                line: 7,
+                column: 11
+            })
+        );
+        assert!(problem.contains("boolean"), "{problem}");
+        let shown = err.to_string();
+        assert!(shown.contains("state.toml:7:11: "), "{shown}");
+        assert!(
+            shown.contains("7 | enabled = \"yes\"\n  |           ^"),
+            "{shown}"
+        );
+        assert_eq!(err.hint().unwrap(), HINT_MALFORMED);
+    }
+
+    #[test]
+    fn syntax_errors_and_unknown_fields_are_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "schema_version = 1\ninstance_id = \"i\"\nbogus = [\n",
+        );
+        let StateError::Malformed { location, .. } = file.load().unwrap_err() else {
+            panic!()
+        };
+        assert!(location.is_some_and(|l| l.line >= 3), "{location:?}");
+        let file = write(
+            dir.path(),
+            "schema_version = 1\ninstance_id = \"i\"\nbogus = 1\n",
+        );
+        let err = file.load().unwrap_err();
+        let StateError::Malformed {
+            location, problem, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(location.unwrap().line, 3);
+        assert!(problem.contains("bogus"), "{problem}");
+    }
+
+    #[test]
+    fn versions_newer_and_unknown_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            dir.path(),
+            "schema_version = 2\ninstance_id = \"i\"\nnew_thing = 1\n",
+        );
+        assert!(matches!(
+            file.load().unwrap_err(),
+            StateError::TooNew { found: 2, .. }
+        ));
+        let file = write(dir.path(), "schema_version = 7\ninstance_id = \"i\"\n");
+        assert!(matches!(
+            file.load().unwrap_err(),
+            StateError::TooNew { found: 7, .. }
+        ));
+        let file = write(dir.path(), "schema_version = 0\ninstance_id = \"i\"\n");
+        assert!(matches!(
+            file.load().unwrap_err(),
+            StateError::UnknownVersion { found: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn non_utf8_content_is_malformed_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.toml");
+        fs::write(&path, b"schema_version = 1\n\xff\xfe").unwrap();
+        assert!(matches!(
+            StateFile::open(path).load().unwrap_err(),
+            StateError::Malformed { .. }
+        ));
+    }
+
+    #[test]
+    fn locate_handles_multibyte_text_and_offsets_past_the_end() {
+        let (location, _) = locate("a = \"é\"\nb = ü", 13);
+        assert_eq!(location, Location { line: 2, column: 5 });
+        let (location, _) = locate("x", 99);
+        assert_eq!(location, Location { line: 1, column: 2 });
+    }
+
+    #[test]
+    fn update_creates_the_file_private_and_skips_unchanged_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::open(dir.path().join("sub/state.toml"));
+        file.update(|_| Ok::<_, StateError>(())).unwrap();
+        assert!(
+            !file.path().exists(),
+            "an unchanged fresh state is not written"
+        );
+        file.update(|s| {
+            s.routes.clear();
+            s.instance_id = "fixed".into();
+            Ok::<_, StateError>(())
+        })
+        .unwrap();
+        let text = fs::read_to_string(file.path()).unwrap();
+        assert!(text.starts_with(document::HEADER), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(file.path()), 0o600);
+            assert_eq!(mode(&dir.path().join("sub")), 0o700);
+            assert_eq!(mode(&lock_path(file.path())), 0o600);
+        }
+        let modified = fs::metadata(file.path()).unwrap().modified().unwrap();
+        file.update(|s| {
+            s.instance_id = "fixed".into();
+            Ok::<_, StateError>(())
+        })
+        .unwrap();
+        assert_eq!(
+            fs::metadata(file.path()).unwrap().modified().unwrap(),
+            modified
+        );
+        assert_eq!(fs::read_to_string(file.path()).unwrap(), text);
+    }
+
+    #[test]
+    fn a_held_lock_times_out_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = StateFile::open(dir.path().join("state.toml"))
+            .with_lock_timeout(Duration::from_millis(150));
+        let holder = File::create(lock_path(file.path())).unwrap();
+        holder.lock().unwrap();
+        let start = Instant::now();
+        let err = file.update(|_| Ok::<_, StateError>(())).unwrap_err();
+        assert!(start.elapsed() >= Duration::from_millis(150));
+        assert!(matches!(err, StateError::LockTimeout { .. }), "{err:?}");
+        assert!(err.hint().unwrap().contains("state.toml.lock"));
+        drop(holder);
+        file.update(|_| Ok::<_, StateError>(())).unwrap();
+    }
+
+    #[test]
+    fn stale_temp_files_are_cleaned_under_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(".state.toml.abc123.tmp");
+        fs::write(&stale, "torn").unwrap();
+        let unrelated = dir.path().join(".other.toml.x.tmp");
+        fs::write(&unrelated, "keep").unwrap();
+        let file = StateFile::open(dir.path().join("state.toml"));
+        file.update(|s| {
+            s.instance_id = "x".into();
+            Ok::<_, StateError>(())
+        })
+        .unwrap();
+        assert!(!stale.exists());
+        assert!(unrelated.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_state_file_keeps_its_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.toml");
+        let link = dir.path().join("state.toml");
+        fs::write(&real, "schema_version = 1\ninstance_id = \"i\"\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        StateFile::open(&link)
+            .update(|s| {
+                s.instance_id = "j".into();
+                Ok::<_, StateError>(())
+            })
+            .unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(fs::read_to_string(&real).unwrap().contains("\"j\""));
+    }
+}

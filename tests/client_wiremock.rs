@@ -1,0 +1,1940 @@
+//! The client side against wiremock (and two tiny raw HTTP servers where
+//! wiremock cannot do it: a dropped connection, and counting requests in
+//! flight). Exact error shapes and retry counts live here; full flows run
+//! against the sandbox in the end-to-end tests.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use graphmail::auth::{
+    CertificateKey, ClientCredential, HttpOptions, RetryPolicy, TokenError, TokenProvider,
+    TokenRequest, build_http_client, generate_self_signed, load_pfx,
+};
+use graphmail::diagnose::{self, ConnectionReport, NoProgress, StepStatus, TargetRef, TestOptions};
+use graphmail::graph::folders::FolderPathError;
+use graphmail::graph::{
+    GraphClient, GraphErrorKind, MailboxLimiter, MessageQuery, resolve_folder_path,
+};
+use graphmail::state::{
+    AssertionForm, Cloud, Connector, Credential, Endpoints, Integration, Route, SecretSource,
+    State, UseFor,
+};
+use openssl::hash::MessageDigest;
+use openssl::rsa::Padding;
+use openssl::sign::{RsaPssSaltlen, Verifier};
+use openssl::x509::X509;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use wiremock::matchers::{
+    body_string_contains, method, path, path_regex, query_param, query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const APP: &str = "11111111-2222-3333-4444-555555555555";
+const MAILBOX: &str = "support@contoso.com";
+const MAILBOX_PATH: &str = "support%40contoso.com";
+
+fn endpoints(server: &MockServer) -> Endpoints {
+    Endpoints {
+        authority_host: server.uri(),
+        graph_endpoint: server.uri(),
+    }
+}
+
+fn http() -> reqwest::Client {
+    build_http_client(&HttpOptions::default()).unwrap()
+}
+
+fn secret() -> ClientCredential {
+    ClientCredential::Secret(SecretString::from("s3cret-value"))
+}
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        max_retry_after: Duration::from_secs(30),
+        backoff_base: Duration::from_millis(20),
+        backoff_max: Duration::from_millis(100),
+    }
+}
+
+/// A JWT-shaped token with the given roles (unsigned: Graph tokens are
+/// opaque to us; only the payload is read).
+fn fake_token(roles: &[&str]) -> String {
+    let header = URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"RS256"}"#);
+    let payload = URL_SAFE_NO_PAD
+        .encode(json!({"roles": roles, "tid": "tenant-guid", "appid": APP}).to_string());
+    format!("{header}.{payload}.c2ln")
+}
+
+fn token_body(roles: &[&str]) -> Value {
+    json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": fake_token(roles)})
+}
+
+fn token_path() -> String {
+    format!("/{TENANT}/oauth2/v2.0/token")
+}
+
+async fn mount_token(server: &MockServer, roles: &[&str]) {
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(roles)))
+        .mount(server)
+        .await;
+}
+
+async fn mount_discovery(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/{TENANT}/v2.0/.well-known/openid-configuration"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_endpoint": format!("{}/{TENANT}/oauth2/v2.0/token", server.uri()),
+            "cloud_instance_name": "microsoftonline.com"
+        })))
+        .mount(server)
+        .await;
+}
+
+fn entra_error(error: &str, code: u64, text: &str) -> Value {
+    json!({
+        "error": error,
+        "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: trace-{code}\r\nCorrelation ID: corr-1\r\nTimestamp: 2026-01-01 00:00:00Z"),
+        "error_codes": [code],
+        "timestamp": "2026-01-01 00:00:00Z",
+        "trace_id": format!("trace-{code}"),
+        "correlation_id": "corr-1",
+        "error_uri": format!("https://login.microsoftonline.com/error?code={code}")
+    })
+}
+
+fn provider(server: &MockServer, credential: ClientCredential) -> Arc<TokenProvider> {
+    Arc::new(
+        TokenProvider::new(
+            http(),
+            TokenRequest::new(&endpoints(server), TENANT, APP),
+            credential,
+        )
+        .with_retry(fast_retry()),
+    )
+}
+
+fn graph(server: &MockServer, tokens: Arc<TokenProvider>) -> GraphClient {
+    GraphClient::new(http(), &server.uri(), tokens)
+        .unwrap()
+        .with_retry(fast_retry())
+        .with_limiter(Arc::new(MailboxLimiter::new(4)))
+}
+
+async fn form_of_last_token_request(server: &MockServer) -> HashMap<String, String> {
+    let requests = server.received_requests().await.unwrap();
+    let request = requests
+        .iter()
+        .rev()
+        .find(|r| r.url.path() == token_path())
+        .expect("a token request");
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}
+
+// ---------------------------------------------------------------- tokens
+
+#[tokio::test]
+async fn token_with_secret() {
+    let server = MockServer::start().await;
+    mount_token(&server, &["Mail.ReadWrite"]).await;
+    let tokens = provider(&server, secret());
+    let token = tokens.token().await.unwrap();
+    assert_eq!(token.claims.roles, vec!["Mail.ReadWrite"]);
+    assert!(!format!("{token:?}").contains(&fake_token(&["Mail.ReadWrite"])));
+    let form = form_of_last_token_request(&server).await;
+    assert_eq!(form["client_id"], APP);
+    assert_eq!(form["client_secret"], "s3cret-value");
+    assert_eq!(form["grant_type"], "client_credentials");
+    assert_eq!(form["scope"], format!("{}/.default", server.uri()));
+    assert!(
+        !format!("{tokens:?}").contains("s3cret"),
+        "Debug must not show the secret"
+    );
+}
+
+fn decode_segment(segment: &str) -> Value {
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(segment).unwrap()).unwrap()
+}
+
+async fn certificate_assertion(form: AssertionForm) {
+    let server = MockServer::start().await;
+    mount_token(&server, &["Mail.Send"]).await;
+    let generated = generate_self_signed("graphmail", 30, "pw").unwrap();
+    let key = CertificateKey::from_pfx(&generated.pfx_der, "pw", form).unwrap();
+    let tokens = provider(&server, ClientCredential::Certificate(Box::new(key)));
+    tokens.token().await.unwrap();
+
+    let form_fields = form_of_last_token_request(&server).await;
+    assert_eq!(
+        form_fields["client_assertion_type"],
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    );
+    assert!(!form_fields.contains_key("client_secret"));
+    let assertion = &form_fields["client_assertion"];
+    let parts: Vec<&str> = assertion.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let header = decode_segment(parts[0]);
+    let claims = decode_segment(parts[1]);
+    let cert = X509::from_der(&generated.cert_der).unwrap();
+    assert_eq!(header["typ"], "JWT");
+    match form {
+        AssertionForm::Rs256X5t => {
+            assert_eq!(header["alg"], "RS256");
+            let x5t = header["x5t"].as_str().unwrap();
+            assert_eq!(
+                x5t,
+                URL_SAFE.encode(cert.digest(MessageDigest::sha1()).unwrap())
+            );
+            assert!(x5t.ends_with('='), "padded like msal: {x5t}");
+            assert!(header.get("x5t#S256").is_none());
+        }
+        AssertionForm::Ps256X5tS256 => {
+            assert_eq!(header["alg"], "PS256");
+            assert_eq!(
+                header["x5t#S256"],
+                URL_SAFE.encode(cert.digest(MessageDigest::sha256()).unwrap())
+            );
+            assert!(header.get("x5t").is_none());
+        }
+    }
+    assert_eq!(
+        claims["aud"],
+        format!("{}/{TENANT}/oauth2/v2.0/token", server.uri())
+    );
+    assert_eq!(claims["iss"], APP);
+    assert_eq!(claims["sub"], APP);
+    assert!(uuid::Uuid::parse_str(claims["jti"].as_str().unwrap()).is_ok());
+    let nbf = claims["nbf"].as_i64().unwrap();
+    assert_eq!(claims["iat"].as_i64().unwrap(), nbf);
+    assert_eq!(claims["exp"].as_i64().unwrap() - nbf, 300);
+    assert!((chrono::Utc::now().timestamp() - nbf).abs() < 30);
+
+    let public = cert.public_key().unwrap();
+    let mut verifier = Verifier::new(MessageDigest::sha256(), &public).unwrap();
+    if form == AssertionForm::Ps256X5tS256 {
+        verifier.set_rsa_padding(Padding::PKCS1_PSS).unwrap();
+        verifier
+            .set_rsa_pss_saltlen(RsaPssSaltlen::DIGEST_LENGTH)
+            .unwrap();
+        verifier.set_rsa_mgf1_md(MessageDigest::sha256()).unwrap();
+    }
+    verifier
+        .update(format!("{}.{}", parts[0], parts[1]).as_bytes())
+        .unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    assert!(
+        verifier.verify(&signature).unwrap(),
+        "signature must verify against the certificate"
+    );
+}
+
+#[tokio::test]
+async fn token_with_certificate_rs256_x5t() {
+    certificate_assertion(AssertionForm::Rs256X5t).await;
+}
+
+#[tokio::test]
+async fn token_with_certificate_ps256_x5t_s256() {
+    certificate_assertion(AssertionForm::Ps256X5tS256).await;
+}
+
+#[tokio::test]
+async fn aadsts_errors_are_decoded_with_code_and_trace_id() {
+    let cases = [
+        (
+            401,
+            "invalid_client",
+            7000215u64,
+            "Invalid client secret provided.",
+        ),
+        (
+            401,
+            "invalid_client",
+            7000222,
+            "The provided client secret keys are expired.",
+        ),
+        (
+            400,
+            "unauthorized_client",
+            700016,
+            "Application with identifier 'x' was not found in the directory.",
+        ),
+        (400, "invalid_request", 90002, "Tenant 'x' not found."),
+        (
+            401,
+            "invalid_client",
+            700027,
+            "Client assertion failed signature validation.",
+        ),
+        (
+            400,
+            "invalid_client",
+            700024,
+            "Client assertion is not within its valid time range.",
+        ),
+    ];
+    for (status, error, code, text) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path(token_path()))
+            .respond_with(
+                ResponseTemplate::new(status).set_body_json(entra_error(error, code, text)),
+            )
+            .mount(&server)
+            .await;
+        let err = provider(&server, secret()).token().await.unwrap_err();
+        assert_eq!(err.code(), Some(format!("AADSTS{code}")), "{err}");
+        assert_eq!(err.trace_id(), Some(format!("trace-{code}").as_str()));
+        let entra = err.entra().unwrap();
+        assert_eq!(entra.error, error);
+        assert_eq!(entra.correlation_id.as_deref(), Some("corr-1"));
+        assert!(err.to_string().contains(text), "{err}");
+        assert!(!err.to_string().contains("s3cret"));
+    }
+}
+
+#[tokio::test]
+async fn one_token_request_for_many_concurrent_callers() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body(&[]))
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let tokens = provider(&server, secret());
+    let calls = (0..25).map(|_| {
+        let tokens = tokens.clone();
+        tokio::spawn(async move { tokens.token().await.map(|t| t.expires_in) })
+    });
+    for result in futures::future::join_all(calls).await {
+        assert_eq!(result.unwrap().unwrap(), 3599);
+    }
+    assert_eq!(tokens.requests_sent(), 1);
+    // And reused afterwards.
+    tokens.token().await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn token_endpoint_that_is_not_entra() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(404).set_body_string("<html>nope</html>"))
+        .mount(&server)
+        .await;
+    let err = provider(&server, secret()).token().await.unwrap_err();
+    assert!(
+        matches!(err, TokenError::InvalidResponse { status: 404, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn http_to_a_remote_host_is_refused() {
+    let endpoints = Endpoints {
+        authority_host: "http://login.example.com".into(),
+        graph_endpoint: "http://graph.example.com".into(),
+    };
+    let tokens = Arc::new(TokenProvider::new(
+        http(),
+        TokenRequest::new(&endpoints, TENANT, APP),
+        secret(),
+    ));
+    let err = GraphClient::new(http(), &endpoints.graph_endpoint, tokens.clone()).unwrap_err();
+    assert!(err.to_string().contains("only loopback"), "{err}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let err = runtime.block_on(tokens.token()).unwrap_err();
+    assert!(err.to_string().contains("only loopback"), "{err}");
+}
+
+// ---------------------------------------------------------------- Graph retries
+
+async fn graph_with_token(server: &MockServer) -> GraphClient {
+    mount_token(server, &["Mail.ReadWrite"]).await;
+    graph(server, provider(server, secret()))
+}
+
+fn inbox_path() -> String {
+    format!("/v1.0/users/{MAILBOX_PATH}/mailFolders/inbox")
+}
+
+async fn mount_inbox_ok(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("request-id", "req-ok")
+                .set_body_json(
+                    json!({"id": "inbox-id", "displayName": "Inbox", "childFolderCount": 2}),
+                ),
+        )
+        .mount(server)
+        .await;
+}
+
+/// A 429 whose `Retry-After` is computed when the request arrives.
+struct Throttle(fn() -> String);
+
+impl wiremock::Respond for Throttle {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        ResponseTemplate::new(429).insert_header("Retry-After", (self.0)().as_str()).set_body_json(
+            json!({"error": {"code": "TooManyRequests", "message": "Please retry.", "innerError": {"code": "429"}}}),
+        )
+    }
+}
+
+async fn retry_after_case(value: fn() -> String, at_least: Duration) {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(Throttle(value))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_inbox_ok(&server).await;
+    let started = Instant::now();
+    let folder = client.get_folder(MAILBOX, "inbox").await.unwrap();
+    assert_eq!(folder.attempts, 3, "two 429s, then success");
+    assert_eq!(folder.value.id, "inbox-id");
+    assert_eq!(folder.request_id.as_deref(), Some("req-ok"));
+    assert!(
+        started.elapsed() >= at_least,
+        "waited {:?}, wanted {at_least:?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() < at_least + Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn retry_after_integer_seconds() {
+    retry_after_case(|| "1".into(), Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn retry_after_fractional_seconds() {
+    retry_after_case(|| "0.35".into(), Duration::from_millis(700)).await;
+}
+
+#[tokio::test]
+async fn retry_after_http_date() {
+    // HTTP dates have whole seconds: 2 s ahead waits more than 1 s each time.
+    retry_after_case(
+        || httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2)),
+        Duration::from_secs(2),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn service_unavailable_then_success() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_inbox_ok(&server).await;
+    let folder = client.get_folder(MAILBOX, "inbox").await.unwrap();
+    assert_eq!(folder.attempts, 2);
+}
+
+#[tokio::test]
+async fn attempts_are_bounded() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(ResponseTemplate::new(504).insert_header("request-id", "req-504"))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let err = client.get_folder(MAILBOX, "inbox").await.unwrap_err();
+    assert_eq!(err.attempts, 4);
+    assert_eq!(err.status, Some(504));
+    assert_eq!(err.request_id.as_deref(), Some("req-504"));
+}
+
+#[tokio::test]
+async fn too_long_retry_after_fails_and_names_it() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "120")
+                .insert_header("request-id", "req-429")
+                .set_body_json(json!({"error": {"code": "ApplicationThrottled", "message": "Application is over its MailboxConcurrency limit."}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let err = client.get_folder(MAILBOX, "inbox").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        matches!(err.kind, GraphErrorKind::RetryAfterTooLong { .. }),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("120 s") && shown.contains("30 s") && shown.contains("req-429"),
+        "{shown}"
+    );
+    assert_eq!(err.code.as_deref(), Some("ApplicationThrottled"));
+}
+
+#[tokio::test]
+async fn a_timeout_ends_in_bounded_time() {
+    let server = MockServer::start().await;
+    mount_token(&server, &[]).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(10)))
+        .mount(&server)
+        .await;
+    let options = HttpOptions {
+        request_timeout: Duration::from_millis(400),
+        ..HttpOptions::default()
+    };
+    let http = build_http_client(&options).unwrap();
+    let tokens = Arc::new(TokenProvider::new(
+        http.clone(),
+        TokenRequest::new(&endpoints(&server), TENANT, APP),
+        secret(),
+    ));
+    let client = GraphClient::new(http, &server.uri(), tokens)
+        .unwrap()
+        .with_retry(fast_retry());
+    let started = Instant::now();
+    let err = client.get_folder(MAILBOX, "inbox").await.unwrap_err();
+    assert!(matches!(err.kind, GraphErrorKind::Timeout), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("timeout"), "{err}");
+}
+
+/// A raw HTTP server: the first `drop_first` connections are closed after
+/// reading the request; later ones get `body` as JSON.
+async fn dropping_server(drop_first: usize, body: Value) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let body = body.to_string();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                let _ = socket.read(&mut buffer).await;
+                if n < drop_first {
+                    drop(socket);
+                    return;
+                }
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nrequest-id: raw-1\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (address, seen)
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried() {
+    let token_server = MockServer::start().await;
+    mount_token(&token_server, &[]).await;
+    let (graph_uri, seen) =
+        dropping_server(1, json!({"id": "inbox-id", "displayName": "Inbox"})).await;
+    let client = GraphClient::new(http(), &graph_uri, provider(&token_server, secret()))
+        .unwrap()
+        .with_retry(fast_retry());
+    let folder = client.get_folder(MAILBOX, "inbox").await.unwrap();
+    assert_eq!(folder.attempts, 2);
+    assert_eq!(folder.request_id.as_deref(), Some("raw-1"));
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_dropped_send_is_not_resent() {
+    let token_server = MockServer::start().await;
+    mount_token(&token_server, &[]).await;
+    let (graph_uri, seen) = dropping_server(1, json!({})).await;
+    let client = GraphClient::new(http(), &graph_uri, provider(&token_server, secret()))
+        .unwrap()
+        .with_retry(fast_retry());
+    let message = graphmail::graph::OutgoingMessage {
+        subject: "s".into(),
+        to: vec!["a@b.com".into()],
+        ..Default::default()
+    };
+    let err = client.send_mail(MAILBOX, &message, true).await.unwrap_err();
+    assert!(matches!(err.kind, GraphErrorKind::Transport), "{err:?}");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "a mail must not be sent twice"
+    );
+}
+
+// ---------------------------------------------------------------- Graph errors, folders, paging
+
+#[tokio::test]
+async fn graph_errors_keep_codes_and_request_ids() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(ResponseTemplate::new(403).insert_header("request-id", "req-403").set_body_json(json!({
+            "error": {"code": "ErrorAccessDenied", "message": "Access to OData is disabled.",
+                      "innerError": {"code": "PolicyDenied", "request-id": "inner-id", "client-request-id": "crid", "date": "2026-01-01T00:00:00"}}
+        })))
+        .mount(&server)
+        .await;
+    let err = client.get_folder(MAILBOX, "inbox").await.unwrap_err();
+    assert_eq!(err.status, Some(403));
+    assert_eq!(err.code.as_deref(), Some("PolicyDenied"));
+    assert_eq!(err.codes, vec!["PolicyDenied", "ErrorAccessDenied"]);
+    assert!(err.has_code("ErrorAccessDenied"));
+    assert_eq!(err.message, "Access to OData is disabled.");
+    assert_eq!(
+        err.request_id.as_deref(),
+        Some("req-403"),
+        "the header wins"
+    );
+    assert!(err.client_request_id.is_some());
+    assert_eq!(err.attempts, 1);
+}
+
+async fn mount_children(server: &MockServer, parent: &str, filter: Option<&str>, names: &[&str]) {
+    let value: Vec<Value> = names
+        .iter()
+        .map(|n| json!({"id": format!("{}-id", n.to_lowercase()), "displayName": n}))
+        .collect();
+    let mock = Mock::given(method("GET")).and(path(format!(
+        "/v1.0/users/{MAILBOX_PATH}/mailFolders/{parent}/childFolders"
+    )));
+    let mock = match filter {
+        Some(name) => mock.and(query_param(
+            "$filter",
+            format!("displayName eq '{}'", name.replace('\'', "''")),
+        )),
+        None => mock.and(query_param_is_missing("$filter")),
+    };
+    mock.respond_with(
+        ResponseTemplate::new(200)
+            .insert_header("request-id", "req-children")
+            .set_body_json(json!({"value": value})),
+    )
+    .mount(server)
+    .await;
+}
+
+#[tokio::test]
+async fn folder_path_resolves_segment_by_segment() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    mount_inbox_ok(&server).await;
+    mount_children(&server, "inbox-id", Some("Support"), &["Support"]).await;
+    mount_children(
+        &server,
+        "support-id",
+        Some("Customer's EU"),
+        &["Customer's EU"],
+    )
+    .await;
+    let resolved = resolve_folder_path(&client, MAILBOX, "INBOX/Support/Customer's EU")
+        .await
+        .unwrap();
+    assert_eq!(resolved.folder.id, "customer's eu-id");
+    assert_eq!(resolved.path, "INBOX/Support/Customer's EU");
+}
+
+#[tokio::test]
+async fn a_missing_folder_lists_its_siblings() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    mount_inbox_ok(&server).await;
+    mount_children(&server, "inbox-id", Some("Support"), &[]).await;
+    mount_children(&server, "inbox-id", None, &["Archive", "Sales"]).await;
+    let err = resolve_folder_path(&client, MAILBOX, "Inbox/Support")
+        .await
+        .unwrap_err();
+    match &err {
+        FolderPathError::NotFound {
+            segment,
+            parent,
+            existing,
+            request_id,
+        } => {
+            assert_eq!(segment, "Support");
+            assert_eq!(parent, "Inbox");
+            assert_eq!(existing, &vec!["Archive".to_string(), "Sales".to_string()]);
+            assert_eq!(request_id.as_deref(), Some("req-children"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("Archive, Sales"), "{err}");
+}
+
+#[tokio::test]
+async fn paging_follows_next_link_as_is() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    let next = format!(
+        "{}/v1.0/users/{MAILBOX_PATH}/mailFolders/inbox/messages?%24skip=17&%24top=2&opaque=x%20y",
+        server.uri()
+    );
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/mailFolders/inbox/messages")))
+        .and(query_param_is_missing("$skip"))
+        .and(query_param("$top", "2"))
+        .and(query_param("$orderby", "receivedDateTime desc"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [{"id": "m1", "subject": "one"}, {"id": "m2", "subject": null, "from": null, "toRecipients": null}],
+            "@odata.nextLink": next
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/v1.0/users/{MAILBOX_PATH}/mailFolders/inbox/messages"
+        )))
+        .and(query_param("$skip", "17"))
+        .and(query_param("opaque", "x y"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "m3"}]})))
+        .mount(&server)
+        .await;
+    let query = MessageQuery {
+        select: vec!["id".into(), "subject".into()],
+        top: Some(2),
+        orderby: Some("receivedDateTime desc".into()),
+        pages: 5,
+        ..MessageQuery::default()
+    };
+    let messages = client
+        .list_messages(MAILBOX, "inbox", &query)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = messages.value.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, vec!["m1", "m2", "m3"]);
+    let requests = server.received_requests().await.unwrap();
+    // wiremock reports its host as `localhost`: compare path and query.
+    let tail = |u: &url::Url| format!("{}?{}", u.path(), u.query().unwrap_or_default());
+    let wanted = tail(&url::Url::parse(&next).unwrap());
+    let seen: Vec<String> = requests.iter().map(|r| tail(&r.url)).collect();
+    assert!(
+        seen.contains(&wanted),
+        "the nextLink is requested exactly as given: {seen:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_host_is_refused() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/mailFolders")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [], "@odata.nextLink": "https://evil.example.com/steal"
+        })))
+        .mount(&server)
+        .await;
+    let err = client.list_folders(MAILBOX, None, None).await.unwrap_err();
+    assert!(
+        matches!(err.kind, GraphErrorKind::InvalidRequest),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn send_mail_and_drafts() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/sendMail")))
+        .and(body_string_contains("\"saveToSentItems\":true"))
+        .respond_with(ResponseTemplate::new(202).insert_header("request-id", "req-send"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/messages")))
+        .and(wiremock::matchers::header(
+            "Prefer",
+            "IdType=\"ImmutableId\"",
+        ))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "AAk/imm=", "isDraft": true})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path_regex(
+            r"^/v1\.0/users/support%40contoso\.com/messages/AAk%2Fimm%3D/send$",
+        ))
+        .and(wiremock::matchers::header("Content-Length", "0"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    let message = graphmail::graph::OutgoingMessage {
+        subject: "Hello".into(),
+        body: "Body".into(),
+        to: vec!["x@fabrikam.com".into()],
+        from: Some("alias@contoso.com".into()),
+        ..Default::default()
+    };
+    let sent = client.send_mail(MAILBOX, &message, true).await.unwrap();
+    assert_eq!(
+        (sent.status, sent.request_id.as_deref()),
+        (202, Some("req-send"))
+    );
+    let draft = client.create_draft(MAILBOX, &message, true).await.unwrap();
+    assert_eq!(draft.value.id, "AAk/imm=");
+    client.send_draft(MAILBOX, &draft.value.id).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let body: Value = serde_json::from_slice(
+        &requests
+            .iter()
+            .find(|r| r.url.path().ends_with("sendMail"))
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        body["message"]["from"]["emailAddress"]["address"],
+        "alias@contoso.com"
+    );
+    assert_eq!(
+        body["message"]["toRecipients"][0]["emailAddress"]["address"],
+        "x@fabrikam.com"
+    );
+}
+
+// ---------------------------------------------------------------- per-mailbox limit
+
+/// A raw HTTP server that holds each request `delay` and records the most
+/// requests in flight at once per mailbox (the path segment after /users/).
+async fn counting_server(delay: Duration) -> (String, Arc<Mutex<HashMap<String, (usize, usize)>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let stats: Arc<Mutex<HashMap<String, (usize, usize)>>> = Arc::default();
+    let shared = stats.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let stats = shared.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                let n = socket.read(&mut buffer).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buffer[..n]).to_string();
+                let mailbox = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|p| p.split("/users/").nth(1))
+                    .and_then(|p| p.split('/').next())
+                    .unwrap_or("")
+                    .to_lowercase();
+                {
+                    let mut map = stats.lock().unwrap();
+                    let entry = map.entry(mailbox.clone()).or_default();
+                    entry.0 += 1;
+                    entry.1 = entry.1.max(entry.0);
+                }
+                tokio::time::sleep(delay).await;
+                stats.lock().unwrap().get_mut(&mailbox).unwrap().0 -= 1;
+                let body = r#"{"id":"inbox-id","displayName":"Inbox"}"#;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(response.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    (address, stats)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_more_than_four_in_flight_per_mailbox() {
+    let token_server = MockServer::start().await;
+    mount_token(&token_server, &[]).await;
+    let (graph_uri, stats) = counting_server(Duration::from_millis(150)).await;
+    let tokens = provider(&token_server, secret());
+    // Two clients sharing one limiter: the limit is per process, not per client.
+    let limiter = Arc::new(MailboxLimiter::new(4));
+    let a = GraphClient::new(http(), &graph_uri, tokens.clone())
+        .unwrap()
+        .with_limiter(limiter.clone());
+    let b = GraphClient::new(http(), &graph_uri, tokens)
+        .unwrap()
+        .with_limiter(limiter);
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for i in 0..12 {
+        let client = if i % 2 == 0 { a.clone() } else { b.clone() };
+        // Case differences still name one mailbox.
+        let mailbox = if i % 3 == 0 {
+            "Support@Contoso.com"
+        } else {
+            MAILBOX
+        };
+        calls.push(tokio::spawn(async move {
+            client.get_folder(mailbox, "inbox").await.map(|_| ())
+        }));
+        let other = a.clone();
+        calls.push(tokio::spawn(async move {
+            other
+                .get_folder("sales@contoso.com", "inbox")
+                .await
+                .map(|_| ())
+        }));
+    }
+    for call in futures::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    let stats = stats.lock().unwrap();
+    let support = stats["support%40contoso.com"];
+    let sales = stats["sales%40contoso.com"];
+    assert_eq!(support.1, 4, "at most 4 in flight, and the limit is used");
+    assert_eq!(sales.1, 4);
+    // 12 requests per mailbox, 4 at a time, 150 ms each: 3 waves.
+    assert!(started.elapsed() >= Duration::from_millis(450));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------- certificates
+
+#[test]
+fn legacy_rc2_pfx_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+    };
+    let made = run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=legacy",
+        "-days",
+        "10",
+    ]);
+    match made {
+        Ok(out) if out.status.success() => {}
+        _ => {
+            eprintln!("openssl command line not available; skipping");
+            return;
+        }
+    }
+    let exported = run(&[
+        "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem", "-out", "l.pfx",
+        "-passout", "pass:pw",
+    ])
+    .unwrap();
+    if !exported.status.success() {
+        eprintln!(
+            "openssl has no -legacy: {}",
+            String::from_utf8_lossy(&exported.stderr)
+        );
+        return;
+    }
+    let info = run(&[
+        "pkcs12", "-info", "-in", "l.pfx", "-passin", "pass:pw", "-noout", "-legacy",
+    ])
+    .unwrap();
+    let shown =
+        String::from_utf8_lossy(&info.stderr).to_string() + &String::from_utf8_lossy(&info.stdout);
+    assert!(
+        shown.contains("RC2") || shown.contains("rc2"),
+        "expected an RC2 file: {shown}"
+    );
+    let der = std::fs::read(dir.path().join("l.pfx")).unwrap();
+    let loaded = load_pfx(&der, "pw").unwrap();
+    assert_eq!(loaded.subject, "CN=legacy");
+    assert_eq!(loaded.sha1_hex.len(), 40);
+}
+
+#[test]
+fn generated_pfx_is_aes_protected() {
+    let generated = generate_self_signed("graphmail", 365, "pw").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("g.pfx"), &generated.pfx_der).unwrap();
+    let Ok(info) = std::process::Command::new("openssl")
+        .args([
+            "pkcs12", "-info", "-in", "g.pfx", "-passin", "pass:pw", "-noout",
+        ])
+        .current_dir(dir.path())
+        .output()
+    else {
+        return;
+    };
+    let shown = String::from_utf8_lossy(&info.stderr).to_string();
+    assert!(shown.contains("AES-256-CBC"), "{shown}");
+    assert!(
+        String::from_utf8_lossy(&generated.cert_pem).starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    let loaded = load_pfx(&generated.pfx_der, "pw").unwrap();
+    assert_eq!(loaded.sha256_hex, generated.sha256_hex);
+}
+
+// ---------------------------------------------------------------- diagnose
+
+fn state(server: &MockServer, credential: Credential) -> State {
+    let mut state = State::new();
+    state.integration = Some(Integration {
+        tenant: TENANT.into(),
+        app_id: APP.into(),
+        cloud: Cloud::Custom,
+        authority_host: Some(server.uri()),
+        graph_endpoint: Some(server.uri()),
+        ca_file: None,
+        credential,
+        test: None,
+    });
+    state
+}
+
+fn secret_credential() -> Credential {
+    Credential::Secret {
+        secret: SecretSource::Env { var: "X".into() },
+        credential_generation: "g1".into(),
+    }
+}
+
+fn certificate_credential(
+    generated: &graphmail::auth::GeneratedCertificate,
+    form: AssertionForm,
+) -> Credential {
+    Credential::Certificate {
+        file: "app.pfx".into(),
+        password: SecretSource::None,
+        sha1: generated.sha1_hex.clone(),
+        sha256: generated.sha256_hex.clone(),
+        subject: generated.subject.clone(),
+        not_after: generated.not_after.clone(),
+        assertion: form,
+    }
+}
+
+fn connector(name: &str, use_for: UseFor, address: &str, folders: &[&str]) -> Connector {
+    Connector {
+        name: name.into(),
+        use_for,
+        address: address.into(),
+        enabled: false,
+        folders: folders.iter().map(|f| f.to_string()).collect(),
+        process: None,
+        send_automated_emails: false,
+        test_mode: false,
+        ai: Vec::new(),
+        test: None,
+    }
+}
+
+fn route(name: &str, connector: &str, address: &str) -> Route {
+    Route {
+        name: name.into(),
+        description: String::new(),
+        connector: connector.into(),
+        address: address.into(),
+        enabled: false,
+        default: false,
+        process: None,
+        send_automated_emails: false,
+        for_attention: false,
+        test_mode: false,
+        test: None,
+    }
+}
+
+fn quick_options() -> TestOptions {
+    TestOptions {
+        retry: fast_retry(),
+        sent_items_wait: Duration::from_secs(2),
+        delivery_wait: Duration::from_secs(2),
+        poll_interval: Duration::from_millis(50),
+        ..TestOptions::default()
+    }
+}
+
+async fn run_one(
+    state: &State,
+    credential: ClientCredential,
+    target: TargetRef,
+) -> ConnectionReport {
+    let mut reports =
+        diagnose::run(state, credential, &[target], &quick_options(), &NoProgress).await;
+    reports.remove(0)
+}
+
+fn step<'a>(report: &'a ConnectionReport, check: &str) -> &'a diagnose::Step {
+    report
+        .steps
+        .iter()
+        .find(|s| s.check == check)
+        .unwrap_or_else(|| panic!("no {check} step in {report:#?}"))
+}
+
+fn statuses(report: &ConnectionReport) -> Vec<String> {
+    report
+        .steps
+        .iter()
+        .map(|s| format!("{}={}", s.check, s.status.as_str()))
+        .collect()
+}
+
+async fn token_failure_case(code: u64, error: &str, hint_part: &str) -> ConnectionReport {
+    let server = MockServer::start().await;
+    mount_discovery(&server).await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(entra_error(
+            error,
+            code,
+            "Something.",
+        )))
+        .mount(&server)
+        .await;
+    let mut state = state(&server, secret_credential());
+    state
+        .connectors
+        .push(connector("in", UseFor::Incoming, MAILBOX, &["Inbox"]));
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    assert!(!report.passed);
+    let token = step(&report, "token");
+    assert_eq!(token.status, StepStatus::Failed);
+    assert_eq!(
+        token.code.as_deref(),
+        Some(format!("AADSTS{code}").as_str())
+    );
+    assert_eq!(
+        token.trace_id.as_deref(),
+        Some(format!("trace-{code}").as_str())
+    );
+    let hint = token.hint.as_deref().unwrap_or_default();
+    assert!(
+        hint.contains(hint_part),
+        "hint {hint:?} should contain {hint_part:?}"
+    );
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "authority=passed",
+            "token=failed",
+            "permissions=skipped",
+            "mailbox=skipped",
+            "folder=skipped"
+        ]
+    );
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains("s3cret"));
+    report
+}
+
+#[tokio::test]
+async fn diagnose_wrong_secret() {
+    let report = token_failure_case(7000215, "invalid_client", "App registrations").await;
+    let hint = step(&report, "token").hint.clone().unwrap();
+    assert!(
+        hint.contains("Certificates & secrets") && hint.contains("Value"),
+        "{hint}"
+    );
+}
+
+#[tokio::test]
+async fn diagnose_expired_secret() {
+    let report = token_failure_case(7000222, "invalid_client", "expired").await;
+    assert!(
+        step(&report, "token")
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("Create a new one")
+    );
+}
+
+#[tokio::test]
+async fn diagnose_unknown_app() {
+    token_failure_case(700016, "unauthorized_client", "Application (client) ID").await;
+}
+
+#[tokio::test]
+async fn diagnose_unknown_code_is_shown_as_it_came() {
+    let report = token_failure_case(9999999, "invalid_request", "error?code=9999999").await;
+    assert!(
+        step(&report, "token")
+            .detail
+            .contains("AADSTS9999999: Something.")
+    );
+}
+
+#[tokio::test]
+async fn diagnose_unknown_tenant() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/{TENANT}/v2.0/.well-known/openid-configuration"
+        )))
+        .respond_with(ResponseTemplate::new(400).set_body_json(entra_error(
+            "invalid_tenant",
+            90002,
+            "Tenant not found.",
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(400).set_body_json(entra_error(
+            "invalid_tenant",
+            90002,
+            "Tenant not found.",
+        )))
+        .mount(&server)
+        .await;
+    let state = state(&server, secret_credential());
+    let report = run_one(&state, secret(), TargetRef::integration()).await;
+    assert_eq!(
+        statuses(&report),
+        vec!["authority=failed", "token=skipped", "permissions=skipped"]
+    );
+    let authority = step(&report, "authority");
+    assert_eq!(authority.code.as_deref(), Some("AADSTS90002"));
+    assert_eq!(authority.trace_id.as_deref(), Some("trace-90002"));
+    assert!(authority.hint.as_deref().unwrap().contains("--cloud"));
+}
+
+async fn certificate_not_registered(form: AssertionForm, sent: &str, other: &str) {
+    let server = MockServer::start().await;
+    mount_discovery(&server).await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(ResponseTemplate::new(401).set_body_json(entra_error(
+            "invalid_client",
+            700027,
+            "Client assertion failed signature validation.",
+        )))
+        .mount(&server)
+        .await;
+    let generated = generate_self_signed("graphmail", 90, "pw").unwrap();
+    let state = state(&server, certificate_credential(&generated, form));
+    let key = CertificateKey::from_pfx(&generated.pfx_der, "pw", form).unwrap();
+    let report = run_one(
+        &state,
+        ClientCredential::Certificate(Box::new(key)),
+        TargetRef::integration(),
+    )
+    .await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "certificate=passed",
+            "authority=passed",
+            "token=failed",
+            "permissions=skipped"
+        ]
+    );
+    let token = step(&report, "token");
+    assert_eq!(token.code.as_deref(), Some("AADSTS700027"));
+    let hint = token.hint.as_deref().unwrap();
+    assert!(
+        hint.contains(sent) && hint.contains(other) && hint.contains(&generated.sha1_hex),
+        "{hint}"
+    );
+}
+
+#[tokio::test]
+async fn diagnose_certificate_not_registered_names_the_form() {
+    certificate_not_registered(
+        AssertionForm::Rs256X5t,
+        "RS256 with x5t",
+        "--assertion ps256",
+    )
+    .await;
+    certificate_not_registered(
+        AssertionForm::Ps256X5tS256,
+        "PS256 with x5t#S256",
+        "--assertion rs256",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn diagnose_certificate_expiry() {
+    let server = MockServer::start().await;
+    mount_discovery(&server).await;
+    mount_token(&server, &["Mail.ReadWrite"]).await;
+    let generated = generate_self_signed("graphmail", 20, "pw").unwrap();
+    let state = state(
+        &server,
+        certificate_credential(&generated, AssertionForm::Rs256X5t),
+    );
+    let key = || {
+        ClientCredential::Certificate(Box::new(
+            CertificateKey::from_pfx(&generated.pfx_der, "pw", AssertionForm::Rs256X5t).unwrap(),
+        ))
+    };
+    let report = run_one(&state, key(), TargetRef::integration()).await;
+    assert_eq!(step(&report, "certificate").status, StepStatus::Warning);
+    assert!(report.passed);
+
+    let options = TestOptions {
+        now: Some(chrono::Utc::now() + chrono::Duration::days(40)),
+        ..quick_options()
+    };
+    let report = diagnose::run(
+        &state,
+        key(),
+        &[TargetRef::integration()],
+        &options,
+        &NoProgress,
+    )
+    .await
+    .remove(0);
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "certificate=failed",
+            "authority=passed",
+            "token=skipped",
+            "permissions=skipped"
+        ]
+    );
+}
+
+/// A server with discovery and a token carrying `roles`, for Graph cases.
+async fn graph_case(roles: &[&str]) -> (MockServer, State) {
+    let server = MockServer::start().await;
+    mount_discovery(&server).await;
+    mount_token(&server, roles).await;
+    let mut state = state(&server, secret_credential());
+    state.connectors.push(connector(
+        "in",
+        UseFor::Incoming,
+        MAILBOX,
+        &["Inbox/Support"],
+    ));
+    (server, state)
+}
+
+async fn mount_inbox_error(server: &MockServer, status: u16, code: &str, message: &str) {
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(
+            ResponseTemplate::new(status)
+                .insert_header("request-id", "req-mbx")
+                .set_body_json(json!({"error": {"code": code, "message": message}})),
+        )
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn diagnose_missing_consent() {
+    let (server, state) = graph_case(&[]).await;
+    mount_inbox_error(
+        &server,
+        401,
+        "NoPermissionsInAccessToken",
+        "The token contains no permissions, or permissions can not be understood.",
+    )
+    .await;
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "authority=passed",
+            "token=passed",
+            "permissions=failed",
+            "mailbox=failed",
+            "folder=skipped"
+        ]
+    );
+    let mailbox = step(&report, "mailbox");
+    assert_eq!(mailbox.code.as_deref(), Some("NoPermissionsInAccessToken"));
+    assert_eq!(mailbox.request_id.as_deref(), Some("req-mbx"));
+    assert!(
+        mailbox
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("Grant admin consent")
+    );
+    assert!(
+        step(&report, "permissions")
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("API permissions")
+    );
+}
+
+#[tokio::test]
+async fn diagnose_mailbox_outside_access_policy() {
+    let (server, state) = graph_case(&["Mail.ReadWrite"]).await;
+    mount_inbox_error(
+        &server,
+        403,
+        "ErrorAccessDenied",
+        "Access to OData is disabled.",
+    )
+    .await;
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    let mailbox = step(&report, "mailbox");
+    assert_eq!(mailbox.status, StepStatus::Failed);
+    assert_eq!(mailbox.code.as_deref(), Some("ErrorAccessDenied"));
+    assert!(
+        mailbox.detail.contains("application access policy"),
+        "{}",
+        mailbox.detail
+    );
+    let hint = mailbox.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("New-ApplicationAccessPolicy")
+            && hint.contains("Test-ApplicationAccessPolicy"),
+        "{hint}"
+    );
+    assert_eq!(step(&report, "permissions").status, StepStatus::Passed);
+}
+
+#[tokio::test]
+async fn diagnose_access_denied_names_rbac() {
+    let (server, state) = graph_case(&["Mail.ReadWrite"]).await;
+    mount_inbox_error(
+        &server,
+        403,
+        "ErrorAccessDenied",
+        "Access is denied. Check credentials and try again.",
+    )
+    .await;
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    let hint = step(&report, "mailbox").hint.clone().unwrap();
+    assert!(
+        hint.contains("New-ManagementRoleAssignment")
+            && hint.contains("Test-ServicePrincipalAuthorization"),
+        "{hint}"
+    );
+}
+
+#[tokio::test]
+async fn diagnose_unknown_mailbox() {
+    let (server, state) = graph_case(&["Mail.ReadWrite"]).await;
+    mount_inbox_error(
+        &server,
+        404,
+        "ErrorInvalidUser",
+        "The requested user 'support@contoso.com' is invalid.",
+    )
+    .await;
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    let mailbox = step(&report, "mailbox");
+    assert_eq!(mailbox.code.as_deref(), Some("ErrorInvalidUser"));
+    assert!(
+        mailbox
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("Recipients > Mailboxes")
+    );
+    assert_eq!(step(&report, "folder").status, StepStatus::Skipped);
+}
+
+#[tokio::test]
+async fn diagnose_missing_folder_lists_siblings() {
+    let (server, state) = graph_case(&["Mail.ReadWrite"]).await;
+    mount_inbox_ok(&server).await;
+    mount_children(&server, "inbox-id", Some("Support"), &[]).await;
+    mount_children(&server, "inbox-id", None, &["Archive", "Sales"]).await;
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    let folder = step(&report, "folder");
+    assert_eq!(folder.status, StepStatus::Failed);
+    assert!(
+        folder.detail.contains("Inbox/Support") && folder.detail.contains("Archive, Sales"),
+        "{}",
+        folder.detail
+    );
+    assert!(folder.hint.as_deref().unwrap().contains("--folder"));
+    assert_eq!(step(&report, "mailbox").status, StepStatus::Passed);
+}
+
+#[tokio::test]
+async fn diagnose_roles_missing_but_mailbox_answers_is_a_warning() {
+    let (server, state) = graph_case(&[]).await;
+    mount_inbox_ok(&server).await;
+    mount_children(&server, "inbox-id", Some("Support"), &["Support"]).await;
+    let report = run_one(&state, secret(), TargetRef::connector("in")).await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "authority=passed",
+            "token=passed",
+            "permissions=warning",
+            "mailbox=passed",
+            "folder=passed"
+        ]
+    );
+    assert!(report.passed);
+    assert!(
+        step(&report, "permissions")
+            .detail
+            .contains("RBAC for Applications")
+    );
+}
+
+#[tokio::test]
+async fn diagnose_all_makes_one_token_request_and_shares_mailbox_lookups() {
+    let (server, mut state) = graph_case(&["Mail.ReadWrite", "Mail.Send"]).await;
+    mount_inbox_ok(&server).await;
+    mount_children(&server, "inbox-id", Some("Support"), &["Support"]).await;
+    state.connectors.clear();
+    let mut targets = vec![TargetRef::integration()];
+    for i in 0..10 {
+        state.connectors.push(connector(
+            &format!("in{i}"),
+            UseFor::Incoming,
+            MAILBOX,
+            &["Inbox/Support"],
+        ));
+        targets.push(TargetRef::connector(&format!("in{i}")));
+    }
+    struct Count(AtomicUsize, AtomicUsize);
+    impl diagnose::Progress for Count {
+        fn target_started(&self, _: &TargetRef) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn target_finished(&self, _: &ConnectionReport) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let progress = Count(AtomicUsize::new(0), AtomicUsize::new(0));
+    let reports = diagnose::run(&state, secret(), &targets, &quick_options(), &progress).await;
+    assert_eq!(reports.len(), 11);
+    assert!(reports.iter().all(|r| r.passed), "{reports:#?}");
+    assert_eq!(
+        reports[3].target,
+        TargetRef::connector("in2"),
+        "reports keep the order of targets"
+    );
+    assert_eq!(
+        (
+            progress.0.load(Ordering::SeqCst),
+            progress.1.load(Ordering::SeqCst)
+        ),
+        (11, 11)
+    );
+    let requests = server.received_requests().await.unwrap();
+    let count = |p: &str| {
+        requests
+            .iter()
+            .filter(|r| r.url.path().ends_with(p))
+            .count()
+    };
+    assert_eq!(count("/oauth2/v2.0/token"), 1, "one token per run");
+    assert_eq!(count("/openid-configuration"), 1, "one discovery per run");
+    assert_eq!(
+        count("/mailFolders/inbox"),
+        1,
+        "one mailbox probe per mailbox"
+    );
+    assert_eq!(
+        count("/childFolders"),
+        1,
+        "one lookup per folder segment per mailbox"
+    );
+    let json = serde_json::to_value(&reports[1]).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["target"]["kind"], "connector");
+    assert!(json["steps"][0].get("request_id").is_some());
+}
+
+#[tokio::test]
+async fn diagnose_target_timeout_keeps_finished_steps() {
+    let (server, state) = graph_case(&["Mail.ReadWrite"]).await;
+    Mock::given(method("GET"))
+        .and(path(inbox_path()))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let options = TestOptions {
+        target_timeout: Duration::from_millis(500),
+        ..quick_options()
+    };
+    let started = Instant::now();
+    let report = diagnose::run(
+        &state,
+        secret(),
+        &[TargetRef::connector("in")],
+        &options,
+        &NoProgress,
+    )
+    .await
+    .remove(0);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "authority=passed",
+            "token=passed",
+            "permissions=passed",
+            "mailbox=failed"
+        ]
+    );
+    assert!(step(&report, "mailbox").detail.contains("did not finish"));
+}
+
+// ---------------------------------------------------------------- outbound, routes
+
+async fn outbound_case(roles: &[&str]) -> (MockServer, State) {
+    let server = MockServer::start().await;
+    mount_discovery(&server).await;
+    mount_token(&server, roles).await;
+    let mut state = state(&server, secret_credential());
+    state
+        .connectors
+        .push(connector("out", UseFor::Outbound, MAILBOX, &[]));
+    state.routes.push(route("alias", "out", "help@contoso.com"));
+    (server, state)
+}
+
+#[tokio::test]
+async fn diagnose_outbound_without_probe_skips_send() {
+    let (_server, state) = outbound_case(&["Mail.Send"]).await;
+    let report = run_one(&state, secret(), TargetRef::connector("out")).await;
+    assert_eq!(
+        statuses(&report),
+        vec![
+            "authority=passed",
+            "token=passed",
+            "permissions=passed",
+            "mailbox=skipped",
+            "send=skipped",
+            "sent-items=skipped"
+        ]
+    );
+    assert!(report.passed);
+    let report = run_one(&state, secret(), TargetRef::route("alias")).await;
+    assert!(step(&report, "send").detail.contains("help@contoso.com"));
+}
+
+async fn mount_send_flow(server: &MockServer, from_in_sent_items: &str) {
+    mount_inbox_ok(server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/messages")))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"id": "draft-1", "isDraft": true})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/v1.0/users/{MAILBOX_PATH}/messages/draft-1/send"
+        )))
+        .respond_with(ResponseTemplate::new(202).insert_header("request-id", "req-send"))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/v1.0/users/{MAILBOX_PATH}/mailFolders/sentitems"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "sent-id", "displayName": "Sent Items"})),
+        )
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/messages/draft-1")))
+        .and(wiremock::matchers::header(
+            "Prefer",
+            "IdType=\"ImmutableId\"",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "draft-1", "isDraft": false, "parentFolderId": "sent-id",
+            "from": {"emailAddress": {"address": from_in_sent_items}}
+        })))
+        .mount(server)
+        .await;
+}
+
+async fn run_with_probe(state: &State, target: TargetRef) -> ConnectionReport {
+    let options = TestOptions {
+        send_test_to: Some("probe@fabrikam.com".into()),
+        ..quick_options()
+    };
+    diagnose::run(state, secret(), &[target], &options, &NoProgress)
+        .await
+        .remove(0)
+}
+
+#[tokio::test]
+async fn diagnose_alias_kept() {
+    let (server, state) = outbound_case(&["Mail.Send", "Mail.ReadWrite"]).await;
+    mount_send_flow(&server, "help@contoso.com").await;
+    let report = run_with_probe(&state, TargetRef::route("alias")).await;
+    assert_eq!(step(&report, "send").status, StepStatus::Passed);
+    assert_eq!(
+        step(&report, "sent-items").status,
+        StepStatus::Passed,
+        "{report:#?}"
+    );
+    let requests = server.received_requests().await.unwrap();
+    let draft = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/messages") && r.method.as_str() == "POST")
+        .unwrap();
+    let body: Value = serde_json::from_slice(&draft.body).unwrap();
+    assert_eq!(body["from"]["emailAddress"]["address"], "help@contoso.com");
+}
+
+#[tokio::test]
+async fn diagnose_alias_rewritten_is_a_warning() {
+    let (server, state) = outbound_case(&["Mail.Send", "Mail.ReadWrite"]).await;
+    mount_send_flow(&server, MAILBOX).await;
+    let report = run_with_probe(&state, TargetRef::route("alias")).await;
+    let sent = step(&report, "sent-items");
+    assert_eq!(sent.status, StepStatus::Warning);
+    assert!(
+        sent.detail
+            .contains("Exchange rewrote the alias to the primary address"),
+        "{}",
+        sent.detail
+    );
+    assert!(report.passed);
+}
+
+#[tokio::test]
+async fn diagnose_alias_denied() {
+    let (server, state) = outbound_case(&["Mail.Send"]).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/sendMail")))
+        .respond_with(ResponseTemplate::new(403).insert_header("request-id", "req-deny").set_body_json(json!({
+            "error": {"code": "ErrorSendAsDenied", "message": "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account."}
+        })))
+        .mount(&server)
+        .await;
+    let report = run_with_probe(&state, TargetRef::route("alias")).await;
+    let send = step(&report, "send");
+    assert_eq!(send.status, StepStatus::Failed);
+    assert_eq!(send.code.as_deref(), Some("ErrorSendAsDenied"));
+    assert_eq!(send.request_id.as_deref(), Some("req-deny"));
+    assert!(
+        send.hint
+            .as_deref()
+            .unwrap()
+            .contains("Add-RecipientPermission")
+    );
+    assert_eq!(step(&report, "sent-items").status, StepStatus::Skipped);
+}
+
+#[tokio::test]
+async fn diagnose_incoming_route_address_and_delivery() {
+    let (server, mut state) = graph_case(&["Mail.ReadWrite", "Mail.Send"]).await;
+    mount_inbox_ok(&server).await;
+    mount_children(&server, "inbox-id", Some("Support"), &["Support"]).await;
+    state.routes.push(route("eu", "in", "eu@contoso.com"));
+    state.routes.push(route("dup", "in", "EU@contoso.com"));
+    state.routes.push(route("bad", "in", "not-an-address"));
+    let report = run_one(&state, secret(), TargetRef::route("eu")).await;
+    assert_eq!(step(&report, "address").status, StepStatus::Failed);
+    assert!(step(&report, "address").detail.contains("dup"));
+    assert_eq!(step(&report, "delivery").status, StepStatus::Skipped);
+    let report = run_one(&state, secret(), TargetRef::route("bad")).await;
+    assert!(step(&report, "address").detail.contains("not a valid"));
+
+    // With an enabled outbound connector and --probe-delivery.
+    state.routes.retain(|r| r.name == "eu");
+    let mut out = connector("out", UseFor::Outbound, "noreply@contoso.com", &[]);
+    out.enabled = true;
+    state.connectors.push(out);
+    Mock::given(method("POST"))
+        .and(path("/v1.0/users/noreply%40contoso.com/sendMail"))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
+    // The probe's subject is random: answer with whatever subject was sent.
+    struct Echo(Arc<MockServerRequests>);
+    type MockServerRequests = Mutex<Option<String>>;
+    let subject: Arc<MockServerRequests> = Arc::default();
+    impl wiremock::Respond for Echo {
+        fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+            let subject = self.0.lock().unwrap().clone().unwrap_or_default();
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"value": [{"id": "m1", "subject": subject}]}))
+        }
+    }
+    struct Capture(Arc<MockServerRequests>);
+    impl wiremock::Respond for Capture {
+        fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+            *self.0.lock().unwrap() = body["message"]["subject"].as_str().map(str::to_string);
+            ResponseTemplate::new(202)
+        }
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1.0/users/noreply%40contoso.com/sendMail"))
+        .respond_with(Capture(subject.clone()))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/v1.0/users/{MAILBOX_PATH}/mailFolders/support-id/messages"
+        )))
+        .respond_with(Echo(subject.clone()))
+        .mount(&server)
+        .await;
+    let options = TestOptions {
+        probe_delivery: true,
+        ..quick_options()
+    };
+    let report = diagnose::run(
+        &state,
+        secret(),
+        &[TargetRef::route("eu")],
+        &options,
+        &NoProgress,
+    )
+    .await
+    .remove(0);
+    assert_eq!(step(&report, "address").status, StepStatus::Passed);
+    let delivery = step(&report, "delivery");
+    assert_eq!(delivery.status, StepStatus::Passed, "{report:#?}");
+    assert!(delivery.detail.contains("Inbox/Support"));
+}
+
+/// SPEC §8 (a) in miniature: 200 incoming connectors on 200 mailboxes with
+/// `Inbox/Support`, 50 ms per request. Prints the time against the bound of
+/// 50 ms x (1 token + 2 dependent requests); the real benchmark runs on the
+/// release build against the sandbox. `BENCH_DELAY_MS` and `BENCH_BOXES`
+/// (mailboxes the 200 connectors share) vary it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints figures"]
+async fn bench_all_over_200_mailboxes() {
+    let server = MockServer::start().await;
+    let delay = Duration::from_millis(
+        std::env::var("BENCH_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(50),
+    );
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/{TENANT}/v2.0/.well-known/openid-configuration"
+        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(token_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body(&["Mail.ReadWrite"]))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"/mailFolders/inbox$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "inbox-id", "displayName": "Inbox"}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(r"/mailFolders/inbox-id/childFolders$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"value": [{"id": "support-id", "displayName": "Support"}]}))
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    let mut state = state(&server, secret_credential());
+    let mut targets = Vec::new();
+    for i in 0..200 {
+        state.connectors.push(connector(
+            &format!("c{i}"),
+            UseFor::Incoming,
+            &format!(
+                "box{}@contoso.com",
+                i % std::env::var("BENCH_BOXES")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(200)
+            ),
+            &["Inbox/Support"],
+        ));
+        targets.push(TargetRef::connector(&format!("c{i}")));
+    }
+    let built = Instant::now();
+    let _ = build_http_client(&HttpOptions::default()).unwrap();
+    println!("building the HTTP client: {:?}", built.elapsed());
+    let started = Instant::now();
+    let reports = diagnose::run(&state, secret(), &targets, &quick_options(), &NoProgress).await;
+    let took = started.elapsed();
+    assert!(reports.iter().all(|r| r.passed));
+    let requests = server.received_requests().await.unwrap();
+    println!(
+        "200 mailboxes: {took:?} (bound 150 ms, 1.3x = 195 ms), {} requests",
+        requests.len()
+    );
+}

@@ -1,0 +1,188 @@
+//! A sealed environment for running the real binary: a temp HOME with its
+//! own config and data dirs, a cleared environment, fixed width, no colour.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+pub const TENANT: &str = "contoso.onmicrosoft.com";
+pub const APP_ID: &str = "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b";
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for sub in ["home", "config", "data", "secrets"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        TestEnv { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The default state file location under the sealed config dir.
+    pub fn state_path(&self) -> PathBuf {
+        self.path("config/graphmail/state.toml")
+    }
+
+    pub fn state_text(&self) -> String {
+        std::fs::read_to_string(self.state_path()).unwrap_or_default()
+    }
+
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::cargo_bin("graphmail").expect("binary");
+        cmd.env_clear()
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("GRAPHMAIL_TEST_SECRET_DIR", self.path("secrets"))
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "120")
+            .env("CI", "1")
+            .env("TEST_SECRET", "s3cret-value");
+        cmd
+    }
+
+    /// Runs graphmail with `args` and no stdin.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run graphmail")
+    }
+
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        self.command()
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .expect("run graphmail")
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(args).output().expect("run graphmail")
+    }
+
+    /// Runs and asserts the exit code, returning (stdout, stderr).
+    #[track_caller]
+    pub fn ok(&self, args: &[&str]) -> (String, String) {
+        self.expect(args, 0)
+    }
+
+    #[track_caller]
+    pub fn expect(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self.run(args);
+        check(&out, code, args);
+        (text(&out.stdout), text(&out.stderr))
+    }
+
+    /// An integration whose endpoints are a closed loopback port: every
+    /// connection test fails fast, without the network.
+    pub fn unreachable_integration(&self) {
+        let out = self.run_env(
+            &[
+                "integration",
+                "set",
+                "--tenant",
+                TENANT,
+                "--app-id",
+                APP_ID,
+                "--client-secret-env",
+                "TEST_SECRET",
+                "--authority-host",
+                "http://127.0.0.1:9",
+                "--graph-endpoint",
+                "http://127.0.0.1:9",
+                "--skip-test",
+            ],
+            &[("TEST_SECRET", "s3cret-value")],
+        );
+        check(&out, 0, &["integration", "set"]);
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--output", "json"]);
+        let (stdout, _) = self.ok(&full);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    }
+
+    /// Every file under the sealed dirs, for secret-leak checks.
+    pub fn all_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for sub in ["home", "config", "data"] {
+            walk(&self.path(sub), &mut out);
+        }
+        out
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+pub fn check(out: &Output, code: i32, args: &[&str]) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "graphmail {}\n--- stdout\n{}\n--- stderr\n{}",
+        args.join(" "),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// Records a passing test for a connector or route through the library's
+/// test-recording interface, as `test-connection` would after a pass.
+pub fn record_pass(state_path: &Path, kind: &str, name: &str) {
+    use graphmail::diagnose::{ConnectionReport, Step, StepStatus, TargetRef};
+    use graphmail::state::fingerprint;
+    use graphmail::state::store::StateFile;
+    let file = StateFile::open(state_path.to_path_buf());
+    file.update(|state| {
+        let (target, fp) = match kind {
+            "connector" => (
+                TargetRef::connector(name),
+                fingerprint::connector_in(state, name),
+            ),
+            "route" => (TargetRef::route(name), fingerprint::route_in(state, name)),
+            _ => (
+                TargetRef::integration(),
+                state.integration.as_ref().map(fingerprint::integration),
+            ),
+        };
+        let report =
+            ConnectionReport::new(target, vec![Step::new("token", StepStatus::Passed, "ok")]);
+        let changed = graphmail::commands::tester::record_reports(
+            state,
+            &[(report, fp.expect("target exists"))],
+        );
+        assert!(changed.is_empty(), "recorded");
+        Ok::<_, graphmail::state::store::StateError>(())
+    })
+    .expect("record test");
+}
