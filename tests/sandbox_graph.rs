@@ -1319,3 +1319,187 @@ async fn generated_mailboxes_answer_like_seeded_ones() {
     assert_eq!(page.values().len(), 10);
     assert!(page.next_link().is_some());
 }
+
+// ---- with the identity half: real tokens, the whole router ----------------
+
+/// The whole sandbox (identity + Graph + admin) with the built-in tenant and
+/// the built-in mailboxes.
+async fn whole_sandbox() -> graphmail::sandbox::RunningSandbox {
+    let mut seed = graphmail::sandbox::Seed::builtin();
+    seed.mail = MailSeed::builtin();
+    graphmail::sandbox::start(graphmail::sandbox::ServeOptions {
+        seed: Some(seed),
+        ..Default::default()
+    })
+    .await
+    .expect("sandbox starts")
+}
+
+#[tokio::test]
+async fn real_tokens_open_the_mailboxes_and_their_faults_map_to_graph_codes() {
+    let running = whole_sandbox().await;
+    let sandbox = running.sandbox();
+    let base = running.base_url().to_owned();
+    let admin = running.admin_url().to_owned();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let get = |token: String, path: &'static str| {
+        let request = client.get(format!("{base}{path}")).bearer_auth(token);
+        async move {
+            let response = request.send().await.expect("response");
+            let status = response.status();
+            let body: Value = response.json().await.expect("json");
+            (status, body)
+        }
+    };
+    let mint = |app: &str| sandbox.mint_access_token(app, None).expect("token");
+
+    let (status, folders) = get(
+        mint(GRAPHMAIL),
+        "/v1.0/users/support@contoso.com/mailFolders",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{folders:?}");
+    let next = folders["@odata.nextLink"].as_str().expect("nextLink");
+    assert!(next.starts_with(&format!("{base}/v1.0/users/")), "{next}");
+
+    let (status, body) = get(
+        mint(NO_CONSENT),
+        "/v1.0/users/support@contoso.com/mailFolders",
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (401, Some("NoPermissionsInAccessToken"))
+    );
+
+    let outlook = sandbox
+        .mint_access_token(GRAPHMAIL, Some("https://outlook.office.com"))
+        .expect("token");
+    let (status, body) = get(outlook, "/v1.0/users/support@contoso.com/mailFolders").await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (401, Some("InvalidAuthenticationToken"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("audience"),
+        "{body:?}"
+    );
+
+    let (status, body) = get(
+        mint(GRAPHMAIL),
+        "/v1.0/users/restricted@contoso.com/messages",
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["message"], "Access to OData is disabled.");
+    let (status, _) = get(
+        mint(READ_ONLY),
+        "/v1.0/users/restricted@contoso.com/messages",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Counters by kind and mailbox live in the identity half's admin endpoint.
+    let counters: Value = client
+        .get(format!("{admin}/counters"))
+        .send()
+        .await
+        .expect("counters")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        counters["mailboxes"]["support@contoso.com"]["graph.mailFolders"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 2,
+        "{counters:?}"
+    );
+    let mailboxes: Value = client
+        .get(format!("{admin}/mail/mailboxes"))
+        .send()
+        .await
+        .expect("mailboxes")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(mailboxes["mailboxes"].as_array().map(Vec::len), Some(6));
+
+    // Two hours later the token has expired (the clock is the sandbox's).
+    let token = mint(GRAPHMAIL);
+    let shifted = client
+        .post(format!("{admin}/clock"))
+        .json(&json!({"shift_seconds": 7200}))
+        .send()
+        .await
+        .expect("clock");
+    assert!(shifted.status().is_success());
+    let (status, body) = get(token, "/v1.0/users/support@contoso.com/mailFolders").await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (401, Some("InvalidAuthenticationToken"))
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("expired"),
+        "{body:?}"
+    );
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_sandbox_throttles_a_fifth_concurrent_request() {
+    let running = whole_sandbox().await;
+    let token = running
+        .sandbox()
+        .mint_access_token(GRAPHMAIL, None)
+        .expect("token");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    let admin = running.admin_url().to_owned();
+    let set = client
+        .put(format!("{admin}/mail/mail-latency"))
+        .json(&json!({"ms": 250}))
+        .send()
+        .await
+        .expect("latency");
+    assert!(set.status().is_success());
+    let url = format!(
+        "{}/v1.0/users/sales@contoso.com/messages?$top=1",
+        running.base_url()
+    );
+    let statuses = futures::future::join_all((0..8).map(|_| {
+        let request = client.get(&url).bearer_auth(&token).send();
+        async move { request.await.expect("response").status() }
+    }))
+    .await;
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!((1..=4).contains(&throttled), "{statuses:?}");
+    let figures: Value = client
+        .get(format!("{admin}/mail/concurrency"))
+        .send()
+        .await
+        .expect("figures")
+        .json()
+        .await
+        .expect("json");
+    let sales = figures["mailboxes"]
+        .as_array()
+        .and_then(|l| l.iter().find(|m| m["mailbox"] == "sales@contoso.com"))
+        .expect("sales figures");
+    assert_eq!(sales["highest_admitted"], 4);
+    running.shutdown().await;
+}

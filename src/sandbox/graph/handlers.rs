@@ -30,6 +30,7 @@ use axum::{
 };
 use serde_json::{Map, Value, json};
 
+use super::GraphHost;
 use super::errors::{self, GraphError, ODATA_JSON};
 use super::limits::Slot;
 use super::outgoing;
@@ -39,7 +40,6 @@ use super::resource::{
 };
 use super::send;
 use super::store::{Contents, Mailbox, ROOT};
-use super::{GraphHost, GraphState};
 use crate::sandbox::{AccessClaims, BearerError};
 
 /// Default page size of folder and message collections (reference §4.3, §4.4).
@@ -314,11 +314,11 @@ fn accepted() -> Response {
 }
 
 /// Scheme + host for absolute URLs (`@odata.nextLink`, `@odata.context`).
-fn base_url(graph: &GraphState, headers: &HeaderMap, uri: &Uri) -> String {
-    if let Some(base) = graph.public_base_url() {
+fn base_url<H: GraphHost>(host: &H, headers: &HeaderMap, uri: &Uri) -> String {
+    if let Some(base) = host.graph().public_base_url() {
         return base;
     }
-    let host = headers
+    let authority = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
@@ -328,9 +328,8 @@ fn base_url(graph: &GraphState, headers: &HeaderMap, uri: &Uri) -> String {
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
         .filter(|s| *s == "https" || *s == "http")
-        .or(uri.scheme_str())
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
+        .unwrap_or(host.scheme());
+    format!("{scheme}://{authority}")
 }
 
 fn encode(text: &str) -> String {
@@ -441,7 +440,7 @@ async fn get_user<H: GraphHost>(
         ));
     };
     let body = json!({
-        "@odata.context": format!("{}/v1.0/$metadata#users/$entity", base_url(graph, &headers, &uri)),
+        "@odata.context": format!("{}/v1.0/$metadata#users/$entity", base_url(&*host, &headers, &uri)),
         "id": m.id,
         "displayName": m.display_name,
         "mail": m.address,
@@ -519,7 +518,7 @@ async fn list_folders<H: GraphHost>(
     let mut call = enter(host, headers, user, kind, Need::ReadBasic)?;
     let options = QueryOptions::parse(query, Entity::MailFolder)?;
     call.admit(host).await?;
-    let base = base_url(host.graph(), headers, uri);
+    let base = base_url(host, headers, uri);
     let body = {
         let contents = call.mailbox.lock();
         render_folders(&contents, parent, &options, &call.prefer, &base, uri, user)?
@@ -590,7 +589,7 @@ async fn get_folder<H: GraphHost>(
     let mut call = enter(host, &headers, &user, "graph.mailFolder", Need::Read)?;
     let options = QueryOptions::parse(query.as_deref(), Entity::MailFolder)?;
     call.admit(host).await?;
-    let base = base_url(host.graph(), &headers, &uri);
+    let base = base_url(host, &headers, &uri);
     let body = {
         let contents = call.mailbox.lock();
         let index = contents
@@ -658,7 +657,7 @@ async fn list_messages<H: GraphHost>(
     let options = QueryOptions::parse(query, Entity::Message)?;
     options.check_efficient()?;
     call.admit(host).await?;
-    let base = base_url(host.graph(), headers, uri);
+    let base = base_url(host, headers, uri);
     let body = {
         let contents = call.mailbox.lock();
         render_messages(&contents, folder, &options, &call, &base, uri, user)?
@@ -780,7 +779,7 @@ async fn one_message<H: GraphHost>(
     let mut call = enter(host, headers, user, "graph.message", Need::ReadBasic)?;
     let options = QueryOptions::parse(query, Entity::Message)?;
     call.admit(host).await?;
-    let base = base_url(host.graph(), headers, uri);
+    let base = base_url(host, headers, uri);
     let body = {
         let contents = call.mailbox.lock();
         let index = contents

@@ -51,6 +51,10 @@ pub trait GraphHost: Send + Sync + 'static {
     fn verify_bearer(&self, authorization: Option<&str>) -> Result<AccessClaims, BearerError>;
     /// Counts one request of `kind` (`graph.messages`, ...) for a mailbox.
     fn count(&self, kind: &str, mailbox: Option<&str>);
+    /// `http` or `https`: the scheme of absolute URLs such as `@odata.nextLink`.
+    fn scheme(&self) -> &'static str {
+        "http"
+    }
 }
 
 impl GraphHost for Sandbox {
@@ -68,6 +72,10 @@ impl GraphHost for Sandbox {
 
     fn count(&self, kind: &str, mailbox: Option<&str>) {
         Sandbox::count(self, kind, mailbox)
+    }
+
+    fn scheme(&self) -> &'static str {
+        Sandbox::scheme(self)
     }
 }
 
@@ -107,8 +115,9 @@ impl GraphState {
     }
 
     /// The scheme + host (`https://127.0.0.1:8443`) that `@odata.nextLink`
-    /// URLs start with. Unset, they use `http://` and the request's `Host`
-    /// (or `X-Forwarded-Proto`): set it when serving HTTPS.
+    /// URLs start with. Unset, they use the host's scheme (or
+    /// `X-Forwarded-Proto`) and the request's `Host`: set it only when a
+    /// proxy in front changes the address clients see.
     pub fn set_public_base_url(&self, url: Option<String>) {
         *self
             .public_base_url
