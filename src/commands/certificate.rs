@@ -17,8 +17,8 @@ use crate::output::Render;
 use crate::output::printer::{Paint, TextContext};
 use crate::state::validate;
 
+use super::Context;
 use super::views::{self, SCHEMA_VERSION};
-use super::{Context, read_secret_stdin};
 
 #[derive(Debug, Serialize)]
 pub struct NewCertificate {
@@ -67,7 +67,7 @@ impl Render for NewCertificate {
 
 fn password(ctx: &Context, args: &CertificateNewArgs) -> Result<SecretString> {
     if args.password_stdin {
-        return read_secret_stdin("--password-stdin");
+        return ctx.read_secret_stdin("--password-stdin");
     }
     if let Some(var) = &args.password_env {
         let var = validate::env_var_name("--password-env", var)?;

@@ -54,7 +54,10 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
     let view = StatusView {
         schema_version: SCHEMA_VERSION,
         state_file: ctx.store.path().display().to_string(),
-        integration: state.integration.as_ref().map(IntegrationView::new),
+        integration: state
+            .integration
+            .as_ref()
+            .map(|i| IntegrationView::new(i, ctx.secrets.name())),
         connectors: state
             .connectors
             .iter()
