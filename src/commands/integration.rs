@@ -19,7 +19,7 @@ use crate::state::{AssertionForm, Cloud, Credential, Integration, SecretSource, 
 
 use super::tester::{self, FreshSecrets};
 use super::views::{self, ActionResult, IntegrationShow, IntegrationView, SCHEMA_VERSION};
-use super::{Context, read_secret_stdin, required};
+use super::{Context, required};
 
 /// The credential part of `integration set`, resolved from the flags.
 enum CredentialInput {
@@ -45,9 +45,9 @@ fn credential_input(
     existing: Option<&Integration>,
 ) -> Result<CredentialInput> {
     if args.client_secret_stdin {
-        return Ok(CredentialInput::SecretValue(read_secret_stdin(
-            "--client-secret-stdin",
-        )?));
+        return Ok(CredentialInput::SecretValue(
+            ctx.read_secret_stdin("--client-secret-stdin")?,
+        ));
     }
     if let Some(var) = &args.client_secret_env {
         return Ok(CredentialInput::SecretEnv(validate::env_var_name(
@@ -58,7 +58,7 @@ fn credential_input(
     if let Some(path) = &args.certificate {
         let password = if args.certificate_password_stdin {
             PasswordInput::Value(
-                read_secret_stdin("--certificate-password-stdin")?,
+                ctx.read_secret_stdin("--certificate-password-stdin")?,
                 SecretSource::Keyring,
             )
         } else if let Some(var) = &args.certificate_password_env {
@@ -303,8 +303,17 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
         vec![TargetRef::integration()]
     };
     let new_integration = integration.clone();
+    let importing = matches!(input, CredentialInput::Certificate { .. });
+    let data_dir = ctx.data_dir.clone();
     let change = move |state: &mut State| -> Result<()> {
         let mut next = new_integration.clone();
+        // The imported file is named by the instance ID of the state this
+        // change lands in (a new state file gets its ID only when written).
+        if let (Credential::Certificate { file, .. }, true) = (&mut next.credential, importing) {
+            *file = imported_certificate_path(&data_dir, &state.instance_id)
+                .display()
+                .to_string();
+        }
         // Keep the last test when nothing it depended on changed.
         if let Some(old) = &state.integration
             && crate::state::fingerprint::integration(old)
@@ -441,7 +450,10 @@ pub fn show(ctx: &Context) -> Result<()> {
     let state = ctx.store.load()?.state;
     let view = IntegrationShow {
         schema_version: SCHEMA_VERSION,
-        integration: state.integration.as_ref().map(IntegrationView::new),
+        integration: state
+            .integration
+            .as_ref()
+            .map(|i| IntegrationView::new(i, ctx.secrets.name())),
     };
     views::show(&ctx.printer, &view)
 }

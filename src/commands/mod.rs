@@ -41,6 +41,9 @@ pub struct Context {
     pub yes: bool,
     /// The tool's private data dir (imported certificates).
     pub data_dir: PathBuf,
+    /// What `--...-stdin` options read instead of standard input: the demo
+    /// hands its secrets over in memory.
+    pub stdin_secrets: std::sync::Mutex<Vec<SecretString>>,
 }
 
 impl Context {
@@ -56,7 +59,19 @@ impl Context {
             prompter: Prompter::new(g.no_input),
             yes: g.yes,
             data_dir: data_dir()?,
+            stdin_secrets: Default::default(),
         })
+    }
+
+    /// Reads a secret given with a `--...-stdin` option: standard input (one
+    /// value; a trailing newline is dropped), or the next in-memory value.
+    pub fn read_secret_stdin(&self, flag: &str) -> Result<SecretString> {
+        if let Ok(mut preset) = self.stdin_secrets.lock()
+            && !preset.is_empty()
+        {
+            return Ok(preset.remove(0));
+        }
+        read_secret_stdin(flag)
     }
 }
 
@@ -79,7 +94,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         _ => {}
     }
     let ctx = Context::from_cli(&cli)?;
-    match cli.command {
+    dispatch(&ctx, cli.command).await
+}
+
+/// Runs one command with a given context (the demo runs commands with its own).
+pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
+    match command {
         Command::Integration(IntegrationCommand::Set(args)) => integration::set(&ctx, args).await,
         Command::Integration(IntegrationCommand::Show) => integration::show(&ctx),
         Command::Integration(IntegrationCommand::Remove(args)) => {
@@ -112,7 +132,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 
 /// Reads a secret from standard input (one value; a trailing newline is
 /// dropped). `flag` names the option for the error.
-pub fn read_secret_stdin(flag: &str) -> Result<SecretString> {
+fn read_secret_stdin(flag: &str) -> Result<SecretString> {
     let mut value = String::new();
     std::io::stdin()
         .read_to_string(&mut value)
@@ -134,5 +154,10 @@ pub fn required(ctx: &Context, value: Option<String>, flag: &str, label: &str) -
     if let Some(v) = ctx.prompter.text(label)? {
         return Ok(v);
     }
-    Err(CliError::usage(format!("{flag} is required")).hint(format!("pass {flag}")))
+    let hint = if flag.starts_with('-') {
+        format!("pass {flag}")
+    } else {
+        format!("give the {} as the first argument", label.to_lowercase())
+    };
+    Err(CliError::usage(format!("{flag} is required")).hint(hint))
 }

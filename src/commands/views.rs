@@ -335,7 +335,8 @@ fn source_label(source: &SecretSource) -> String {
 }
 
 impl CredentialView {
-    pub fn new(credential: &Credential) -> Self {
+    /// `store` names where keyring-sourced secrets live in this run.
+    pub fn new(credential: &Credential, store: &str) -> Self {
         match credential {
             Credential::Secret {
                 secret,
@@ -344,7 +345,7 @@ impl CredentialView {
                 kind: "secret",
                 source: source_label(secret),
                 effective_source: secrets::effective_source(SecretKind::ClientSecret, secret)
-                    .to_string(),
+                    .describe(store),
                 credential_generation: Some(credential_generation.clone()),
                 certificate_file: None,
                 sha1: None,
@@ -368,7 +369,7 @@ impl CredentialView {
                     SecretKind::CertificatePassword,
                     password,
                 )
-                .to_string(),
+                .describe(store),
                 credential_generation: None,
                 certificate_file: Some(file.clone()),
                 sha1: Some(sha1.clone()),
@@ -400,7 +401,7 @@ pub struct IntegrationView {
 }
 
 impl IntegrationView {
-    pub fn new(i: &Integration) -> Self {
+    pub fn new(i: &Integration, store: &str) -> Self {
         let endpoints = i.endpoints();
         IntegrationView {
             tenant: i.tenant.clone(),
@@ -409,7 +410,7 @@ impl IntegrationView {
             authority_host: endpoints.authority_host,
             graph_endpoint: endpoints.graph_endpoint,
             ca_file: i.ca_file.clone(),
-            credential: CredentialView::new(&i.credential),
+            credential: CredentialView::new(&i.credential, store),
             test_state: trust::integration_test_state(i),
             test: i.test.clone(),
         }

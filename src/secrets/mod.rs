@@ -10,7 +10,6 @@ mod memory;
 #[cfg(feature = "test-store")]
 mod test_store;
 
-use std::fmt;
 use std::sync::Arc;
 
 pub use keyring_store::KeyringStore;
@@ -138,17 +137,19 @@ pub enum EffectiveSource {
     Recorded(SecretSource),
 }
 
-impl fmt::Display for EffectiveSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl EffectiveSource {
+    /// A sentence part for `integration show`; `store` names the secret
+    /// store in use (`OS keyring`, or `memory` in the demo).
+    pub fn describe(&self, store: &str) -> String {
         match self {
             EffectiveSource::Override(var) => {
-                write!(f, "environment variable {var} (override for this run)")
+                format!("environment variable {var} (override for this run)")
             }
-            EffectiveSource::Recorded(SecretSource::Keyring) => f.write_str("OS keyring"),
+            EffectiveSource::Recorded(SecretSource::Keyring) => store.to_string(),
             EffectiveSource::Recorded(SecretSource::Env { var }) => {
-                write!(f, "environment variable {var}")
+                format!("environment variable {var}")
             }
-            EffectiveSource::Recorded(SecretSource::None) => f.write_str("none"),
+            EffectiveSource::Recorded(SecretSource::None) => "none".to_string(),
         }
     }
 }

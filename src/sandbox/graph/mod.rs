@@ -1,33 +1,171 @@
-//! The Graph mail half of the sandbox (SPEC §6). Placeholder with the
-//! contract's names.
+//! The Graph mail half of the sandbox (SPEC §6): app-only Graph v1.0 on
+//! `/v1.0/users/{id | UPN | address}/...` for mail folders, messages,
+//! drafts and sending, with Exchange's application access policies, its
+//! per app + mailbox concurrency limit, and Graph's error shapes.
+//!
+//! Written from Microsoft's documented behaviour
+//! (`reference/graph-mail.md` §4-8, cited as "reference §n" in comments),
+//! never from graphmail's client code: it imports nothing from `auth`,
+//! `graph` or `diagnose`.
+//!
+//! Layout: `seed` (the mail part of the seed file, `builtin.toml`), `store`
+//! (mailboxes, folders, messages, policies), `query` (OData options),
+//! `resource` (JSON shapes), `outgoing` (request bodies), `send` (sending,
+//! drafts, delivery), `limits` (concurrency, latency), `errors` (Graph's
+//! error JSON and request IDs), `handlers` (the HTTP endpoints), `admin`
+//! (what tests read and switch).
+//!
+//! The handlers are generic over [`GraphHost`], the little they need from
+//! the running emulator (clock, bearer check, counters). [`Sandbox`]
+//! implements it; tests can implement it too to mint claims directly.
 
-use std::sync::Arc;
+mod admin;
+mod errors;
+mod handlers;
+mod limits;
+mod outgoing;
+mod query;
+mod resource;
+mod seed;
+mod send;
+mod store;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
-use serde::Deserialize;
 
-use super::Sandbox;
+use super::{AccessClaims, BearerError, Sandbox};
 
-/// The mail part of the seed file: mailboxes, access policies, generators.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct MailSeed {}
+pub use seed::{
+    AccessPolicySeed, AccessRight, AliasBehaviour, AliasSeed, BUILTIN_TOML, FillSeed, GenerateSeed,
+    MailLimitsSeed, MailSeed, MailboxKind, MailboxSeed, MessageSeed,
+};
 
-/// Mailboxes and their contents, built from a [`MailSeed`].
-pub struct GraphState {}
+/// What the Graph endpoints need from the emulator that runs them.
+pub trait GraphHost: Send + Sync + 'static {
+    fn graph(&self) -> &GraphState;
+    /// The emulator's clock, Unix seconds.
+    fn now(&self) -> i64;
+    /// Checks an `Authorization` header value (`Bearer <jwt>`).
+    fn verify_bearer(&self, authorization: Option<&str>) -> Result<AccessClaims, BearerError>;
+    /// Counts one request of `kind` (`graph.messages`, ...) for a mailbox.
+    fn count(&self, kind: &str, mailbox: Option<&str>);
+    /// `http` or `https`: the scheme of absolute URLs such as `@odata.nextLink`.
+    fn scheme(&self) -> &'static str {
+        "http"
+    }
+}
+
+impl GraphHost for Sandbox {
+    fn graph(&self) -> &GraphState {
+        &self.graph
+    }
+
+    fn now(&self) -> i64 {
+        Sandbox::now(self)
+    }
+
+    fn verify_bearer(&self, authorization: Option<&str>) -> Result<AccessClaims, BearerError> {
+        Sandbox::verify_bearer(self, authorization)
+    }
+
+    fn count(&self, kind: &str, mailbox: Option<&str>) {
+        Sandbox::count(self, kind, mailbox)
+    }
+
+    fn scheme(&self) -> &'static str {
+        Sandbox::scheme(self)
+    }
+}
+
+/// Mailboxes and their contents, built from a [`MailSeed`], plus the
+/// concurrency figures and the deliveries made.
+pub struct GraphState {
+    store: store::Store,
+    limits: limits::Limits,
+    deliveries: Mutex<Vec<send::Delivery>>,
+    public_base_url: RwLock<Option<String>>,
+}
 
 impl GraphState {
-    pub fn from_seed(_seed: &MailSeed) -> Result<Self, String> {
-        Ok(GraphState {})
+    /// Builds the mailboxes; the error names what in the seed is wrong.
+    pub fn from_seed(seed: &MailSeed) -> Result<Self, String> {
+        let store = store::Store::build(seed)?;
+        let latency: HashMap<u32, u64> = store
+            .mailboxes
+            .iter()
+            .filter_map(|m| m.latency_ms.map(|ms| (m.index, ms)))
+            .collect();
+        Ok(GraphState {
+            limits: limits::Limits::new(&seed.mail_limits, latency)?,
+            store,
+            deliveries: Mutex::new(Vec::new()),
+            public_base_url: RwLock::new(None),
+        })
+    }
+
+    /// Primary addresses of every mailbox, in seed order (for the ready line).
+    pub fn mailbox_addresses(&self) -> Vec<String> {
+        self.store
+            .mailboxes
+            .iter()
+            .map(|m| m.address.clone())
+            .collect()
+    }
+
+    /// The scheme + host (`https://127.0.0.1:8443`) that `@odata.nextLink`
+    /// URLs start with. Unset, they use the host's scheme (or
+    /// `X-Forwarded-Proto`) and the request's `Host`: set it only when a
+    /// proxy in front changes the address clients see.
+    pub fn set_public_base_url(&self, url: Option<String>) {
+        *self
+            .public_base_url
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = url.map(|u| u.trim_end_matches('/').to_owned());
+    }
+
+    fn public_base_url(&self) -> Option<String> {
+        self.public_base_url
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Sets the latency applied inside the mailbox slot: for one mailbox
+    /// (`None` ms = back to the global value) or, without a mailbox, globally.
+    pub fn set_latency_ms(&self, mailbox: Option<&str>, ms: Option<u64>) -> Result<(), String> {
+        match mailbox {
+            Some(address) => {
+                let m = self
+                    .store
+                    .resolve(address)
+                    .ok_or_else(|| format!("no mailbox '{address}'"))?;
+                self.limits.set_mailbox_latency(m.index, ms);
+            }
+            None => self.limits.set_global_latency(ms.unwrap_or(0)),
+        }
+        Ok(())
     }
 }
 
 /// The Graph v1.0 routes (`/v1.0/users/...`).
 pub fn routes() -> Router<Arc<Sandbox>> {
-    Router::new()
+    handlers::router::<Sandbox>()
 }
 
-/// Admin routes of the Graph half (mailbox contents, concurrency figures),
-/// nested under the admin prefix by the identity half.
+/// The same routes for any [`GraphHost`] (tests mint claims through their own).
+pub fn routes_for<H: GraphHost>() -> Router<Arc<H>> {
+    handlers::router::<H>()
+}
+
+/// Admin routes of the Graph half (mailbox contents, concurrency figures,
+/// latency, deliveries), nested under the admin prefix by the identity half.
 pub fn admin_routes() -> Router<Arc<Sandbox>> {
-    Router::new()
+    admin::router::<Sandbox>()
+}
+
+/// The admin routes for any [`GraphHost`].
+pub fn admin_routes_for<H: GraphHost>() -> Router<Arc<H>> {
+    admin::router::<H>()
 }

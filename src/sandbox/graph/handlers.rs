@@ -1,0 +1,967 @@
+//! The Graph v1.0 mail endpoints (reference §4).
+//!
+//! Every call walks the same gate, in this order:
+//! 1. the bearer token (401 `InvalidAuthenticationToken`), and that it
+//!    holds application roles at all (401 `NoPermissionsInAccessToken`);
+//! 2. the mailbox: unknown or in another tenant (404 `ErrorInvalidUser`),
+//!    not reachable over REST (404 `MailboxNotEnabledForRESTAPI`);
+//! 3. the application access policy (403 "Access to OData is disabled.");
+//! 4. the role this call needs (reference §4.1; 403 `ErrorAccessDenied`);
+//! 5. the query options (400);
+//! 6. a concurrency slot for app + mailbox (429 `ApplicationThrottled`),
+//!    then the mailbox latency, slept while holding the slot;
+//! 7. the work, under the mailbox's lock, with no `.await` inside.
+//!
+//! Paths match Graph's spelling and its all-lower-case spelling
+//! (`mailFolders` / `mailfolders`); user segments are percent-decoded and
+//! matched without regard to case.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::{Body, Bytes},
+    extract::{OriginalUri, Path, RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    middleware,
+    response::{IntoResponse, Response},
+    routing::{MethodRouter, any, get, post},
+};
+use serde_json::{Map, Value, json};
+
+use super::GraphHost;
+use super::errors::{self, GraphError, ODATA_JSON};
+use super::limits::Slot;
+use super::outgoing;
+use super::query::{Entity, MAX_TOP, QueryOptions, Record, order};
+use super::resource::{
+    FolderRecord, MessageRecord, View, folder_record, message_json, root_parent_id,
+};
+use super::send;
+use super::store::{Contents, Mailbox, ROOT};
+use crate::sandbox::{AccessClaims, BearerError};
+
+/// Default page size of folder and message collections (reference §4.3, §4.4).
+const DEFAULT_PAGE: usize = 10;
+
+/// Request bodies beyond this are refused before parsing (inline
+/// attachments stop at 3 MB, which base64 makes 4 MB).
+const MAX_BODY: usize = 8 * 1024 * 1024;
+
+pub fn router<H: GraphHost>() -> Router<Arc<H>> {
+    let routes: Vec<(&str, MethodRouter<Arc<H>>)> = vec![
+        ("/v1.0/users/{user}", get(get_user::<H>)),
+        ("/v1.0/users/{user}/mailFolders", get(list_top_folders::<H>)),
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}",
+            get(get_folder::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}/childFolders",
+            get(list_child_folders::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}/messages",
+            get(list_folder_messages::<H>).post(create_draft_in_folder::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}/messages/{id}",
+            get(get_folder_message::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/messages",
+            get(list_all_messages::<H>).post(create_draft::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/messages/{id}",
+            get(get_message::<H>).patch(update_message::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/messages/{id}/send",
+            post(send_draft::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/messages/{id}/move",
+            post(move_message::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/messages/{id}/attachments",
+            get(list_attachments::<H>),
+        ),
+        ("/v1.0/users/{user}/sendMail", post(send_mail::<H>)),
+    ];
+    let mut router = Router::new();
+    for (path, method_router) in routes {
+        let lower = path.to_ascii_lowercase();
+        if lower != path {
+            router = router.route(&lower, method_router.clone());
+        }
+        router = router.route(path, method_router);
+    }
+    router
+        .route("/v1.0/me", any(me))
+        .route("/v1.0/me/{*rest}", any(me))
+        .route("/v1.0/{*rest}", any(unknown_segment))
+        .layer(middleware::from_fn(errors::envelope))
+}
+
+/// Which application permissions a call accepts (reference §4.1).
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// Listing folders and messages: Mail.ReadBasic(.All) is enough.
+    ReadBasic,
+    /// Getting one folder, attachments: Mail.Read or Mail.ReadWrite.
+    Read,
+    /// Drafts, moves, updates: Mail.ReadWrite.
+    Write,
+    /// sendMail and /send: Mail.Send.
+    Send,
+}
+
+const READ_ROLES: &[&str] = &["Mail.Read", "Mail.ReadWrite"];
+
+impl Need {
+    fn roles(self) -> &'static [&'static str] {
+        match self {
+            Need::ReadBasic => &[
+                "Mail.ReadBasic.All",
+                "Mail.ReadBasic",
+                "Mail.Read",
+                "Mail.ReadWrite",
+            ],
+            Need::Read => READ_ROLES,
+            Need::Write => &["Mail.ReadWrite"],
+            Need::Send => &["Mail.Send"],
+        }
+    }
+}
+
+fn has_any(roles: &[String], wanted: &[&str]) -> bool {
+    roles
+        .iter()
+        .any(|r| wanted.iter().any(|w| r.eq_ignore_ascii_case(w)))
+}
+
+/// The `Prefer` header's preferences this sandbox honours.
+#[derive(Debug, Clone, Copy, Default)]
+struct Prefer {
+    immutable: bool,
+    text_body: bool,
+    max_page: Option<usize>,
+}
+
+impl Prefer {
+    fn parse(headers: &HeaderMap) -> Prefer {
+        let mut prefer = Prefer::default();
+        for value in headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            for item in value.split(',') {
+                let Some((key, val)) = item.split_once('=') else {
+                    continue;
+                };
+                let key = key.trim().to_ascii_lowercase();
+                let val = val.trim().trim_matches('"');
+                match key.as_str() {
+                    "idtype" => prefer.immutable = val.eq_ignore_ascii_case("ImmutableId"),
+                    "outlook.body-content-type" => {
+                        prefer.text_body = val.eq_ignore_ascii_case("text")
+                    }
+                    "odata.maxpagesize" => {
+                        prefer.max_page = val.parse::<usize>().ok().map(|n| n.clamp(1, MAX_TOP));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        prefer
+    }
+
+    /// The `Preference-Applied` header value, when one applied.
+    fn applied(&self, paged: bool) -> Option<String> {
+        let mut applied = Vec::new();
+        if self.immutable {
+            applied.push("IdType=\"ImmutableId\"".to_owned());
+        }
+        if self.text_body {
+            applied.push("outlook.body-content-type=\"text\"".to_owned());
+        }
+        if let (true, Some(n)) = (paged, self.max_page) {
+            applied.push(format!("odata.maxpagesize={n}"));
+        }
+        (!applied.is_empty()).then(|| applied.join(", "))
+    }
+}
+
+/// One call that passed the gate up to the role check.
+struct Call<'a> {
+    mailbox: &'a Mailbox,
+    claims: AccessClaims,
+    prefer: Prefer,
+    view: View,
+    _slot: Option<Slot>,
+}
+
+fn authenticate<H: GraphHost>(host: &H, headers: &HeaderMap) -> Result<AccessClaims, GraphError> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|v| v.to_str().unwrap_or(""));
+    let claims = host.verify_bearer(authorization).map_err(|e| {
+        #[allow(unreachable_patterns)]
+        let message = match e {
+            BearerError::Missing => "Access token is empty.",
+            BearerError::Malformed => "CompactToken parsing failed with error code: 80049217",
+            BearerError::BadSignature => "Access token validation failure.",
+            BearerError::Expired => "Lifetime validation failed, the token is expired.",
+            BearerError::WrongAudience => "Access token validation failure. Invalid audience.",
+            _ => "Access token validation failure.",
+        };
+        GraphError::invalid_token(message)
+    })?;
+    if claims.roles.is_empty() {
+        return Err(GraphError::no_permissions());
+    }
+    Ok(claims)
+}
+
+/// Steps 1-4 of the gate (see the module note).
+fn enter<'a, H: GraphHost>(
+    host: &'a H,
+    headers: &HeaderMap,
+    user: &str,
+    kind: &str,
+    need: Need,
+) -> Result<Call<'a>, GraphError> {
+    let graph = host.graph();
+    let resolved = graph.store.resolve(user);
+    let label = resolved
+        .map(|m| m.address.clone())
+        .unwrap_or_else(|| user.trim().to_ascii_lowercase());
+    host.count(kind, Some(&label));
+    let claims = authenticate(host, headers)?;
+    let mailbox = match resolved {
+        Some(m)
+            if m.tenant
+                .as_deref()
+                .is_none_or(|t| t.eq_ignore_ascii_case(&claims.tenant_id)) =>
+        {
+            m
+        }
+        _ => return Err(GraphError::invalid_user(user)),
+    };
+    if !mailbox.rest_api_enabled {
+        return Err(GraphError::mailbox_not_enabled());
+    }
+    if !graph.store.policy_allows(&claims.app_id, mailbox) {
+        return Err(GraphError::odata_disabled());
+    }
+    if !has_any(&claims.roles, need.roles()) {
+        return Err(GraphError::access_denied());
+    }
+    let prefer = Prefer::parse(headers);
+    let view = View {
+        immutable_ids: prefer.immutable,
+        text_body: prefer.text_body,
+        basic_only: !has_any(&claims.roles, READ_ROLES),
+    };
+    Ok(Call {
+        mailbox,
+        claims,
+        prefer,
+        view,
+        _slot: None,
+    })
+}
+
+impl Call<'_> {
+    /// Step 6: a concurrency slot, then the latency while holding it.
+    async fn admit<H: GraphHost>(&mut self, host: &H) -> Result<(), GraphError> {
+        let limits = &host.graph().limits;
+        let slot = match limits.acquire(&self.claims.app_id, self.mailbox.index) {
+            Ok(slot) => slot,
+            Err(e) => {
+                host.count("graph.throttled", Some(&self.mailbox.address));
+                return Err(e);
+            }
+        };
+        self._slot = Some(slot);
+        let latency = limits.latency(self.mailbox.index);
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        Ok(())
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value, prefer: &Prefer, paged: bool) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
+    if let Some(applied) = prefer
+        .applied(paged)
+        .and_then(|a| HeaderValue::from_str(&a).ok())
+    {
+        headers.insert("preference-applied", applied);
+    }
+    response
+}
+
+fn accepted() -> Response {
+    StatusCode::ACCEPTED.into_response()
+}
+
+/// Scheme + host for absolute URLs (`@odata.nextLink`, `@odata.context`).
+fn base_url<H: GraphHost>(host: &H, headers: &HeaderMap, uri: &Uri) -> String {
+    if let Some(base) = host.graph().public_base_url() {
+        return base;
+    }
+    let authority = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| uri.authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| *s == "https" || *s == "http")
+        .unwrap_or(host.scheme());
+    format!("{scheme}://{authority}")
+}
+
+fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// Paging state of one collection answer.
+struct Page {
+    range: Range<usize>,
+    next_skip: Option<usize>,
+}
+
+fn page(total: usize, options: &QueryOptions, prefer: &Prefer) -> Page {
+    let size = options.top.or(prefer.max_page).unwrap_or(DEFAULT_PAGE);
+    let start = options.skip.min(total);
+    let end = start.saturating_add(size).min(total);
+    Page {
+        range: start..end,
+        next_skip: (end < total).then_some(end),
+    }
+}
+
+/// Builds the collection answer; the nextLink repeats every query option
+/// and carries `$skip` (reference §4.4: clients must use it as is).
+fn collection(
+    base: &str,
+    uri: &Uri,
+    context: &str,
+    options: &QueryOptions,
+    values: Vec<Value>,
+    total: usize,
+    next_skip: Option<usize>,
+) -> Value {
+    let mut map = Map::new();
+    map.insert(
+        "@odata.context".into(),
+        json!(format!("{base}/v1.0/$metadata#{context}")),
+    );
+    if options.count {
+        map.insert("@odata.count".into(), json!(total));
+    }
+    map.insert("value".into(), Value::Array(values));
+    if let Some(skip) = next_skip {
+        let mut parts: Vec<String> = options
+            .pairs
+            .iter()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("$skip"))
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        parts.push(format!("%24skip={skip}"));
+        map.insert(
+            "@odata.nextLink".into(),
+            json!(format!("{base}{}?{}", uri.path(), parts.join("&"))),
+        );
+    }
+    Value::Object(map)
+}
+
+fn user_context(user: &str) -> String {
+    format!("users('{}')", encode(user))
+}
+
+async fn read_body(body: Body) -> Result<Bytes, GraphError> {
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+        GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            "The request body is too large; inline attachments must be smaller than 3 MB.",
+        )
+    })
+}
+
+// ---- users -------------------------------------------------------------
+
+/// `GET /users/{u}`: a directory call (User.Read.All and the like, not Mail.*).
+async fn get_user<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path(user): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    let graph = host.graph();
+    let resolved = graph.store.resolve(&user);
+    host.count("graph.user", resolved.map(|m| m.address.as_str()));
+    let claims = authenticate(&*host, &headers)?;
+    const DIRECTORY_ROLES: &[&str] = &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ];
+    if !has_any(&claims.roles, DIRECTORY_ROLES) {
+        return Err(GraphError::directory_denied());
+    }
+    let Some(m) = resolved.filter(|m| {
+        m.tenant
+            .as_deref()
+            .is_none_or(|t| t.eq_ignore_ascii_case(&claims.tenant_id))
+    }) else {
+        return Err(GraphError::new(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            format!(
+                "Resource '{user}' does not exist or one of its queried reference-property objects are not present."
+            ),
+        ));
+    };
+    let body = json!({
+        "@odata.context": format!("{}/v1.0/$metadata#users/$entity", base_url(&*host, &headers, &uri)),
+        "id": m.id,
+        "displayName": m.display_name,
+        "mail": m.address,
+        "userPrincipalName": m.address,
+    });
+    Ok(json_response(
+        StatusCode::OK,
+        &body,
+        &Prefer::default(),
+        false,
+    ))
+}
+
+async fn me() -> GraphError {
+    // NOTE: app-only calls cannot use /me (reference §4.0).
+    GraphError::bad_request("/me request is only valid with delegated authentication flow.")
+}
+
+async fn unknown_segment(OriginalUri(uri): OriginalUri) -> GraphError {
+    let segment = uri
+        .path()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    GraphError::bad_request(format!("Resource not found for the segment '{segment}'."))
+}
+
+// ---- mailFolders -------------------------------------------------------
+
+async fn list_top_folders<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path(user): Path<String>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    list_folders(&*host, &headers, &uri, &user, None, query.as_deref()).await
+}
+
+async fn list_child_folders<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, folder)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    list_folders(
+        &*host,
+        &headers,
+        &uri,
+        &user,
+        Some(&folder),
+        query.as_deref(),
+    )
+    .await
+}
+
+/// `GET /mailFolders` (children of msgfolderroot, reference §4.3) and
+/// `GET /mailFolders/{id}/childFolders`.
+async fn list_folders<H: GraphHost>(
+    host: &H,
+    headers: &HeaderMap,
+    uri: &Uri,
+    user: &str,
+    parent: Option<&str>,
+    query: Option<&str>,
+) -> Result<Response, GraphError> {
+    let kind = if parent.is_some() {
+        "graph.childFolders"
+    } else {
+        "graph.mailFolders"
+    };
+    let mut call = enter(host, headers, user, kind, Need::ReadBasic)?;
+    let options = QueryOptions::parse(query, Entity::MailFolder)?;
+    call.admit(host).await?;
+    let base = base_url(host, headers, uri);
+    let body = {
+        let contents = call.mailbox.lock();
+        render_folders(&contents, parent, &options, &call.prefer, &base, uri, user)?
+    };
+    Ok(json_response(StatusCode::OK, &body, &call.prefer, true))
+}
+
+fn render_folders(
+    contents: &Contents,
+    parent: Option<&str>,
+    options: &QueryOptions,
+    prefer: &Prefer,
+    base: &str,
+    uri: &Uri,
+    user: &str,
+) -> Result<Value, GraphError> {
+    let parent_index = match parent {
+        None => ROOT,
+        Some(reference) => contents
+            .folder(reference)
+            .ok_or_else(GraphError::item_not_found)?,
+    };
+    let counts = contents.counts();
+    let root_parent = root_parent_id(contents);
+    let mut records: Vec<FolderRecord<'_>> = contents
+        .children(parent_index)
+        .filter_map(|i| folder_record(contents, i, &counts, &root_parent))
+        .filter(|r| options.include_hidden || !r.folder.hidden)
+        .filter(|r| options.filter.as_ref().is_none_or(|f| f.matches(r)))
+        .collect();
+    if !options.orderby.is_empty() {
+        records.sort_by(|a, b| order(a, b, &options.orderby));
+    }
+    let total = records.len();
+    let page = page(total, options, prefer);
+    let values = records[page.range]
+        .iter()
+        .map(|r| r.to_json(options.select.as_deref()))
+        .collect();
+    let context = match parent {
+        None => format!("{}/mailFolders", user_context(user)),
+        Some(p) => format!(
+            "{}/mailFolders('{}')/childFolders",
+            user_context(user),
+            encode(p)
+        ),
+    };
+    Ok(collection(
+        base,
+        uri,
+        &context,
+        options,
+        values,
+        total,
+        page.next_skip,
+    ))
+}
+
+/// `GET /mailFolders/{id | well-known name}`.
+async fn get_folder<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, folder)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.mailFolder", Need::Read)?;
+    let options = QueryOptions::parse(query.as_deref(), Entity::MailFolder)?;
+    call.admit(host).await?;
+    let base = base_url(host, &headers, &uri);
+    let body = {
+        let contents = call.mailbox.lock();
+        let index = contents
+            .folder(&folder)
+            .ok_or_else(GraphError::item_not_found)?;
+        let counts = contents.counts();
+        let root_parent = root_parent_id(&contents);
+        let record = folder_record(&contents, index, &counts, &root_parent)
+            .ok_or_else(GraphError::item_not_found)?;
+        let mut value = record.to_json(options.select.as_deref());
+        if let Value::Object(map) = &mut value {
+            map.insert(
+                "@odata.context".into(),
+                json!(format!(
+                    "{base}/v1.0/$metadata#{}/mailFolders/$entity",
+                    user_context(&user)
+                )),
+            );
+        }
+        value
+    };
+    Ok(json_response(StatusCode::OK, &body, &call.prefer, false))
+}
+
+// ---- messages ----------------------------------------------------------
+
+async fn list_folder_messages<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, folder)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    list_messages(
+        &*host,
+        &headers,
+        &uri,
+        &user,
+        Some(&folder),
+        query.as_deref(),
+    )
+    .await
+}
+
+async fn list_all_messages<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path(user): Path<String>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    list_messages(&*host, &headers, &uri, &user, None, query.as_deref()).await
+}
+
+/// `GET /mailFolders/{id}/messages` and `GET /messages` (reference §4.4).
+async fn list_messages<H: GraphHost>(
+    host: &H,
+    headers: &HeaderMap,
+    uri: &Uri,
+    user: &str,
+    folder: Option<&str>,
+    query: Option<&str>,
+) -> Result<Response, GraphError> {
+    let mut call = enter(host, headers, user, "graph.messages", Need::ReadBasic)?;
+    let options = QueryOptions::parse(query, Entity::Message)?;
+    options.check_efficient()?;
+    call.admit(host).await?;
+    let base = base_url(host, headers, uri);
+    let body = {
+        let contents = call.mailbox.lock();
+        render_messages(&contents, folder, &options, &call, &base, uri, user)?
+    };
+    Ok(json_response(StatusCode::OK, &body, &call.prefer, true))
+}
+
+fn render_messages(
+    contents: &Contents,
+    folder: Option<&str>,
+    options: &QueryOptions,
+    call: &Call<'_>,
+    base: &str,
+    uri: &Uri,
+    user: &str,
+) -> Result<Value, GraphError> {
+    let folder_index = match folder {
+        None => None,
+        Some(reference) => Some(
+            contents
+                .folder(reference)
+                .ok_or_else(GraphError::item_not_found)?,
+        ),
+    };
+    let mut records: Vec<MessageRecord<'_>> = contents
+        .messages
+        .iter()
+        .filter(|m| folder_index.is_none_or(|f| m.folder == f))
+        .map(|m| MessageRecord {
+            message: m,
+            folder_id: contents
+                .folders
+                .get(m.folder)
+                .map(|f| f.id.as_str())
+                .unwrap_or(""),
+            view: call.view,
+        })
+        .filter(|r| options.filter.as_ref().is_none_or(|f| f.matches(r)))
+        .collect();
+    if options.orderby.is_empty() {
+        // Newest first, as Graph lists mail by default.
+        records.sort_by(|a, b| {
+            b.message
+                .received
+                .cmp(&a.message.received)
+                .then(b.message.seq.cmp(&a.message.seq))
+        });
+    } else {
+        records.sort_by(|a, b| {
+            order(a as &dyn Record, b as &dyn Record, &options.orderby)
+                .then(a.message.seq.cmp(&b.message.seq))
+        });
+    }
+    let total = records.len();
+    let page = page(total, options, &call.prefer);
+    let values = records[page.range]
+        .iter()
+        .map(|r| message_json(r.message, r.folder_id, call.view, options.select.as_deref()))
+        .collect();
+    let context = match folder {
+        None => format!("{}/messages", user_context(user)),
+        Some(f) => format!(
+            "{}/mailFolders('{}')/messages",
+            user_context(user),
+            encode(f)
+        ),
+    };
+    Ok(collection(
+        base,
+        uri,
+        &context,
+        options,
+        values,
+        total,
+        page.next_skip,
+    ))
+}
+
+async fn get_message<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    one_message(&*host, &headers, &uri, &user, None, &id, query.as_deref()).await
+}
+
+async fn get_folder_message<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, folder, id)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    one_message(
+        &*host,
+        &headers,
+        &uri,
+        &user,
+        Some(&folder),
+        &id,
+        query.as_deref(),
+    )
+    .await
+}
+
+/// `GET /messages/{id}`: by REST or immutable ID; reading never marks read.
+#[allow(clippy::too_many_arguments)]
+async fn one_message<H: GraphHost>(
+    host: &H,
+    headers: &HeaderMap,
+    uri: &Uri,
+    user: &str,
+    folder: Option<&str>,
+    id: &str,
+    query: Option<&str>,
+) -> Result<Response, GraphError> {
+    let mut call = enter(host, headers, user, "graph.message", Need::ReadBasic)?;
+    let options = QueryOptions::parse(query, Entity::Message)?;
+    call.admit(host).await?;
+    let base = base_url(host, headers, uri);
+    let body = {
+        let contents = call.mailbox.lock();
+        let index = contents
+            .message(id)
+            .ok_or_else(GraphError::item_not_found)?;
+        let m = &contents.messages[index];
+        if let Some(reference) = folder
+            && contents.folder(reference) != Some(m.folder)
+        {
+            return Err(GraphError::item_not_found());
+        }
+        let folder_id = contents
+            .folders
+            .get(m.folder)
+            .map(|f| f.id.as_str())
+            .unwrap_or("");
+        let mut value = message_json(m, folder_id, call.view, options.select.as_deref());
+        if let Value::Object(map) = &mut value {
+            map.insert(
+                "@odata.context".into(),
+                json!(format!(
+                    "{base}/v1.0/$metadata#{}/messages/$entity",
+                    user_context(user)
+                )),
+            );
+        }
+        value
+    };
+    Ok(json_response(StatusCode::OK, &body, &call.prefer, false))
+}
+
+/// `GET /messages/{id}/attachments` (Mail.Read; ReadBasic excludes attachments).
+async fn list_attachments<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    use base64::Engine;
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.attachments", Need::Read)?;
+    call.admit(host).await?;
+    let body = {
+        let contents = call.mailbox.lock();
+        let index = contents
+            .message(&id)
+            .ok_or_else(GraphError::item_not_found)?;
+        let m = &contents.messages[index];
+        let values: Vec<Value> = m
+            .attachments
+            .iter()
+            .map(|a| {
+                json!({
+                    "@odata.type": "#microsoft.graph.fileAttachment",
+                    "id": a.id,
+                    "lastModifiedDateTime": super::resource::iso(m.modified),
+                    "name": a.name,
+                    "contentType": a.content_type,
+                    "size": a.bytes.len(),
+                    "isInline": a.is_inline,
+                    "contentId": a.content_id,
+                    "contentBytes": base64::engine::general_purpose::STANDARD.encode(&a.bytes),
+                })
+            })
+            .collect();
+        json!({ "value": values })
+    };
+    Ok(json_response(StatusCode::OK, &body, &call.prefer, false))
+}
+
+// ---- drafts, updates, moves ---------------------------------------------
+
+fn rendered(call: &Call<'_>, message: &super::store::Message, folder_id: &str) -> Value {
+    message_json(message, folder_id, call.view, None)
+}
+
+async fn create_draft<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path(user): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GraphError> {
+    draft(&*host, &headers, &user, None, body).await
+}
+
+async fn create_draft_in_folder<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, folder)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GraphError> {
+    draft(&*host, &headers, &user, Some(&folder), body).await
+}
+
+/// `POST /messages`: 201 with the draft (Mail.ReadWrite, reference §4.1).
+async fn draft<H: GraphHost>(
+    host: &H,
+    headers: &HeaderMap,
+    user: &str,
+    folder: Option<&str>,
+    body: Body,
+) -> Result<Response, GraphError> {
+    let mut call = enter(host, headers, user, "graph.createDraft", Need::Write)?;
+    let out = outgoing::parse_message(&read_body(body).await?)?;
+    call.admit(host).await?;
+    let (message, folder_id) = send::create_draft(call.mailbox, folder, out, host.now())?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &rendered(&call, &message, &folder_id),
+        &call.prefer,
+        false,
+    ))
+}
+
+/// `PATCH /messages/{id}` (reference §4.6).
+async fn update_message<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.update", Need::Write)?;
+    let out = outgoing::parse_message(&read_body(body).await?)?;
+    call.admit(host).await?;
+    let (message, folder_id) = send::update_message(call.mailbox, &id, out, host.now())?;
+    Ok(json_response(
+        StatusCode::OK,
+        &rendered(&call, &message, &folder_id),
+        &call.prefer,
+        false,
+    ))
+}
+
+/// `POST /messages/{id}/move`: 201 with the moved message (reference §4.7).
+async fn move_message<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.move", Need::Write)?;
+    let destination = outgoing::parse_destination(&read_body(body).await?)?;
+    call.admit(host).await?;
+    let (message, folder_id) = send::move_message(call.mailbox, &id, &destination, host.now())?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &rendered(&call, &message, &folder_id),
+        &call.prefer,
+        false,
+    ))
+}
+
+// ---- sending -----------------------------------------------------------
+
+/// `POST /sendMail`: 202, empty body (reference §4.8).
+async fn send_mail<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path(user): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.sendMail", Need::Send)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let request = outgoing::parse_send_mail(&read_body(body).await?, content_type)?;
+    call.admit(host).await?;
+    send::send_new(host.graph(), call.mailbox, request, host.now())?;
+    Ok(accepted())
+}
+
+/// `POST /messages/{id}/send`: 202; the draft moves to Sent Items (reference §8).
+async fn send_draft<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.send", Need::Send)?;
+    call.admit(host).await?;
+    send::send_draft(host.graph(), call.mailbox, &id, host.now())?;
+    Ok(accepted())
+}
