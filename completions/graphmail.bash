@@ -1919,7 +1919,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail__subcmd__peek)
-            opts="-y -v -q -h -V --connector --folder --limit --unread --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --connector --folder --limit --page-size --unread --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1934,6 +1934,10 @@ _graphmail() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --page-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1957,7 +1961,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail__subcmd__send)
-            opts="-y -v -q -h -V --from --to --cc --bcc --subject --body --body-file --html --attach --verify-sent --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --from --to --cc --bcc --subject --body --body-file --html --attach --verify-sent --verify-timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1992,6 +1996,10 @@ _graphmail() {
                     return 0
                     ;;
                 --attach)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2369,7 +2377,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__sandbox__subcmd__serve)
-            opts="-y -v -q -h -V --listen --seed --tls --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --listen --seed --tls --allow-non-loopback --output-dir --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2380,6 +2388,10 @@ _graphmail() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

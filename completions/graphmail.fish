@@ -567,7 +567,8 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l connector -d 'The incoming connector' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Messages per folder' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-1000)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l page-size -d 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -583,12 +584,13 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l from -d '`route:NAME`, `connector:NAME`, or a bare name when unambiguous' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l to -d 'Recipient (repeatable)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l cc -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l bcc -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l subject -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l cc -d 'Copy recipient (repeatable)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l bcc -d 'Blind copy recipient (repeatable)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l subject -d 'The subject line' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l body -d 'Body text' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l body-file -d 'Read the body from a file (`-` for stdin)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l attach -d 'Attach a file, up to 3 MB (repeatable)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l verify-timeout -d 'How long --verify-sent waits for the Sent Items copy, in seconds' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -622,6 +624,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on (loopback)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l seed -d 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output-dir -d 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -629,6 +632,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls -d 'Serve HTTPS with a generated CA (its path is in the ready line)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-non-loopback -d 'Allow a --listen address that is not loopback (the sandbox has no real security)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More detail on stderr (repeat for more)'

@@ -186,10 +186,8 @@ pub async fn peek(ctx: &Context, args: MailPeekArgs) -> Result<()> {
         notes: request.notes.clone(),
         folders,
     };
-    if !ctx.printer.json() {
-        for note in &view.notes {
-            ctx.printer.note(format!("note: {note}"));
-        }
+    for note in &view.notes {
+        ctx.printer.note(format!("note: {note}"));
     }
     views::show(&ctx.printer, &view)?;
     if failed > 0 {

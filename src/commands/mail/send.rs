@@ -209,7 +209,6 @@ fn not_live(kind: &str, name: &str, enabled: bool, test: TestState, test_cmd: &s
 
 /// Checks everything typed and reads the body and attachments; no network.
 pub fn resolve(state: &State, args: &MailSendArgs) -> Result<SendRequest> {
-    let sender = resolve_sender(state, &args.from)?;
     let list = |flag: &'static str, values: &[String]| -> Result<Vec<String>> {
         values
             .iter()
@@ -236,6 +235,8 @@ pub fn resolve(state: &State, args: &MailSendArgs) -> Result<SendRequest> {
         }
     };
     let attachments = read_attachments(&args.attach)?;
+    // The typed input first (exit 2), then whether the sender may send (exit 4).
+    let sender = resolve_sender(state, &args.from)?;
     Ok(SendRequest {
         message: OutgoingMessage {
             subject: args.subject.clone(),
@@ -389,10 +390,8 @@ pub async fn send(ctx: &Context, args: MailSendArgs) -> Result<()> {
             None => {}
         }
     }
-    if !ctx.printer.json() {
-        for note in &result.notes {
-            ctx.printer.note(format!("note: {note}"));
-        }
+    for note in &result.notes {
+        ctx.printer.note(format!("note: {note}"));
     }
     views::show(&ctx.printer, &result)?;
     match &result.verification {
@@ -482,8 +481,14 @@ async fn send_verified(
                     Ok(sent) => result.request_id = sent.request_id,
                     Err(e) => {
                         // Best effort: leave no stray draft behind.
-                        let _ = client.delete_message(mailbox, &id).await;
-                        return Err(send_error(&e, hints, &request.sender));
+                        let mut err = send_error(&e, hints, &request.sender);
+                        if client.delete_message(mailbox, &id).await.is_err() {
+                            err = err.hint(format!(
+                                "the unsent draft '{}' could not be deleted: it stays in Drafts of {mailbox}",
+                                request.message.subject
+                            ));
+                        }
+                        return Err(err);
                     }
                 }
                 let verification = find_by_immutable_id(client, mailbox, &id, wait).await;
@@ -898,6 +903,54 @@ impl Render for SendResult {
 mod tests {
     use super::*;
     use crate::graph::{EmailAddress, Recipient};
+
+    #[test]
+    fn bare_names_resolve_when_unambiguous() {
+        use crate::state::Connector;
+        let mut state = State::new();
+        for name in ["out", "other"] {
+            state.connectors.push(Connector {
+                name: name.into(),
+                use_for: UseFor::Outbound,
+                address: format!("{name}@contoso.com"),
+                enabled: true,
+                folders: vec![],
+                process: None,
+                send_automated_emails: false,
+                test_mode: false,
+                ai: vec![],
+                test: None,
+            });
+        }
+        let route = |name: &str, connector: &str, default: bool| Route {
+            name: name.into(),
+            description: String::new(),
+            connector: connector.into(),
+            address: format!("{name}@contoso.com"),
+            enabled: true,
+            default,
+            process: None,
+            send_automated_emails: false,
+            for_attention: false,
+            test_mode: false,
+            test: None,
+        };
+        // A default route shares its connector's name: the same sender.
+        state.routes.push(route("out", "out", true));
+        // A hand-edited file can give a route another connector's name.
+        state.routes.push(route("other", "out", false));
+        // Not live (no integration): refused, but only after the name resolved.
+        let err = resolve_sender(&state, "out").unwrap_err();
+        assert_eq!(err.kind.exit_code(), 4, "{}", err.message);
+        assert!(err.message.contains("connector 'out'"), "{}", err.message);
+        let err = resolve_sender(&state, "other").unwrap_err();
+        assert_eq!(err.kind.exit_code(), 2, "{}", err.message);
+        assert!(err.hints.iter().any(|h| h.contains("route:other")));
+        let err = resolve_sender(&state, "route:other").unwrap_err();
+        assert_eq!(err.kind.exit_code(), 4, "{}", err.message);
+        let err = resolve_sender(&state, "nobody").unwrap_err();
+        assert_eq!(err.kind.exit_code(), 2);
+    }
 
     #[test]
     fn content_types() {

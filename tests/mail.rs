@@ -1,0 +1,933 @@
+//! `graphmail mail peek` and `mail send` end to end: the real binary in a
+//! sealed environment against an in-process sandbox (built-in contoso
+//! tenant), with the sandbox's admin endpoint as the witness of what the
+//! mailboxes hold before and after.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use common::{TestEnv, check, text};
+use graphmail::sandbox::{RunningSandbox, ServeOptions, start};
+use serde_json::Value;
+
+/// The environment variable the integration reads its secret from.
+const SECRET_VAR: &str = "GRAPHMAIL_TEST_SANDBOX_SECRET";
+const LIMIT: usize = 3 * 1024 * 1024;
+
+/// A sandbox on its own runtime, so tests stay synchronous and the blocking
+/// child process never starves its server.
+struct Sandbox {
+    runtime: tokio::runtime::Runtime,
+    running: Option<RunningSandbox>,
+}
+
+impl Sandbox {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let running = runtime
+            .block_on(start(ServeOptions::default()))
+            .expect("sandbox starts");
+        Sandbox {
+            runtime,
+            running: Some(running),
+        }
+    }
+
+    fn running(&self) -> &RunningSandbox {
+        self.running.as_ref().expect("running")
+    }
+
+    fn admin(&self, path: &str) -> Value {
+        let url = format!("{}{path}", self.running().ready().admin_endpoint);
+        self.runtime.block_on(async {
+            reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .get(&url)
+                .send()
+                .await
+                .expect("admin answers")
+                .json::<Value>()
+                .await
+                .expect("admin JSON")
+        })
+    }
+
+    /// Every message of a mailbox as the admin endpoint shows it.
+    fn messages(&self, mailbox: &str) -> Vec<Value> {
+        self.admin(&format!("/mail/mailboxes/{mailbox}"))["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn in_folder(&self, mailbox: &str, folder: &str) -> Vec<Value> {
+        self.messages(mailbox)
+            .into_iter()
+            .filter(|m| m["folder"].as_str() == Some(folder))
+            .collect()
+    }
+
+    /// `graph.*` request counts on one mailbox.
+    fn counts(&self, mailbox: &str) -> BTreeMap<String, u64> {
+        let counters = self.admin("/counters");
+        counters["mailboxes"][mailbox]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            self.runtime.block_on(running.shutdown());
+        }
+    }
+}
+
+/// A sealed graphmail with an integration on the sandbox.
+struct Mail {
+    env: TestEnv,
+    sandbox: Sandbox,
+}
+
+impl Mail {
+    fn new() -> Self {
+        let sandbox = Sandbox::start();
+        let mail = Mail {
+            env: TestEnv::new(),
+            sandbox,
+        };
+        let ready = mail.sandbox.running().ready().clone();
+        mail.ok(&[
+            "integration",
+            "set",
+            "--tenant",
+            &ready.tenant,
+            "--app-id",
+            &ready.app_id,
+            "--client-secret-env",
+            SECRET_VAR,
+            "--authority-host",
+            &ready.authority_host,
+            "--graph-endpoint",
+            &ready.graph_endpoint,
+        ]);
+        mail
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_stdin(args, "")
+    }
+
+    fn run_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let secret = self
+            .sandbox
+            .running()
+            .ready()
+            .client_secret
+            .clone()
+            .expect("sandbox secret");
+        self.env
+            .command()
+            .env(SECRET_VAR, secret)
+            .args(args)
+            .write_stdin(stdin.to_string())
+            .output()
+            .expect("run graphmail")
+    }
+
+    #[track_caller]
+    fn expect(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self.run(args);
+        check(&out, code, args);
+        (text(&out.stdout), text(&out.stderr))
+    }
+
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> (String, String) {
+        self.expect(args, 0)
+    }
+
+    #[track_caller]
+    fn json(&self, args: &[&str]) -> Value {
+        let mut full = args.to_vec();
+        full.extend(["--output", "json"]);
+        let (stdout, _) = self.ok(&full);
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+    }
+
+    /// Adds, tests and enables.
+    #[track_caller]
+    fn live(&self, kind: &str, add: &[&str]) {
+        let name = add[0];
+        let mut args = vec![kind, "add"];
+        args.extend(add);
+        self.ok(&args);
+        self.ok(&["test-connection", kind, name]);
+        self.ok(&["enable", kind, name]);
+    }
+
+    /// The incoming connector `support` on Inbox and Inbox/Support/EU, with
+    /// live routes `eu` and `us` and a disabled one on billing-support@.
+    fn incoming(&self) {
+        self.live(
+            "connector",
+            &[
+                "support",
+                "--use-for",
+                "incoming",
+                "--address",
+                "support@contoso.com",
+                "--folder",
+                "Inbox",
+                "--folder",
+                "Inbox/Support/EU",
+                "--process",
+                "Case",
+            ],
+        );
+        self.live(
+            "route",
+            &[
+                "eu",
+                "--connector",
+                "support",
+                "--address",
+                "eu@contoso.com",
+                "--process",
+                "GDPR",
+                "--for-attention",
+            ],
+        );
+        self.live(
+            "route",
+            &[
+                "us",
+                "--connector",
+                "support",
+                "--address",
+                "us@contoso.com",
+                "--process",
+                "Incident",
+                "--test-mode",
+            ],
+        );
+        // Added but never enabled: it takes nothing.
+        self.ok(&[
+            "route",
+            "add",
+            "billing",
+            "--connector",
+            "support",
+            "--address",
+            "billing-support@contoso.com",
+            "--process",
+            "Billing",
+        ]);
+    }
+
+    /// The outbound connector `out` on noreply@ with alias routes for each
+    /// seeded behaviour: info@ (rewrite), help@ (allow), billing@ (deny).
+    fn outbound(&self) {
+        self.live(
+            "connector",
+            &[
+                "out",
+                "--use-for",
+                "outbound",
+                "--address",
+                "noreply@contoso.com",
+            ],
+        );
+        for (name, address) in [
+            ("info", "info@contoso.com"),
+            ("help", "help@contoso.com"),
+            ("billing-out", "billing@contoso.com"),
+        ] {
+            self.live("route", &[name, "--connector", "out", "--address", address]);
+        }
+    }
+}
+
+fn by_subject<'a>(messages: &'a [Value], subject: &str) -> &'a Value {
+    messages
+        .iter()
+        .find(|m| m["subject"].as_str() == Some(subject))
+        .unwrap_or_else(|| panic!("no message '{subject}' in {messages:#?}"))
+}
+
+fn folder<'a>(peek: &'a Value, path: &str) -> &'a Value {
+    peek["folders"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["path"] == path))
+        .unwrap_or_else(|| panic!("no folder {path} in {peek:#}"))
+}
+
+/// (total, unread, oldest unread) of a folder, from the admin endpoint.
+fn figures(messages: &[Value]) -> (u64, u64, Option<String>) {
+    let unread: Vec<&Value> = messages.iter().filter(|m| m["is_read"] == false).collect();
+    let oldest = unread
+        .iter()
+        .filter_map(|m| m["received"].as_str())
+        .min()
+        .map(str::to_string);
+    (messages.len() as u64, unread.len() as u64, oldest)
+}
+
+fn same_instant(a: &Value, b: &Option<String>) {
+    let parse = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("RFC 3339");
+    match (a.as_str(), b) {
+        (Some(a), Some(b)) => assert_eq!(parse(a), parse(b)),
+        (None, None) => {}
+        other => panic!("oldest unread differs: {other:?}"),
+    }
+}
+
+#[test]
+fn peek_reads_two_folders_across_pages_routes_each_message_and_changes_nothing() {
+    let mail = Mail::new();
+    mail.incoming();
+    let sb = &mail.sandbox;
+    let before = sb.messages("support@contoso.com");
+    let eu_messages = sb.in_folder("support@contoso.com", "Inbox/Support/EU");
+    assert!(eu_messages.len() > 8, "the seed has more than one page");
+    let counts_before = sb.counts("support@contoso.com");
+
+    let peek = mail.json(&[
+        "mail",
+        "peek",
+        "--connector",
+        "support",
+        "--limit",
+        "8",
+        "--page-size",
+        "3",
+    ]);
+    assert_eq!(peek["schema_version"], 1);
+    assert_eq!(peek["read_only"], true);
+    assert_eq!(peek["notes"], serde_json::json!([]));
+    assert_eq!(peek["folders"].as_array().unwrap().len(), 2);
+
+    // Backlog figures match the mailbox.
+    for path in ["Inbox", "Inbox/Support/EU"] {
+        let f = folder(&peek, path);
+        assert!(f["error"].is_null(), "{f:#}");
+        let (total, unread, oldest) = figures(&sb.in_folder("support@contoso.com", path));
+        assert_eq!(f["total"], total, "{path}");
+        assert_eq!(f["unread"], unread, "{path}");
+        same_instant(&f["oldest_unread"], &oldest);
+        assert!(f["oldest_unread_age_seconds"].as_i64().unwrap() > 0);
+    }
+
+    // The newest 8 of EU, across three pages of 3, newest first.
+    let eu = folder(&peek, "Inbox/Support/EU")["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(eu.len(), 8);
+    let mut received: Vec<&str> = eu_messages
+        .iter()
+        .filter_map(|m| m["received"].as_str())
+        .collect();
+    received.sort_unstable_by(|a, b| b.cmp(a));
+    let shown: Vec<chrono::DateTime<chrono::FixedOffset>> = eu
+        .iter()
+        .map(|m| chrono::DateTime::parse_from_rfc3339(m["received"].as_str().unwrap()).unwrap())
+        .collect();
+    let expected: Vec<chrono::DateTime<chrono::FixedOffset>> = received[..8]
+        .iter()
+        .map(|r| chrono::DateTime::parse_from_rfc3339(r).unwrap())
+        .collect();
+    assert_eq!(shown, expected);
+    let counts_after = sb.counts("support@contoso.com");
+    let messages_calls = counts_after.get("graph.messages").copied().unwrap_or(0)
+        - counts_before.get("graph.messages").copied().unwrap_or(0);
+    // Inbox: 5 messages in 2 pages of 3; EU: 3 pages; plus one backlog query each.
+    assert_eq!(messages_calls, 2 + 3 + 2, "{counts_after:?}");
+
+    // Route resolution.
+    let inbox = folder(&peek, "Inbox")["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let gdpr = by_subject(&inbox, "GDPR data export request");
+    assert_eq!(gdpr["routing"], "direct");
+    assert_eq!(gdpr["route"]["name"], "eu");
+    assert_eq!(gdpr["route"]["process"], "GDPR");
+    assert_eq!(gdpr["route"]["for_attention"], true);
+    let outage = by_subject(&inbox, "Outage in us-east?");
+    assert_eq!(outage["route"]["name"], "us");
+    assert_eq!(outage["route"]["test_mode"], true);
+    // billing-support@ has a route, but not a live one: the default takes it.
+    let invoice = by_subject(&inbox, "Invoice 2024-118 charged twice");
+    assert_eq!(invoice["routing"], "default");
+    assert_eq!(invoice["route"]["name"], "support");
+    assert_eq!(invoice["route"]["default"], true);
+    assert_eq!(invoice["route"]["process"], "Case");
+    assert_eq!(invoice["matching_routes"], serde_json::json!([]));
+    let digest = by_subject(&inbox, "Weekly digest");
+    assert_eq!(digest["cc"], serde_json::json!(["sales@contoso.com"]));
+    assert_eq!(digest["routing"], "default");
+
+    // Nothing changed: no message read, moved or updated.
+    assert_eq!(sb.messages("support@contoso.com"), before);
+    for kind in ["graph.update", "graph.move", "graph.createDraft"] {
+        assert_eq!(
+            counts_after.get(kind),
+            counts_before.get(kind),
+            "{kind}: {counts_after:?}"
+        );
+    }
+
+    // Piped text: a tab-separated folder table, then the messages.
+    let (stdout, _) = mail.ok(&[
+        "mail",
+        "peek",
+        "--connector",
+        "support",
+        "--folder",
+        "Inbox",
+        "--limit",
+        "5",
+    ]);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "FOLDER\tTOTAL\tUNREAD\tOLDEST UNREAD\tBACKLOG");
+    assert!(lines[1].starts_with("Inbox\t"), "{stdout}");
+    assert!(
+        stdout.contains("GDPR data export request\teu\tGDPR\tfor attention"),
+        "{stdout}"
+    );
+    assert_eq!(sb.messages("support@contoso.com"), before);
+}
+
+#[test]
+fn peek_of_one_folder_unread_only_and_of_connectors_it_cannot_read() {
+    let mail = Mail::new();
+    mail.ok(&[
+        "connector",
+        "add",
+        "support",
+        "--use-for",
+        "incoming",
+        "--address",
+        "support@contoso.com",
+        "--folder",
+        "Inbox",
+        "--process",
+        "Case",
+    ]);
+    // Not enabled, not tested: allowed, said so, nothing would take the mail.
+    let out = mail.run(&[
+        "mail",
+        "peek",
+        "--connector",
+        "support",
+        "--folder",
+        "Inbox/Support/US",
+        "--unread",
+        "--output",
+        "json",
+    ]);
+    check(&out, 0, &["mail", "peek"]);
+    let peek: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = peek["notes"].to_string();
+    assert!(notes.contains("not live"), "{notes}");
+    assert!(notes.contains("does not read it"), "{notes}");
+    let us = folder(&peek, "Inbox/Support/US");
+    let messages = us["messages"].as_array().unwrap();
+    let (_, unread, _) = figures(
+        &mail
+            .sandbox
+            .in_folder("support@contoso.com", "Inbox/Support/US"),
+    );
+    assert_eq!(messages.len() as u64, unread.min(10));
+    assert!(messages.iter().all(|m| m["is_read"] == false));
+    assert!(
+        messages
+            .iter()
+            .all(|m| m["routing"] == "none" && m["route"].is_null())
+    );
+
+    // A folder that does not exist: exit 1, the folders that do named.
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "peek",
+            "--connector",
+            "support",
+            "--folder",
+            "Inbox/Nope",
+        ],
+        1,
+    );
+    assert!(stderr.contains("could not be read"), "{stderr}");
+    assert!(stderr.contains("check the folder path"), "{stderr}");
+
+    // An outbound connector cannot be peeked: exit 2.
+    mail.ok(&[
+        "connector",
+        "add",
+        "out",
+        "--use-for",
+        "outbound",
+        "--address",
+        "noreply@contoso.com",
+    ]);
+    let (_, stderr) = mail.expect(&["mail", "peek", "--connector", "out"], 2);
+    assert!(stderr.contains("outbound"), "{stderr}");
+    let (_, stderr) = mail.expect(
+        &["mail", "peek", "--connector", "support", "--limit", "0"],
+        2,
+    );
+    assert!(stderr.contains("--limit"), "{stderr}");
+}
+
+#[test]
+fn send_from_connector_and_alias_routes_under_each_alias_behaviour() {
+    let mail = Mail::new();
+    mail.outbound();
+    let sb = &mail.sandbox;
+
+    // The connector itself (a bare name: its default route is the same sender).
+    let sent = mail.json(&[
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "From the connector",
+        "--body",
+        "Hello Adele",
+        "--verify-sent",
+    ]);
+    assert_eq!(sent["schema_version"], 1);
+    assert_eq!(sent["method"], "draft-send");
+    assert_eq!(sent["sender"]["kind"], "connector");
+    assert_eq!(sent["from_as_sent"], "noreply@contoso.com");
+    assert_eq!(sent["verification"]["method"], "immutable-id");
+    assert_eq!(sent["verification"]["strength"], "exact");
+    assert_eq!(sent["from_observed"], "noreply@contoso.com");
+    assert_eq!(sent["from_outcome"], "as-sent");
+    let copy = by_subject(
+        &sb.in_folder("noreply@contoso.com", "Sent Items"),
+        "From the connector",
+    )
+    .clone();
+    assert_eq!(copy["immutable_id"], sent["message_id"]);
+    assert_eq!(copy["is_draft"], false);
+    let delivered = sb.in_folder("adele@contoso.com", "Inbox");
+    assert_eq!(
+        by_subject(&delivered, "From the connector")["from"],
+        "noreply@contoso.com"
+    );
+
+    // rewrite: sent as info@, Exchange keeps the primary address.
+    let out = mail.run(&[
+        "mail",
+        "send",
+        "--from",
+        "route:info",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "Rewritten alias",
+        "--body",
+        "x",
+        "--verify-sent",
+        "--output",
+        "json",
+    ]);
+    check(&out, 0, &["mail", "send", "route:info"]);
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent["from_as_sent"], "info@contoso.com");
+    assert_eq!(sent["from_observed"], "noreply@contoso.com");
+    assert_eq!(sent["from_outcome"], "rewritten");
+    assert!(text(&out.stderr).contains("rewrote the alias info@contoso.com"));
+    let copy = by_subject(
+        &sb.in_folder("noreply@contoso.com", "Sent Items"),
+        "Rewritten alias",
+    )
+    .clone();
+    assert_eq!(copy["from"], "noreply@contoso.com");
+
+    // allow: the alias stays.
+    let sent = mail.json(&[
+        "mail",
+        "send",
+        "--from",
+        "help",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "Allowed alias",
+        "--body",
+        "x",
+        "--verify-sent",
+    ]);
+    assert_eq!(sent["sender"]["kind"], "route");
+    assert_eq!(sent["from_observed"], "help@contoso.com");
+    assert_eq!(sent["from_outcome"], "as-sent");
+
+    // deny: ErrorSendAsDenied explained, exit 1, no stray draft left.
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "route:billing-out",
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            "Denied alias",
+            "--body",
+            "x",
+            "--verify-sent",
+        ],
+        1,
+    );
+    assert!(stderr.contains("ErrorSendAsDenied"), "{stderr}");
+    assert!(
+        stderr.contains("Add-RecipientPermission -Identity billing@contoso.com -Trustee noreply@contoso.com -AccessRights SendAs"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--from connector:out"), "{stderr}");
+    // Neither sent nor filed; the sandbox has no DELETE for the draft, which
+    // the error then names.
+    assert!(
+        sb.in_folder("noreply@contoso.com", "Sent Items")
+            .iter()
+            .all(|m| m["subject"] != "Denied alias"),
+        "nothing filed of a denied send"
+    );
+    let deliveries = sb.admin("/mail/deliveries")["deliveries"].to_string();
+    assert!(!deliveries.contains("Denied alias"), "{deliveries}");
+    let drafts = sb.in_folder("noreply@contoso.com", "Drafts");
+    let kept = drafts.iter().any(|m| m["subject"] == "Denied alias");
+    assert_eq!(kept, stderr.contains("stays in Drafts"), "{stderr}");
+    // Without --verify-sent too (plain sendMail).
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "route:billing-out",
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            "Denied alias",
+            "--body",
+            "x",
+        ],
+        1,
+    );
+    assert!(stderr.contains("ErrorSendAsDenied"), "{stderr}");
+
+    // Plain sendMail, body from stdin, HTML: saved to Sent Items all the same.
+    let out = mail.run_stdin(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "connector:out",
+            "--to",
+            "adele@contoso.com",
+            "--cc",
+            "sales@contoso.com",
+            "--subject",
+            "Plain send",
+            "--body-file",
+            "-",
+            "--html",
+        ],
+        "<p>Hello</p>",
+    );
+    check(&out, 0, &["mail", "send", "plain"]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("with sendMail"), "{stdout}");
+    assert!(stdout.contains("verified:     no"), "{stdout}");
+    let copy = by_subject(
+        &sb.in_folder("noreply@contoso.com", "Sent Items"),
+        "Plain send",
+    )
+    .clone();
+    assert_eq!(copy["cc"], serde_json::json!(["sales@contoso.com"]));
+    by_subject(&sb.in_folder("sales@contoso.com", "Inbox"), "Plain send");
+}
+
+#[test]
+fn sent_mail_is_delivered_and_peek_shows_its_routes() {
+    let mail = Mail::new();
+    mail.incoming();
+    mail.outbound();
+    mail.ok(&[
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "eu@contoso.com",
+        "--cc",
+        "us@contoso.com",
+        "--subject",
+        "Both regions",
+        "--body",
+        "x",
+    ]);
+    mail.ok(&[
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "nobody@fabrikam.example",
+        "--cc",
+        "support@contoso.com",
+        "--subject",
+        "Unmatched",
+        "--body",
+        "x",
+    ]);
+    let peek = mail.json(&[
+        "mail",
+        "peek",
+        "--connector",
+        "support",
+        "--folder",
+        "Inbox",
+    ]);
+    let inbox = folder(&peek, "Inbox")["messages"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let both = by_subject(&inbox, "Both regions");
+    assert_eq!(both["routing"], "multiple");
+    assert_eq!(both["route"]["name"], "eu");
+    assert_eq!(both["matching_routes"], serde_json::json!(["eu", "us"]));
+    assert_eq!(both["from"], "noreply@contoso.com");
+    let unmatched = by_subject(&inbox, "Unmatched");
+    assert_eq!(unmatched["routing"], "default");
+    assert_eq!(unmatched["route"]["name"], "support");
+    // Newest first: the two just delivered lead, unread.
+    assert_eq!(inbox[0]["is_read"], false);
+    let (stdout, _) = mail.ok(&[
+        "mail",
+        "peek",
+        "--connector",
+        "support",
+        "--folder",
+        "Inbox",
+    ]);
+    assert!(stdout.contains("eu (several match: eu, us)"), "{stdout}");
+}
+
+#[test]
+fn disabled_and_untested_senders_are_refused() {
+    let mail = Mail::new();
+    mail.outbound();
+    let send = |from: &str| -> Vec<String> {
+        [
+            "mail",
+            "send",
+            "--from",
+            from,
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |from: &str, code: i32| {
+        let args = send(from);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        mail.expect(&args, code).1
+    };
+    // Untested route.
+    mail.ok(&[
+        "route",
+        "add",
+        "news",
+        "--connector",
+        "out",
+        "--address",
+        "news@contoso.com",
+    ]);
+    let stderr = run("news", 4);
+    assert!(
+        stderr.contains("never passed a connection test"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("graphmail test-connection route news"),
+        "{stderr}"
+    );
+    // Disabled route.
+    mail.ok(&["disable", "route", "help"]);
+    let stderr = run("route:help", 4);
+    assert!(stderr.contains("is disabled"), "{stderr}");
+    assert!(stderr.contains("graphmail enable route help"), "{stderr}");
+    // Disabled connector: itself, and its routes.
+    mail.ok(&["disable", "connector", "out"]);
+    let stderr = run("connector:out", 4);
+    assert!(stderr.contains("is disabled"), "{stderr}");
+    let stderr = run("route:info", 4);
+    assert!(stderr.contains("connector 'out'"), "{stderr}");
+    // Untested connector.
+    mail.ok(&[
+        "connector",
+        "add",
+        "out2",
+        "--use-for",
+        "outbound",
+        "--address",
+        "noreply@contoso.com",
+    ]);
+    let stderr = run("out2", 4);
+    assert!(stderr.contains("never passed"), "{stderr}");
+    // Nothing was sent.
+    let deliveries = mail.sandbox.admin("/mail/deliveries");
+    assert_eq!(deliveries["deliveries"], serde_json::json!([]));
+
+    // Usage errors: exit 2.
+    let stderr = run("route:nope", 2);
+    assert!(stderr.contains("no route named 'nope'"), "{stderr}");
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "not-an-address",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+        ],
+        2,
+    );
+    assert!(stderr.contains("--to"), "{stderr}");
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "a@b.com",
+            "--subject",
+            "s",
+        ],
+        2,
+    );
+    assert!(stderr.contains("--body"), "{stderr}");
+}
+
+#[test]
+fn attachments_at_and_over_the_inline_limit() {
+    let mail = Mail::new();
+    mail.outbound();
+    let at = mail.env.path("home/largest.pdf");
+    std::fs::write(&at, vec![7u8; LIMIT - 1]).unwrap();
+    let over = mail.env.path("home/too-big.bin");
+    std::fs::write(&over, vec![7u8; LIMIT]).unwrap();
+    let at_s = at.to_str().unwrap();
+    let over_s = over.to_str().unwrap();
+
+    let sent = mail.json(&[
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "With attachment",
+        "--body",
+        "see attached",
+        "--attach",
+        at_s,
+        "--verify-sent",
+    ]);
+    assert_eq!(
+        sent["attachments"],
+        serde_json::json!([{"name": "largest.pdf", "content_type": "application/pdf", "size": LIMIT - 1}])
+    );
+    let copy = by_subject(
+        &mail.sandbox.in_folder("noreply@contoso.com", "Sent Items"),
+        "With attachment",
+    )
+    .clone();
+    assert_eq!(
+        copy["attachments"],
+        serde_json::json!([{"name": "largest.pdf", "content_type": "application/pdf", "size": LIMIT - 1}])
+    );
+
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            "Too big",
+            "--body",
+            "x",
+            "--attach",
+            over_s,
+        ],
+        2,
+    );
+    assert!(stderr.contains("too-big.bin"), "{stderr}");
+    assert!(stderr.contains("3 MB"), "{stderr}");
+    assert!(stderr.contains(&LIMIT.to_string()), "{stderr}");
+    let small = mail.env.path("home/note.txt");
+    std::fs::write(&small, b"hello").unwrap();
+    let (_, stderr) = mail.expect(
+        &[
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            "Too much",
+            "--body",
+            "x",
+            "--attach",
+            at_s,
+            "--attach",
+            small.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(stderr.contains("add up"), "{stderr}");
+    assert!(
+        mail.sandbox
+            .messages("noreply@contoso.com")
+            .iter()
+            .all(|m| m["subject"] != "Too big" && m["subject"] != "Too much")
+    );
+}
