@@ -25,14 +25,16 @@ struct Sandbox {
 
 impl Sandbox {
     fn start() -> Self {
+        Sandbox::with_options(ServeOptions::default())
+    }
+
+    fn with_options(options: ServeOptions) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
-        let running = runtime
-            .block_on(start(ServeOptions::default()))
-            .expect("sandbox starts");
+        let running = runtime.block_on(start(options)).expect("sandbox starts");
         Sandbox {
             runtime,
             running: Some(running),
@@ -105,7 +107,10 @@ struct Mail {
 
 impl Mail {
     fn new() -> Self {
-        let sandbox = Sandbox::start();
+        Mail::on(Sandbox::start())
+    }
+
+    fn on(sandbox: Sandbox) -> Self {
         let mail = Mail {
             env: TestEnv::new(),
             sandbox,
@@ -930,4 +935,76 @@ fn attachments_at_and_over_the_inline_limit() {
             .iter()
             .all(|m| m["subject"] != "Too big" && m["subject"] != "Too much")
     );
+}
+
+#[test]
+fn without_mail_read_write_the_sent_copy_is_matched_weakly_and_says_so() {
+    let mut seed = graphmail::sandbox::Seed::builtin();
+    let app = seed.tenants[0]
+        .apps
+        .iter_mut()
+        .find(|a| a.id == graphmail::sandbox::seed::APP_GRAPHMAIL)
+        .expect("graphmail app");
+    app.roles = vec!["Mail.Read".into(), "Mail.Send".into()];
+    let mail = Mail::on(Sandbox::with_options(ServeOptions {
+        seed: Some(seed),
+        ..ServeOptions::default()
+    }));
+    mail.live(
+        "connector",
+        &[
+            "out",
+            "--use-for",
+            "outbound",
+            "--address",
+            "noreply@contoso.com",
+        ],
+    );
+    let out = mail.run(&[
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "Weakly verified",
+        "--body",
+        "x",
+        "--verify-sent",
+        "--output",
+        "json",
+    ]);
+    check(&out, 0, &["mail", "send", "--verify-sent"]);
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sent["method"], "send-mail");
+    assert_eq!(sent["verification"]["method"], "subject-match");
+    assert_eq!(sent["verification"]["strength"], "weak");
+    assert_eq!(sent["verification"]["found"], true);
+    assert_eq!(sent["from_observed"], "noreply@contoso.com");
+    assert!(
+        sent["notes"].to_string().contains("no Mail.ReadWrite"),
+        "{sent:#}"
+    );
+    let copy = by_subject(
+        &mail.sandbox.in_folder("noreply@contoso.com", "Sent Items"),
+        "Weakly verified",
+    )
+    .clone();
+    assert_eq!(copy["immutable_id"], sent["message_id"]);
+    let (stdout, stderr) = mail.ok(&[
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "Weakly verified",
+        "--body",
+        "again",
+        "--verify-sent",
+    ]);
+    assert!(stdout.contains("(weak match)"), "{stdout}");
+    assert!(stderr.contains("2 Sent Items copies match"), "{stderr}");
 }
