@@ -1322,17 +1322,12 @@ async fn generated_mailboxes_answer_like_seeded_ones() {
 
 // ---- with the identity half: real tokens, the whole router ----------------
 
-/// The whole sandbox (identity + Graph + admin) with the built-in tenant and
-/// the built-in mailboxes.
+/// The whole sandbox (identity + Graph + admin) as `sandbox serve` runs it
+/// without a seed file: the built-in tenant and the built-in mailboxes.
 async fn whole_sandbox() -> graphmail::sandbox::RunningSandbox {
-    let mut seed = graphmail::sandbox::Seed::builtin();
-    seed.mail = MailSeed::builtin();
-    graphmail::sandbox::start(graphmail::sandbox::ServeOptions {
-        seed: Some(seed),
-        ..Default::default()
-    })
-    .await
-    .expect("sandbox starts")
+    graphmail::sandbox::start(graphmail::sandbox::ServeOptions::default())
+        .await
+        .expect("sandbox starts")
 }
 
 #[tokio::test]
