@@ -73,12 +73,12 @@ pub fn add(ctx: &Context, args: ConnectorAddArgs) -> Result<()> {
         .transpose()?;
     if use_for == UseFor::Incoming {
         if folder_list.is_empty()
-            && let Some(f) = ctx.prompter.text("Folder path (e.g. Inbox)")?
+            && let Some(f) = ctx.prompter.text_optional("Folder path (e.g. Inbox)")?
         {
             folder_list = folders("--folder", &[f])?;
         }
         if process.is_none()
-            && let Some(p) = ctx.prompter.text("Process mail becomes")?
+            && let Some(p) = ctx.prompter.text_optional("Process mail becomes")?
         {
             process = Some(validate::process(&p)?);
         }

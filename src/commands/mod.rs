@@ -134,5 +134,10 @@ pub fn required(ctx: &Context, value: Option<String>, flag: &str, label: &str) -
     if let Some(v) = ctx.prompter.text(label)? {
         return Ok(v);
     }
-    Err(CliError::usage(format!("{flag} is required")).hint(format!("pass {flag}")))
+    let hint = if flag.starts_with('-') {
+        format!("pass {flag}")
+    } else {
+        format!("give the {} as the first argument", label.to_lowercase())
+    };
+    Err(CliError::usage(format!("{flag} is required")).hint(hint))
 }

@@ -25,7 +25,7 @@ pub fn add(ctx: &Context, args: RouteAddArgs) -> Result<()> {
     let use_for = snapshot.connector(&connector).map(|c| c.use_for);
     if use_for == Some(UseFor::Incoming)
         && process.is_none()
-        && let Some(p) = ctx.prompter.text("Process mail becomes")?
+        && let Some(p) = ctx.prompter.text_optional("Process mail becomes")?
     {
         process = Some(validate::process(&p)?);
     }

@@ -1,15 +1,13 @@
 //! `graphmail status [--check]`: everything at a glance, with what needs
 //! attention. Reads the state file only; never touches the network.
 
+use crate::diagnose::{CertificateExpiry, certificate_expiry};
 use crate::error::{CliError, Result};
 use crate::state::Credential;
 use crate::state::trust::{self, TestState};
 
 use super::Context;
 use super::views::{self, ConnectorView, IntegrationView, RouteView, SCHEMA_VERSION, StatusView};
-
-/// Days before expiry at which a certificate needs attention.
-const CERTIFICATE_WARNING_DAYS: i64 = 30;
 
 pub fn run(ctx: &Context, check: bool) -> Result<()> {
     let state = ctx.store.load()?.state;
@@ -24,14 +22,15 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
                     s.as_str()
                 )),
             }
-            if let Credential::Certificate { not_after, .. } = &i.credential
-                && let Ok(expiry) = chrono::DateTime::parse_from_rfc3339(not_after)
-            {
-                let days = (expiry.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
-                if days < 0 {
-                    attention.push(format!("the certificate expired on {not_after}: make a new one with `graphmail certificate new` and upload it to the app registration"));
-                } else if days < CERTIFICATE_WARNING_DAYS {
-                    attention.push(format!("the certificate expires in {days} days ({not_after}): renew it with `graphmail certificate new`"));
+            if let Credential::Certificate { not_after, .. } = &i.credential {
+                match certificate_expiry(not_after, chrono::Utc::now()) {
+                    CertificateExpiry::Expired { .. } => attention.push(format!(
+                        "the certificate expired on {not_after}: make a new one with `graphmail certificate new`, upload it to the app registration and run `graphmail integration set --certificate FILE.pfx`"
+                    )),
+                    CertificateExpiry::ExpiresSoon { days_left } => attention.push(format!(
+                        "the certificate expires in {days_left} days ({not_after}): renew it with `graphmail certificate new`"
+                    )),
+                    CertificateExpiry::Valid { .. } | CertificateExpiry::Unknown => {}
                 }
             }
         }

@@ -185,8 +185,9 @@ pub async fn apply_change<T>(
     .await
 }
 
-/// [`apply_change`] with a step that runs once the tests have passed and
-/// before the state is written: `integration set` stores the new secret there.
+/// [`apply_change`] with a step that runs once the tests have passed, on the
+/// locked state just before it is written: `integration set` stores the new
+/// secret there (a local keyring call, never the network).
 pub async fn apply_change_with<T>(
     ctx: &Context,
     change: impl Fn(&mut State) -> Result<T>,
@@ -208,8 +209,11 @@ pub async fn apply_change_with<T>(
         });
     }
     if targets.is_empty() {
-        before_commit(&proposed)?;
-        let value = ctx.store.update(|state| change(state))?;
+        let value = ctx.store.update(|state| {
+            let value = change(state)?;
+            before_commit(state)?;
+            Ok::<_, CliError>(value)
+        })?;
         return Ok(Applied {
             value,
             retested: Vec::new(),
@@ -251,9 +255,11 @@ pub async fn apply_change_with<T>(
         return Err(err);
     }
     let failed_targets: Vec<TargetRef> = failed.iter().map(|r| r.target.clone()).collect();
-    before_commit(&proposed)?;
     let (value, disabled) = ctx.store.update(|state| {
         let value = change(state)?;
+        // Under the lock, so what it stores is keyed by the instance ID
+        // this write saves (a new state file gets its ID here).
+        before_commit(state)?;
         record_reports(state, &results);
         let mut disabled = Vec::new();
         for target in &failed_targets {

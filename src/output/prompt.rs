@@ -44,6 +44,19 @@ impl Prompter {
         Ok(Some(value))
     }
 
+    /// A prompt that may be left empty: `None` for no answer.
+    pub fn text_optional(&self, label: &str) -> Result<Option<String>> {
+        if !self.interactive {
+            return Ok(None);
+        }
+        let value: String = dialoguer::Input::new()
+            .with_prompt(label)
+            .allow_empty(true)
+            .interact_text()
+            .map_err(Self::failed)?;
+        Ok(Some(value).filter(|v| !v.trim().is_empty()))
+    }
+
     pub fn password(&self, label: &str) -> Result<Option<SecretString>> {
         if !self.interactive {
             return Ok(None);

@@ -246,7 +246,7 @@ impl Seed {
             }],
             faults: FaultConfig::default(),
             ready_app: Some(APP_GRAPHMAIL.into()),
-            mail: graph::MailSeed::default(),
+            mail: graph::MailSeed::builtin(),
         }
     }
 

@@ -76,9 +76,7 @@ pub fn ready_info(sandbox: &Sandbox, ca_file: Option<PathBuf>) -> ReadyInfo {
         certificate_password: cert.and_then(|c| c.pfx_password.clone()),
         ca_file,
         admin_endpoint: format!("{origin}{}", admin::PREFIX),
-        // NOTE(contract): the mailbox list belongs to the Graph half; wire it to
-        // `GraphState`'s list of mailbox addresses when that half lands.
-        mailboxes: Vec::new(),
+        mailboxes: sandbox.graph.mailbox_addresses(),
     }
 }
 

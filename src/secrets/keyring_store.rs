@@ -44,9 +44,26 @@ fn entry(key: &SecretKey) -> Result<keyring::Entry, SecretError> {
 
 fn map_error(err: keyring::Error) -> SecretError {
     match err {
-        keyring::Error::NoStorageAccess(e) => SecretError::Unavailable(e.to_string()),
-        keyring::Error::PlatformFailure(e) => SecretError::Unavailable(e.to_string()),
+        keyring::Error::NoStorageAccess(e) | keyring::Error::PlatformFailure(e) => {
+            SecretError::Unavailable(explain_locked(e.to_string()))
+        }
         other => SecretError::Failed(other.to_string()),
+    }
+}
+
+/// NOTE: a locked Secret Service collection answers at once (seen with
+/// gnome-keyring: `org.freedesktop.Secret.Error.IsLocked`, or a dismissed
+/// unlock prompt when no desktop can show one); the raw D-Bus text does not
+/// tell a user what to do, so say it is locked first.
+fn explain_locked(detail: String) -> String {
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("locked") || lower.contains("prompt") {
+        format!(
+            "the keyring is locked and could not be unlocked here (no unlock prompt without a desktop session; \
+             unlock it, e.g. `gnome-keyring-daemon --unlock`): {detail}"
+        )
+    } else {
+        detail
     }
 }
 

@@ -39,6 +39,9 @@ pub const STATE_ENV: &str = "GRAPHMAIL_STATE";
 /// How long `update` waits for another graphmail to release the lock.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Refuse to read more: a 1,000-connector state is about 1 MiB.
+const MAX_STATE_BYTES: u64 = 64 << 20;
+
 const HINT_MALFORMED: &str = "fix the file by hand, or move it away to start fresh";
 
 /// Where a parse error points: 1-based line and column (in characters).
@@ -302,7 +305,26 @@ impl StateFile {
     }
 
     fn read_text(&self) -> Result<Option<String>, StateError> {
-        match fs::read_to_string(&self.path) {
+        let mut bytes = Vec::new();
+        let read = File::open(&self.path).and_then(|f| {
+            io::Read::read_to_end(&mut io::Read::take(f, MAX_STATE_BYTES + 1), &mut bytes)
+        });
+        if let Ok(len) = read
+            && len as u64 > MAX_STATE_BYTES
+        {
+            return Err(StateError::Malformed {
+                path: self.path.clone(),
+                location: None,
+                problem: format!(
+                    "the file is larger than {} MiB; this is not a graphmail state file",
+                    MAX_STATE_BYTES >> 20
+                ),
+                excerpt: None,
+            });
+        }
+        match read.and_then(|_| {
+            String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        }) {
             Ok(text) => Ok(Some(text)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) if e.kind() == io::ErrorKind::InvalidData => Err(StateError::Malformed {
@@ -675,6 +697,34 @@ mod tests {
             StateFile::open(path).load().unwrap_err(),
             StateError::Malformed { .. }
         ));
+    }
+
+    #[test]
+    fn hostile_nesting_and_huge_files_are_errors_not_crashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = format!(
+            "schema_version = 1\ninstance_id = \"i\"\nx = {}",
+            "[".repeat(100_000)
+        );
+        assert!(matches!(
+            write(dir.path(), &deep).load().unwrap_err(),
+            StateError::Malformed { .. }
+        ));
+        let inline = format!(
+            "schema_version = 1\ninstance_id = \"i\"\nx = {}",
+            "{a=".repeat(100_000)
+        );
+        assert!(matches!(
+            write(dir.path(), &inline).load().unwrap_err(),
+            StateError::Malformed { .. }
+        ));
+        let path = dir.path().join("big.toml");
+        File::create(&path)
+            .unwrap()
+            .set_len(MAX_STATE_BYTES + 10)
+            .unwrap();
+        let err = StateFile::open(&path).load().unwrap_err();
+        assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
     }
 
     #[test]

@@ -1,0 +1,969 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[graphmail] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'graphmail'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'graphmail'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand integration 'The tenant-level integration: tenant, app ID, credential'
+            cand connector 'Incoming and outbound Graph connectors on shared mailboxes'
+            cand route 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+            cand test-connection 'Test the integration, a connector or a route against Entra ID and Graph'
+            cand enable 'Set a tested connector or route live'
+            cand disable 'Take a connector (and its routes) or a route out of service'
+            cand status 'Everything at a glance, with what needs attention'
+            cand certificate 'Make a self-signed certificate for the app registration'
+            cand mail 'Read and send mail through the connectors'
+            cand sandbox 'The local Entra ID + Graph emulator'
+            cand demo 'Run the whole flow against the embedded sandbox'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;integration'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand set 'Create or change the integration; tests it before saving'
+            cand show 'Show the integration and where its secret comes from'
+            cand remove 'Remove the integration and its stored secrets'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;integration;set'= {
+            cand --tenant 'Tenant ID (GUID) or verified domain, e.g. contoso.onmicrosoft.com'
+            cand --app-id 'Application (client) ID of the app registration'
+            cand --client-secret-env 'Read the client secret from this environment variable at each run'
+            cand --certificate 'Authenticate with this certificate (.pfx with its private key)'
+            cand --certificate-password-env 'Read the certificate password from this environment variable at each run'
+            cand --assertion 'JWT header form of the client assertion'
+            cand --cloud 'Microsoft cloud'
+            cand --authority-host 'Custom authority host (proxies, the sandbox), e.g. https://login.example'
+            cand --graph-endpoint 'Custom Graph endpoint, e.g. https://graph.example'
+            cand --ca-file 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --client-secret-stdin 'Read the client secret from standard input and keep it in the OS keyring'
+            cand --certificate-password-stdin 'Read the certificate password from standard input (kept in the OS keyring)'
+            cand --no-certificate-password 'The certificate has no password'
+            cand --skip-test 'Save without a connection test (shown as untested)'
+            cand --disable 'When the change makes live connectors or routes fail their re-test, disable them instead of refusing'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;integration;show'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;integration;remove'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --cascade 'Also remove the connectors and routes that depend on it'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;integration;help'= {
+            cand set 'Create or change the integration; tests it before saving'
+            cand show 'Show the integration and where its secret comes from'
+            cand remove 'Remove the integration and its stored secrets'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;integration;help;set'= {
+        }
+        &'graphmail;integration;help;show'= {
+        }
+        &'graphmail;integration;help;remove'= {
+        }
+        &'graphmail;integration;help;help'= {
+        }
+        &'graphmail;connector'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add a connector (disabled until tested and enabled)'
+            cand list 'List connectors'
+            cand show 'Show one connector with its routes and last test'
+            cand set 'Change a connector; a live one is re-tested in the same command'
+            cand remove 'Remove a connector'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;connector;add'= {
+            cand --use-for 'What the connector is used for'
+            cand --address 'The shared mailbox''s primary address'
+            cand --folder 'Folder path to read, e.g. Inbox/Support/EU (repeatable; incoming only)'
+            cand --process 'The work-item type incoming mail becomes (incoming only)'
+            cand --ai 'Turn on an AI feature (repeatable)'
+            cand --no-ai 'Turn off an AI feature (repeatable)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --send-automated-emails 'Send automated emails'
+            cand --no-send-automated-emails 'no-send-automated-emails'
+            cand --test-mode 'Only create work in test mode'
+            cand --no-test-mode 'no-test-mode'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;connector;list'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;connector;show'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;connector;set'= {
+            cand --address 'New primary address'
+            cand --folder 'Replace the folder list (repeatable)'
+            cand --add-folder 'Add a folder path (repeatable)'
+            cand --remove-folder 'Remove a folder path (repeatable)'
+            cand --process 'The work-item type incoming mail becomes (incoming only)'
+            cand --ai 'Turn on an AI feature (repeatable)'
+            cand --no-ai 'Turn off an AI feature (repeatable)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --send-automated-emails 'Send automated emails'
+            cand --no-send-automated-emails 'no-send-automated-emails'
+            cand --test-mode 'Only create work in test mode'
+            cand --no-test-mode 'no-test-mode'
+            cand --disable 'If the change makes this live connector fail its re-test, disable it instead of refusing'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;connector;remove'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --cascade 'Also remove what depends on it'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;connector;help'= {
+            cand add 'Add a connector (disabled until tested and enabled)'
+            cand list 'List connectors'
+            cand show 'Show one connector with its routes and last test'
+            cand set 'Change a connector; a live one is re-tested in the same command'
+            cand remove 'Remove a connector'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;connector;help;add'= {
+        }
+        &'graphmail;connector;help;list'= {
+        }
+        &'graphmail;connector;help;show'= {
+        }
+        &'graphmail;connector;help;set'= {
+        }
+        &'graphmail;connector;help;remove'= {
+        }
+        &'graphmail;connector;help;help'= {
+        }
+        &'graphmail;route'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add an incoming route or an outgoing (alias) route'
+            cand list 'List routes'
+            cand show 'Show one route'
+            cand set 'Change a route; a live one is re-tested in the same command'
+            cand remove 'Remove a route (default routes go with their connector)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;route;add'= {
+            cand --connector 'The connector this route belongs to'
+            cand --address 'The address mail is sent to (incoming) or sent from (outgoing alias)'
+            cand --description 'Description'
+            cand --process 'The work-item type (incoming routes)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --send-automated-emails 'Send automated emails'
+            cand --no-send-automated-emails 'no-send-automated-emails'
+            cand --for-attention 'Mark work for attention'
+            cand --no-for-attention 'no-for-attention'
+            cand --test-mode 'Only create work in test mode'
+            cand --no-test-mode 'no-test-mode'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;route;list'= {
+            cand --connector 'Only the routes of this connector'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;route;show'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;route;set'= {
+            cand --address 'New address'
+            cand --description 'Description'
+            cand --process 'The work-item type (incoming routes)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --send-automated-emails 'Send automated emails'
+            cand --no-send-automated-emails 'no-send-automated-emails'
+            cand --for-attention 'Mark work for attention'
+            cand --no-for-attention 'no-for-attention'
+            cand --test-mode 'Only create work in test mode'
+            cand --no-test-mode 'no-test-mode'
+            cand --disable 'If the change makes this live route fail its re-test, disable it instead of refusing'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;route;remove'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;route;help'= {
+            cand add 'Add an incoming route or an outgoing (alias) route'
+            cand list 'List routes'
+            cand show 'Show one route'
+            cand set 'Change a route; a live one is re-tested in the same command'
+            cand remove 'Remove a route (default routes go with their connector)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;route;help;add'= {
+        }
+        &'graphmail;route;help;list'= {
+        }
+        &'graphmail;route;help;show'= {
+        }
+        &'graphmail;route;help;set'= {
+        }
+        &'graphmail;route;help;remove'= {
+        }
+        &'graphmail;route;help;help'= {
+        }
+        &'graphmail;test-connection'= {
+            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --timeout 'Seconds allowed per target'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --all 'Test the integration, every connector and every route, concurrently'
+            cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand integration 'The integration: authority, token, permissions'
+            cand connector 'One connector'
+            cand route 'One route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;test-connection;integration'= {
+            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --timeout 'Seconds allowed per target'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;test-connection;connector'= {
+            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --timeout 'Seconds allowed per target'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;test-connection;route'= {
+            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --timeout 'Seconds allowed per target'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;test-connection;help'= {
+            cand integration 'The integration: authority, token, permissions'
+            cand connector 'One connector'
+            cand route 'One route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;test-connection;help;integration'= {
+        }
+        &'graphmail;test-connection;help;connector'= {
+        }
+        &'graphmail;test-connection;help;route'= {
+        }
+        &'graphmail;test-connection;help;help'= {
+        }
+        &'graphmail;enable'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connector 'A connector'
+            cand route 'A route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;enable;connector'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;enable;route'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;enable;help'= {
+            cand connector 'A connector'
+            cand route 'A route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;enable;help;connector'= {
+        }
+        &'graphmail;enable;help;route'= {
+        }
+        &'graphmail;enable;help;help'= {
+        }
+        &'graphmail;disable'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand connector 'A connector'
+            cand route 'A route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;disable;connector'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;disable;route'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;disable;help'= {
+            cand connector 'A connector'
+            cand route 'A route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;disable;help;connector'= {
+        }
+        &'graphmail;disable;help;route'= {
+        }
+        &'graphmail;disable;help;help'= {
+        }
+        &'graphmail;status'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --check 'Exit 4 when anything enabled cannot be trusted (no valid passing test)'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;certificate'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand new 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;certificate;new'= {
+            cand --subject 'Subject common name'
+            cand --days 'Days of validity'
+            cand --out-dir 'Folder to write <name>.pfx, <name>.cer and <name>.pem into'
+            cand --name 'Base name of the files'
+            cand --password-env 'Read the PFX password from this environment variable'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --password-stdin 'Read the PFX password from standard input'
+            cand --force 'Overwrite existing files'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;certificate;help'= {
+            cand new 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;certificate;help;new'= {
+        }
+        &'graphmail;certificate;help;help'= {
+        }
+        &'graphmail;mail'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
+            cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;mail;peek'= {
+            cand --connector 'The incoming connector'
+            cand --folder 'Only this folder (default: the connector''s folders)'
+            cand --limit 'Messages per folder'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --unread 'Only unread messages'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;mail;send'= {
+            cand --from '`route:NAME`, `connector:NAME`, or a bare name when unambiguous'
+            cand --to 'Recipient (repeatable)'
+            cand --cc 'cc'
+            cand --bcc 'bcc'
+            cand --subject 'subject'
+            cand --body 'Body text'
+            cand --body-file 'Read the body from a file (`-` for stdin)'
+            cand --attach 'Attach a file, up to 3 MB (repeatable)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --html 'The body is HTML'
+            cand --verify-sent 'Confirm the message reached the sending mailbox''s Sent Items'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;mail;help'= {
+            cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
+            cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;mail;help;peek'= {
+        }
+        &'graphmail;mail;help;send'= {
+        }
+        &'graphmail;mail;help;help'= {
+        }
+        &'graphmail;sandbox'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;sandbox;serve'= {
+            cand --listen 'Address to listen on (loopback)'
+            cand --seed 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --tls 'Serve HTTPS with a generated CA (its path is in the ready line)'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;sandbox;help'= {
+            cand serve 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;sandbox;help;serve'= {
+        }
+        &'graphmail;sandbox;help;help'= {
+        }
+        &'graphmail;demo'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --keep 'Keep the demo''s state folder and print its path'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;help'= {
+            cand integration 'The tenant-level integration: tenant, app ID, credential'
+            cand connector 'Incoming and outbound Graph connectors on shared mailboxes'
+            cand route 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+            cand test-connection 'Test the integration, a connector or a route against Entra ID and Graph'
+            cand enable 'Set a tested connector or route live'
+            cand disable 'Take a connector (and its routes) or a route out of service'
+            cand status 'Everything at a glance, with what needs attention'
+            cand certificate 'Make a self-signed certificate for the app registration'
+            cand mail 'Read and send mail through the connectors'
+            cand sandbox 'The local Entra ID + Graph emulator'
+            cand demo 'Run the whole flow against the embedded sandbox'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;help;integration'= {
+            cand set 'Create or change the integration; tests it before saving'
+            cand show 'Show the integration and where its secret comes from'
+            cand remove 'Remove the integration and its stored secrets'
+        }
+        &'graphmail;help;integration;set'= {
+        }
+        &'graphmail;help;integration;show'= {
+        }
+        &'graphmail;help;integration;remove'= {
+        }
+        &'graphmail;help;connector'= {
+            cand add 'Add a connector (disabled until tested and enabled)'
+            cand list 'List connectors'
+            cand show 'Show one connector with its routes and last test'
+            cand set 'Change a connector; a live one is re-tested in the same command'
+            cand remove 'Remove a connector'
+        }
+        &'graphmail;help;connector;add'= {
+        }
+        &'graphmail;help;connector;list'= {
+        }
+        &'graphmail;help;connector;show'= {
+        }
+        &'graphmail;help;connector;set'= {
+        }
+        &'graphmail;help;connector;remove'= {
+        }
+        &'graphmail;help;route'= {
+            cand add 'Add an incoming route or an outgoing (alias) route'
+            cand list 'List routes'
+            cand show 'Show one route'
+            cand set 'Change a route; a live one is re-tested in the same command'
+            cand remove 'Remove a route (default routes go with their connector)'
+        }
+        &'graphmail;help;route;add'= {
+        }
+        &'graphmail;help;route;list'= {
+        }
+        &'graphmail;help;route;show'= {
+        }
+        &'graphmail;help;route;set'= {
+        }
+        &'graphmail;help;route;remove'= {
+        }
+        &'graphmail;help;test-connection'= {
+            cand integration 'The integration: authority, token, permissions'
+            cand connector 'One connector'
+            cand route 'One route'
+        }
+        &'graphmail;help;test-connection;integration'= {
+        }
+        &'graphmail;help;test-connection;connector'= {
+        }
+        &'graphmail;help;test-connection;route'= {
+        }
+        &'graphmail;help;enable'= {
+            cand connector 'A connector'
+            cand route 'A route'
+        }
+        &'graphmail;help;enable;connector'= {
+        }
+        &'graphmail;help;enable;route'= {
+        }
+        &'graphmail;help;disable'= {
+            cand connector 'A connector'
+            cand route 'A route'
+        }
+        &'graphmail;help;disable;connector'= {
+        }
+        &'graphmail;help;disable;route'= {
+        }
+        &'graphmail;help;status'= {
+        }
+        &'graphmail;help;certificate'= {
+            cand new 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
+        }
+        &'graphmail;help;certificate;new'= {
+        }
+        &'graphmail;help;mail'= {
+            cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
+            cand send 'Send through an outbound connector or an outgoing (alias) route'
+        }
+        &'graphmail;help;mail;peek'= {
+        }
+        &'graphmail;help;mail;send'= {
+        }
+        &'graphmail;help;sandbox'= {
+            cand serve 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
+        }
+        &'graphmail;help;sandbox;serve'= {
+        }
+        &'graphmail;help;demo'= {
+        }
+        &'graphmail;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
