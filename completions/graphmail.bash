@@ -2369,7 +2369,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__sandbox__subcmd__serve)
-            opts="-y -v -q -h -V --listen --seed --tls --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --listen --seed --tls --allow-non-loopback --output-dir --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2380,6 +2380,10 @@ _graphmail() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

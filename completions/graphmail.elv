@@ -813,10 +813,12 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;sandbox;serve'= {
             cand --listen 'Address to listen on (loopback)'
             cand --seed 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults'
+            cand --output-dir 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)'
             cand --state 'The state file'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --tls 'Serve HTTPS with a generated CA (its path is in the ready line)'
+            cand --allow-non-loopback 'Allow a --listen address that is not loopback (the sandbox has no real security)'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'

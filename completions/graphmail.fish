@@ -622,6 +622,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on (loopback)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l seed -d 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output-dir -d 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -629,6 +630,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l tls -d 'Serve HTTPS with a generated CA (its path is in the ready line)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l allow-non-loopback -d 'Allow a --listen address that is not loopback (the sandbox has no real security)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s v -l verbose -d 'More detail on stderr (repeat for more)'
