@@ -100,32 +100,32 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// Runs one command with a given context (the demo runs commands with its own).
 pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
-        Command::Integration(IntegrationCommand::Set(args)) => integration::set(&ctx, args).await,
-        Command::Integration(IntegrationCommand::Show) => integration::show(&ctx),
+        Command::Integration(IntegrationCommand::Set(args)) => integration::set(ctx, args).await,
+        Command::Integration(IntegrationCommand::Show) => integration::show(ctx),
         Command::Integration(IntegrationCommand::Remove(args)) => {
-            integration::remove(&ctx, args.cascade)
+            integration::remove(ctx, args.cascade)
         }
-        Command::Connector(ConnectorCommand::Add(args)) => connector::add(&ctx, args),
-        Command::Connector(ConnectorCommand::List) => connector::list(&ctx),
-        Command::Connector(ConnectorCommand::Show(args)) => connector::show(&ctx, &args.name),
-        Command::Connector(ConnectorCommand::Set(args)) => connector::set(&ctx, args).await,
+        Command::Connector(ConnectorCommand::Add(args)) => connector::add(ctx, args),
+        Command::Connector(ConnectorCommand::List) => connector::list(ctx),
+        Command::Connector(ConnectorCommand::Show(args)) => connector::show(ctx, &args.name),
+        Command::Connector(ConnectorCommand::Set(args)) => connector::set(ctx, args).await,
         Command::Connector(ConnectorCommand::Remove(args)) => {
-            connector::remove(&ctx, &args.name, args.cascade)
+            connector::remove(ctx, &args.name, args.cascade)
         }
-        Command::Route(RouteCommand::Add(args)) => route::add(&ctx, args),
-        Command::Route(RouteCommand::List(args)) => route::list(&ctx, args.connector.as_deref()),
-        Command::Route(RouteCommand::Show(args)) => route::show(&ctx, &args.name),
-        Command::Route(RouteCommand::Set(args)) => route::set(&ctx, args).await,
-        Command::Route(RouteCommand::Remove(args)) => route::remove(&ctx, &args.name),
-        Command::TestConnection(args) => test_connection::run(&ctx, args).await,
-        Command::Enable(item) => enable::enable(&ctx, item),
-        Command::Disable(item) => enable::disable(&ctx, item),
-        Command::Status(args) => status::run(&ctx, args.check),
+        Command::Route(RouteCommand::Add(args)) => route::add(ctx, args),
+        Command::Route(RouteCommand::List(args)) => route::list(ctx, args.connector.as_deref()),
+        Command::Route(RouteCommand::Show(args)) => route::show(ctx, &args.name),
+        Command::Route(RouteCommand::Set(args)) => route::set(ctx, args).await,
+        Command::Route(RouteCommand::Remove(args)) => route::remove(ctx, &args.name),
+        Command::TestConnection(args) => test_connection::run(ctx, args).await,
+        Command::Enable(item) => enable::enable(ctx, item),
+        Command::Disable(item) => enable::disable(ctx, item),
+        Command::Status(args) => status::run(ctx, args.check),
         Command::Certificate(crate::cli::CertificateCommand::New(args)) => {
-            certificate::new(&ctx, args)
+            certificate::new(ctx, args)
         }
-        Command::Mail(MailCommand::Peek(args)) => mail::peek(&ctx, args).await,
-        Command::Mail(MailCommand::Send(args)) => mail::send(&ctx, args).await,
+        Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
+        Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
         Command::Sandbox(_) | Command::Demo(_) => unreachable!("handled above"),
     }
 }
