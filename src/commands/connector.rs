@@ -208,7 +208,6 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
         ai_on,
         ai_off,
     };
-    let before = ctx.store.load()?.state;
     let applied = tester::apply_change(
         ctx,
         |state| ops::set_connector(state, &name, &change),
@@ -218,25 +217,8 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
         &FreshSecrets::default(),
     )
     .await?;
-    let after = ctx.store.load()?.state;
-    let changed = before.connector(&name) != after.connector(&name);
-    let mut details: Vec<String> = applied
-        .retested
-        .iter()
-        .map(|r| {
-            format!(
-                "re-tested {} '{}': passed",
-                tester::kind_name(r.target.kind),
-                r.target.name
-            )
-        })
-        .collect();
-    details.extend(
-        applied
-            .disabled
-            .iter()
-            .map(|d| format!("disabled {d}: it failed its re-test")),
-    );
+    let changed = applied.changed;
+    let details = applied.details();
     let message = if changed {
         format!("Updated connector '{name}'")
     } else {

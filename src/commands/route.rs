@@ -133,7 +133,6 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         for_attention: toggle(o.for_attention, o.no_for_attention),
         test_mode: toggle(o.test_mode, o.no_test_mode),
     };
-    let before = ctx.store.load()?.state;
     let applied = tester::apply_change(
         ctx,
         |state| ops::set_route(state, &name, &change),
@@ -143,19 +142,8 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         &FreshSecrets::default(),
     )
     .await?;
-    let after = ctx.store.load()?.state;
-    let changed = before.route(&name) != after.route(&name);
-    let mut details: Vec<String> = applied
-        .retested
-        .iter()
-        .map(|r| format!("re-tested route '{}': passed", r.target.name))
-        .collect();
-    details.extend(
-        applied
-            .disabled
-            .iter()
-            .map(|d| format!("disabled {d}: it failed its re-test")),
-    );
+    let changed = applied.changed;
+    let details = applied.details();
     let message = if changed {
         format!("Updated route '{name}'")
     } else {
