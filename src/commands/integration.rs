@@ -354,7 +354,7 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
             schema_version: SCHEMA_VERSION,
             action: "integration.set",
             target: "integration".into(),
-            changed: true,
+            changed: applied.changed,
             message,
             details,
         },
