@@ -97,7 +97,19 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, Duration) {
+/// This process's CPU time (user + system) from /proc, in clock ticks of
+/// 10 ms: on a shared machine, wall time measures the neighbours too.
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+fn time<T>(
+    runs: usize,
+    mut f: impl FnMut() -> T,
+) -> (Duration, Duration, Duration, Option<Duration>) {
+    let cpu_start = cpu_ticks();
     let samples: Vec<Duration> = (0..runs)
         .map(|_| {
             let start = Instant::now();
@@ -105,9 +117,12 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration, Durati
             start.elapsed()
         })
         .collect();
+    let cpu = cpu_start
+        .zip(cpu_ticks())
+        .map(|(a, b)| Duration::from_millis((b - a) * 10) / runs as u32);
     let min = *samples.iter().min().unwrap();
     let max = *samples.iter().max().unwrap();
-    (median(samples), min, max)
+    (median(samples), min, max, cpu)
 }
 
 fn main() -> Result<(), StateError> {
@@ -137,17 +152,47 @@ fn main() -> Result<(), StateError> {
         first_write.as_secs_f64() * 1e3
     );
 
-    let report = |label: &str, (median, min, max): (Duration, Duration, Duration)| {
-        println!(
-            "{label:<34} median {:>6.2} ms   min {:>6.2} ms   max {:>6.2} ms   ({runs} runs)",
-            median.as_secs_f64() * 1e3,
-            min.as_secs_f64() * 1e3,
-            max.as_secs_f64() * 1e3
-        );
-    };
+    let report =
+        |label: &str, (median, min, max, cpu): (Duration, Duration, Duration, Option<Duration>)| {
+            let cpu = cpu
+                .map(|c| format!("{:>6.1} ms", c.as_secs_f64() * 1e3))
+                .unwrap_or_else(|| "n/a".into());
+            println!(
+                "{label:<34} median {:>6.2} ms   min {:>6.2} ms   max {:>6.2} ms   mean CPU {cpu}",
+                median.as_secs_f64() * 1e3,
+                min.as_secs_f64() * 1e3,
+                max.as_secs_f64() * 1e3
+            );
+        };
+    println!(
+        "wall times over {runs} runs (update: {} runs); CPU time from /proc, mean per run",
+        runs.min(11)
+    );
     report(
         "load (read + typed parse)",
         time(runs, || file.load().map(|l| l.state.connectors.len())),
+    );
+    let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+    if std::env::var_os("STATE_BENCH_SAMPLE").is_some() {
+        let cut = text.char_indices().nth(2500).map_or(text.len(), |(i, _)| i);
+        println!("--- first lines of the file ---\n{}\n---", &text[..cut]);
+    }
+    report(
+        "typed parse only (text in memory)",
+        time(runs, || toml::from_str::<State>(&text).is_ok()),
+    );
+    report(
+        "untyped parse (toml::Table)",
+        time(runs, || toml::from_str::<toml::Table>(&text).is_ok()),
+    );
+    report(
+        "lossless parse (toml_edit)",
+        time(runs, || text.parse::<toml_edit::DocumentMut>().is_ok()),
+    );
+    let json = serde_json::to_string(&state).unwrap_or_default();
+    report(
+        "for scale: serde_json typed parse",
+        time(runs, || serde_json::from_str::<State>(&json).is_ok()),
     );
     let loaded = file.load()?.state;
     report(

@@ -615,6 +615,46 @@ async fn mail_read_basic_gets_no_body() {
     );
 }
 
+#[tokio::test]
+async fn marking_read_needs_mail_read_write_and_sent_content_stays_fixed() {
+    let env = Env::start().await;
+    let unread = env.contents("sales@contoso.com").await;
+    let id = unread
+        .iter()
+        .find(|m| m["is_read"] == false)
+        .and_then(|m| m["id"].as_str())
+        .expect("an unread message")
+        .to_owned();
+    let path = format!("/v1.0/users/sales@contoso.com/messages/{id}");
+    let patch = |token: String, body: Value| {
+        env.send(
+            env.client
+                .patch(env.url(&path))
+                .bearer_auth(token)
+                .json(&body),
+        )
+    };
+    assert_error(
+        &patch(read_only(), json!({"isRead": true})).await,
+        403,
+        "ErrorAccessDenied",
+    );
+    let marked = patch(graphmail(), json!({"isRead": true})).await;
+    assert_eq!(marked.status, StatusCode::OK, "{:?}", marked.body);
+    assert_eq!(marked.body["isRead"], true);
+    let after = env.contents("sales@contoso.com").await;
+    assert!(
+        after
+            .iter()
+            .any(|m| m["id"] == id.as_str() && m["is_read"] == true)
+    );
+    assert_error(
+        &patch(graphmail(), json!({"subject": "rewritten"})).await,
+        400,
+        "ErrorInvalidPropertyUpdateSentMessage",
+    );
+}
+
 // ---- errors ------------------------------------------------------------
 
 #[tokio::test]
@@ -1322,17 +1362,12 @@ async fn generated_mailboxes_answer_like_seeded_ones() {
 
 // ---- with the identity half: real tokens, the whole router ----------------
 
-/// The whole sandbox (identity + Graph + admin) with the built-in tenant and
-/// the built-in mailboxes.
+/// The whole sandbox (identity + Graph + admin) as `sandbox serve` runs it
+/// without a seed file: the built-in tenant and the built-in mailboxes.
 async fn whole_sandbox() -> graphmail::sandbox::RunningSandbox {
-    let mut seed = graphmail::sandbox::Seed::builtin();
-    seed.mail = MailSeed::builtin();
-    graphmail::sandbox::start(graphmail::sandbox::ServeOptions {
-        seed: Some(seed),
-        ..Default::default()
-    })
-    .await
-    .expect("sandbox starts")
+    graphmail::sandbox::start(graphmail::sandbox::ServeOptions::default())
+        .await
+        .expect("sandbox starts")
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 use crate::cli::{AiArg, ConnectorAddArgs, ConnectorOptions, ConnectorSetArgs, UseForArg, toggle};
 use crate::error::{CliError, Result};
 use crate::state::ops::{self, AddOutcome, ConnectorChange};
+use crate::state::trust::Assessment;
 use crate::state::{AiFeature, Connector, UseFor, validate};
 
 use super::tester::{self, FreshSecrets};
@@ -139,10 +140,9 @@ pub fn add(ctx: &Context, args: ConnectorAddArgs) -> Result<()> {
 
 pub fn list(ctx: &Context) -> Result<()> {
     let state = ctx.store.load()?.state;
-    let connectors = state
-        .connectors
-        .iter()
-        .map(|c| ConnectorView::new(&state, c))
+    let assessment = Assessment::new(&state);
+    let connectors = (0..state.connectors.len())
+        .map(|i| ConnectorView::new(&assessment, &state, i))
         .collect();
     views::show(
         &ctx.printer,
@@ -155,19 +155,24 @@ pub fn list(ctx: &Context) -> Result<()> {
 
 pub fn show(ctx: &Context, name: &str) -> Result<()> {
     let state = ctx.store.load()?.state;
-    let connector = state.connector(name).ok_or_else(|| {
-        CliError::usage(format!("no connector named '{name}'"))
-            .hint("see `graphmail connector list`")
-    })?;
-    let routes = state
-        .routes_of(name)
-        .map(|r| RouteView::new(&state, r))
+    let index = state
+        .connectors
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| {
+            CliError::usage(format!("no connector named '{name}'"))
+                .hint("see `graphmail connector list`")
+        })?;
+    let assessment = Assessment::new(&state);
+    let routes = (0..state.routes.len())
+        .filter(|&i| state.routes[i].connector == name)
+        .map(|i| RouteView::new(&assessment, &state, i))
         .collect();
     views::show(
         &ctx.printer,
         &ConnectorDetail {
             schema_version: SCHEMA_VERSION,
-            connector: ConnectorView::new(&state, connector),
+            connector: ConnectorView::new(&assessment, &state, index),
             routes,
         },
     )
@@ -203,7 +208,6 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
         ai_on,
         ai_off,
     };
-    let before = ctx.store.load()?.state;
     let applied = tester::apply_change(
         ctx,
         |state| ops::set_connector(state, &name, &change),
@@ -213,25 +217,8 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
         &FreshSecrets::default(),
     )
     .await?;
-    let after = ctx.store.load()?.state;
-    let changed = before.connector(&name) != after.connector(&name);
-    let mut details: Vec<String> = applied
-        .retested
-        .iter()
-        .map(|r| {
-            format!(
-                "re-tested {} '{}': passed",
-                tester::kind_name(r.target.kind),
-                r.target.name
-            )
-        })
-        .collect();
-    details.extend(
-        applied
-            .disabled
-            .iter()
-            .map(|d| format!("disabled {d}: it failed its re-test")),
-    );
+    let changed = applied.changed;
+    let details = applied.details();
     let message = if changed {
         format!("Updated connector '{name}'")
     } else {

@@ -338,22 +338,7 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
         |state| store_credential(ctx, state, previous.as_ref(), &input, &fresh),
     )
     .await?;
-    let mut details: Vec<String> = Vec::new();
-    for r in &applied.retested {
-        if r.target.kind != crate::diagnose::TargetKind::Integration {
-            details.push(format!(
-                "re-tested {} '{}': passed",
-                tester::kind_name(r.target.kind),
-                r.target.name
-            ));
-        }
-    }
-    details.extend(
-        applied
-            .disabled
-            .iter()
-            .map(|d| format!("disabled {d}: it failed its re-test")),
-    );
+    let details = applied.details();
     let tested = applied
         .retested
         .iter()
@@ -369,7 +354,7 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
             schema_version: SCHEMA_VERSION,
             action: "integration.set",
             target: "integration".into(),
-            changed: true,
+            changed: applied.changed,
             message,
             details,
         },

@@ -3,6 +3,7 @@
 use crate::cli::{RouteAddArgs, RouteSetArgs, toggle};
 use crate::error::{CliError, Result};
 use crate::state::ops::{self, AddOutcome, RouteChange};
+use crate::state::trust::Assessment;
 use crate::state::{Route, UseFor, validate};
 
 use super::tester::{self, FreshSecrets};
@@ -84,11 +85,10 @@ pub fn list(ctx: &Context, connector: Option<&str>) -> Result<()> {
         return Err(CliError::usage(format!("no connector named '{c}'"))
             .hint("see `graphmail connector list`"));
     }
-    let routes = state
-        .routes
-        .iter()
-        .filter(|r| connector.is_none_or(|c| r.connector == c))
-        .map(|r| RouteView::new(&state, r))
+    let assessment = Assessment::new(&state);
+    let routes = (0..state.routes.len())
+        .filter(|&i| connector.is_none_or(|c| state.routes[i].connector == c))
+        .map(|i| RouteView::new(&assessment, &state, i))
         .collect();
     views::show(
         &ctx.printer,
@@ -101,14 +101,19 @@ pub fn list(ctx: &Context, connector: Option<&str>) -> Result<()> {
 
 pub fn show(ctx: &Context, name: &str) -> Result<()> {
     let state = ctx.store.load()?.state;
-    let route = state.route(name).ok_or_else(|| {
-        CliError::usage(format!("no route named '{name}'")).hint("see `graphmail route list`")
-    })?;
+    let index = state
+        .routes
+        .iter()
+        .position(|r| r.name == name)
+        .ok_or_else(|| {
+            CliError::usage(format!("no route named '{name}'")).hint("see `graphmail route list`")
+        })?;
+    let assessment = Assessment::new(&state);
     views::show(
         &ctx.printer,
         &RouteDetail {
             schema_version: SCHEMA_VERSION,
-            route: RouteView::new(&state, route),
+            route: RouteView::new(&assessment, &state, index),
         },
     )
 }
@@ -128,7 +133,6 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         for_attention: toggle(o.for_attention, o.no_for_attention),
         test_mode: toggle(o.test_mode, o.no_test_mode),
     };
-    let before = ctx.store.load()?.state;
     let applied = tester::apply_change(
         ctx,
         |state| ops::set_route(state, &name, &change),
@@ -138,19 +142,8 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
         &FreshSecrets::default(),
     )
     .await?;
-    let after = ctx.store.load()?.state;
-    let changed = before.route(&name) != after.route(&name);
-    let mut details: Vec<String> = applied
-        .retested
-        .iter()
-        .map(|r| format!("re-tested route '{}': passed", r.target.name))
-        .collect();
-    details.extend(
-        applied
-            .disabled
-            .iter()
-            .map(|d| format!("disabled {d}: it failed its re-test")),
-    );
+    let changed = applied.changed;
+    let details = applied.details();
     let message = if changed {
         format!("Updated route '{name}'")
     } else {

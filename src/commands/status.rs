@@ -4,7 +4,7 @@
 use crate::diagnose::{CertificateExpiry, certificate_expiry};
 use crate::error::{CliError, Result};
 use crate::state::Credential;
-use crate::state::trust::{self, TestState};
+use crate::state::trust::{self, Assessment, TestState};
 
 use super::Context;
 use super::views::{self, ConnectorView, IntegrationView, RouteView, SCHEMA_VERSION, StatusView};
@@ -35,11 +35,17 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
             }
         }
     }
-    let problems = trust::problems(&state);
+    let assessment = Assessment::new(&state);
+    let problems = assessment.problems();
     let trusted = problems.is_empty();
     attention.extend(problems);
-    for c in state.connectors.iter().filter(|c| !c.enabled) {
-        match trust::connector_test_state(&state, c) {
+    for (i, c) in state
+        .connectors
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.enabled)
+    {
+        match assessment.connector_test(i) {
             TestState::Passed => attention.push(format!(
                 "connector '{0}' passed its test but is disabled: `graphmail enable connector {0}`",
                 c.name
@@ -58,15 +64,11 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
             .integration
             .as_ref()
             .map(|i| IntegrationView::new(i, ctx.secrets.name())),
-        connectors: state
-            .connectors
-            .iter()
-            .map(|c| ConnectorView::new(&state, c))
+        connectors: (0..state.connectors.len())
+            .map(|i| ConnectorView::new(&assessment, &state, i))
             .collect(),
-        routes: state
-            .routes
-            .iter()
-            .map(|r| RouteView::new(&state, r))
+        routes: (0..state.routes.len())
+            .map(|i| RouteView::new(&assessment, &state, i))
             .collect(),
         attention,
         trusted,

@@ -153,6 +153,8 @@ pub fn record_reports(state: &mut State, results: &[(ConnectionReport, String)])
 /// How a change was applied.
 pub struct Applied<T> {
     pub value: T,
+    /// Whether the change altered the state (false for a no-op).
+    pub changed: bool,
     /// Live targets re-tested because the change touched their settings.
     pub retested: Vec<ConnectionReport>,
     /// Targets disabled because they failed their re-test (`--disable`).
@@ -209,13 +211,15 @@ pub async fn apply_change_with<T>(
         });
     }
     if targets.is_empty() {
-        let value = ctx.store.update(|state| {
+        let (value, changed) = ctx.store.update(|state| {
+            let before = state.clone();
             let value = change(state)?;
             before_commit(state)?;
-            Ok::<_, CliError>(value)
+            Ok::<_, CliError>((value, *state != before))
         })?;
         return Ok(Applied {
             value,
+            changed,
             retested: Vec::new(),
             disabled: Vec::new(),
         });
@@ -255,7 +259,8 @@ pub async fn apply_change_with<T>(
         return Err(err);
     }
     let failed_targets: Vec<TargetRef> = failed.iter().map(|r| r.target.clone()).collect();
-    let (value, disabled) = ctx.store.update(|state| {
+    let (value, changed, disabled) = ctx.store.update(|state| {
+        let before = state.clone();
         let value = change(state)?;
         // Under the lock, so what it stores is keyed by the instance ID
         // this write saves (a new state file gets its ID here).
@@ -275,13 +280,36 @@ pub async fn apply_change_with<T>(
                 TargetKind::Integration => {}
             }
         }
-        Ok::<_, CliError>((value, disabled))
+        Ok::<_, CliError>((value, *state != before, disabled))
     })?;
     Ok(Applied {
         value,
+        changed,
         retested: results.into_iter().map(|(r, _)| r).collect(),
         disabled,
     })
+}
+
+impl<T> Applied<T> {
+    /// One line per live item re-tested or disabled by the change.
+    pub fn details(&self) -> Vec<String> {
+        let retested = self
+            .retested
+            .iter()
+            .filter(|r| r.target.kind != TargetKind::Integration)
+            .map(|r| {
+                format!(
+                    "re-tested {} '{}': passed",
+                    kind_name(r.target.kind),
+                    r.target.name
+                )
+            });
+        let disabled = self
+            .disabled
+            .iter()
+            .map(|d| format!("disabled {d}: it failed its re-test"));
+        retested.chain(disabled).collect()
+    }
 }
 
 pub fn kind_name(kind: TargetKind) -> &'static str {

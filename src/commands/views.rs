@@ -8,10 +8,8 @@ use serde::Serialize;
 use crate::output::printer::{Paint, TextContext};
 use crate::output::{Render, Table};
 use crate::secrets::{self, SecretKind};
-use crate::state::trust::{self, TestState};
-use crate::state::{
-    Connector, Credential, Integration, Route, SecretSource, State, TestRecord, UseFor,
-};
+use crate::state::trust::{self, Assessment, TestState};
+use crate::state::{Credential, Integration, SecretSource, State, TestRecord, UseFor};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -32,14 +30,16 @@ pub struct ConnectorView {
 }
 
 impl ConnectorView {
-    pub fn new(state: &State, c: &Connector) -> Self {
+    /// The view of `state.connectors[index]`.
+    pub fn new(assessment: &Assessment, state: &State, index: usize) -> Self {
+        let c = &state.connectors[index];
         ConnectorView {
             name: c.name.clone(),
             use_for: c.use_for.as_str(),
             address: c.address.clone(),
             enabled: c.enabled,
-            live: trust::connector_live(state, c),
-            test_state: trust::connector_test_state(state, c),
+            live: assessment.connector_live(index),
+            test_state: assessment.connector_test(index),
             folders: c.folders.clone(),
             process: c.process.clone(),
             send_automated_emails: c.send_automated_emails,
@@ -70,7 +70,9 @@ pub struct RouteView {
 }
 
 impl RouteView {
-    pub fn new(state: &State, r: &Route) -> Self {
+    /// The view of `state.routes[index]`.
+    pub fn new(assessment: &Assessment, state: &State, index: usize) -> Self {
+        let r = &state.routes[index];
         let direction = match state.connector(&r.connector).map(|c| c.use_for) {
             Some(UseFor::Outbound) => "outgoing",
             _ => "incoming",
@@ -83,8 +85,8 @@ impl RouteView {
             description: r.description.clone(),
             enabled: r.enabled,
             default: r.default,
-            live: trust::route_live(state, r),
-            test_state: trust::route_test_state(state, r),
+            live: assessment.route_live(index),
+            test_state: assessment.route_test(index),
             process: r.process.clone(),
             send_automated_emails: r.send_automated_emails,
             for_attention: r.for_attention,

@@ -466,6 +466,7 @@ impl GraphClient {
                 None => request,
             };
             let permit = self.limiter.acquire(mailbox).await;
+            let started = std::time::Instant::now();
             let outcome = async {
                 let response = request.send().await?;
                 let status = response.status();
@@ -475,6 +476,17 @@ impl GraphClient {
             }
             .await;
             drop(permit);
+            // `-vv` shows each request; the bearer token is a header, never logged.
+            if let Ok((status, headers, _)) = &outcome {
+                tracing::debug!(
+                    "{} {} -> {} in {} ms (attempt {attempt}, request-id {})",
+                    spec.method,
+                    spec.url,
+                    status.as_u16(),
+                    started.elapsed().as_millis(),
+                    header_text(headers, "request-id").as_deref().unwrap_or("-"),
+                );
+            }
 
             match outcome {
                 Ok((status, headers, body)) => {

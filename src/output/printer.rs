@@ -193,9 +193,7 @@ impl Printer {
     }
 }
 
+/// `COLUMNS` when set; otherwise comfy-table asks the terminal itself.
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(100))
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
 }

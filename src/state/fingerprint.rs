@@ -80,10 +80,15 @@ pub fn connector(integration: &Integration, connector: &Connector) -> String {
 /// Fingerprint of a route's test: its own address, its use-for (through the
 /// connector) and its connector's fingerprint.
 pub fn route(integration: &Integration, connector_of_route: &Connector, route: &Route) -> String {
-    let connector_fp = connector(integration, connector_of_route);
+    route_under(&connector(integration, connector_of_route), route)
+}
+
+/// [`route`] given its connector's fingerprint, for callers that assess many
+/// routes of one connector.
+pub fn route_under(connector_fingerprint: &str, route: &Route) -> String {
     digest(&[
         ("target", "route"),
-        ("connector", &connector_fp),
+        ("connector", connector_fingerprint),
         ("address", &route.address.to_ascii_lowercase()),
     ])
 }

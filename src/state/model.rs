@@ -290,9 +290,9 @@ pub struct Connector {
     /// Incoming only: the work-item type mail becomes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub send_automated_emails: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub test_mode: bool,
     /// Enabled AI features, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -313,16 +313,16 @@ pub struct Route {
     pub enabled: bool,
     /// The route created when its connector was enabled; it follows the
     /// connector and cannot be removed on its own.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub default: bool,
     /// Incoming routes: the work-item type.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub send_automated_emails: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub for_attention: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub test_mode: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<TestRecord>,
@@ -341,4 +341,10 @@ pub struct TestRecord {
     /// `check=status` for each step that ran, in order, e.g. `token=passed`.
     #[serde(default)]
     pub steps: Vec<String>,
+}
+
+/// Off options are left out of the file: it stays short to read and quick to
+/// parse with thousands of items (SPEC §8).
+fn is_false(value: &bool) -> bool {
+    !*value
 }

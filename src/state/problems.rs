@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::model::{State, UseFor};
+use super::model::{Connector, State, UseFor};
 use super::validate;
 
 /// What kind of structural problem was found; stable names for JSON.
@@ -144,6 +144,14 @@ pub fn check_references(state: &State) -> Vec<StateProblem> {
         }
     }
 
+    // The first connector of a name, as `State::connector` finds it; a map
+    // keeps this linear on files with thousands of routes.
+    let mut connectors_by_name: HashMap<&str, &Connector> = HashMap::new();
+    for connector in &state.connectors {
+        connectors_by_name
+            .entry(&connector.name)
+            .or_insert(connector);
+    }
     let mut route_count: HashMap<&str, usize> = HashMap::new();
     let mut defaults: HashMap<&str, Vec<&str>> = HashMap::new();
     for route in &state.routes {
@@ -174,7 +182,7 @@ pub fn check_references(state: &State) -> Vec<StateProblem> {
                 EDIT,
             ));
         }
-        let Some(connector) = state.connector(&route.connector) else {
+        let Some(connector) = connectors_by_name.get(route.connector.as_str()) else {
             found.push(problem(
                 ProblemKind::RouteWithoutConnector,
                 subject(),

@@ -7,6 +7,8 @@
 //! the connector's address and the connector's test covers it, so it is live
 //! exactly when its connector is.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::fingerprint;
@@ -95,59 +97,124 @@ pub fn route_live(state: &State, route: &Route) -> bool {
             .is_some_and(|c| connector_live(state, c))
 }
 
-/// Why an enabled item is not trusted, if it is not (invariant 3).
-pub fn connector_problem(state: &State, connector: &Connector) -> Option<String> {
-    if !connector.enabled {
-        return None;
-    }
-    match connector_test_state(state, connector) {
-        TestState::Passed => None,
-        other => Some(format!(
-            "connector '{}' is enabled but its test is {}: it is not treated as live; run `graphmail test-connection connector {}`",
-            connector.name,
-            other.as_str(),
-            connector.name
-        )),
-    }
+/// The trust of every item of a state, computed once: what `status` and the
+/// list commands show. Each fingerprint is computed once and connectors are
+/// found by name through an index, so a state with thousands of items costs
+/// milliseconds (SPEC §8).
+pub struct Assessment<'a> {
+    state: &'a State,
+    connector_index: HashMap<&'a str, usize>,
+    connector_tests: Vec<TestState>,
+    route_tests: Vec<TestState>,
 }
 
-pub fn route_problem(state: &State, route: &Route) -> Option<String> {
-    if !route.enabled {
-        return None;
+impl<'a> Assessment<'a> {
+    pub fn new(state: &'a State) -> Self {
+        let connector_index: HashMap<&str, usize> = state
+            .connectors
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_str(), i))
+            .collect();
+        let fingerprints: Vec<Option<String>> = state
+            .connectors
+            .iter()
+            .map(|c| {
+                state
+                    .integration
+                    .as_ref()
+                    .map(|i| fingerprint::connector(i, c))
+            })
+            .collect();
+        let connector_tests: Vec<TestState> = state
+            .connectors
+            .iter()
+            .zip(&fingerprints)
+            .map(|(c, fp)| match fp {
+                Some(fp) => TestState::of(c.test.as_ref(), fp),
+                None => TestState::Untested,
+            })
+            .collect();
+        let route_tests = state
+            .routes
+            .iter()
+            .map(|r| match connector_index.get(r.connector.as_str()) {
+                Some(&ci) if r.default => connector_tests[ci],
+                Some(&ci) => match &fingerprints[ci] {
+                    Some(cfp) => TestState::of(r.test.as_ref(), &fingerprint::route_under(cfp, r)),
+                    None => TestState::Untested,
+                },
+                None => TestState::Untested,
+            })
+            .collect();
+        Assessment {
+            state,
+            connector_index,
+            connector_tests,
+            route_tests,
+        }
     }
-    let Some(connector) = state.connector(&route.connector) else {
-        return Some(format!(
-            "route '{}' is enabled but its connector '{}' does not exist",
-            route.name, route.connector
-        ));
-    };
-    if !connector.enabled {
-        return Some(format!(
-            "route '{}' is enabled but its connector '{}' is disabled: it is not treated as live",
-            route.name, route.connector
-        ));
-    }
-    if route.default {
-        return None; // judged with its connector
-    }
-    match route_test_state(state, route) {
-        TestState::Passed => None,
-        other => Some(format!(
-            "route '{}' is enabled but its test is {}: it is not treated as live; run `graphmail test-connection route {}`",
-            route.name,
-            other.as_str(),
-            route.name
-        )),
-    }
-}
 
-/// Every reason something enabled cannot be trusted, in file order.
-pub fn problems(state: &State) -> Vec<String> {
-    let mut out: Vec<String> = state
-        .connectors
-        .iter()
-        .filter_map(|c| connector_problem(state, c))
-        .collect();
-    out.extend(state.routes.iter().filter_map(|r| route_problem(state, r)));
-    out
+    fn connector_position(&self, name: &str) -> Option<usize> {
+        self.connector_index.get(name).copied()
+    }
+
+    /// The test state of the connector at `index` in `state.connectors`.
+    pub fn connector_test(&self, index: usize) -> TestState {
+        self.connector_tests[index]
+    }
+
+    pub fn connector_live(&self, index: usize) -> bool {
+        self.state.connectors[index].enabled && self.connector_tests[index] == TestState::Passed
+    }
+
+    /// The test state of the route at `index` in `state.routes`.
+    pub fn route_test(&self, index: usize) -> TestState {
+        self.route_tests[index]
+    }
+
+    pub fn route_live(&self, index: usize) -> bool {
+        let route = &self.state.routes[index];
+        route.enabled
+            && self.route_tests[index] == TestState::Passed
+            && self
+                .connector_position(&route.connector)
+                .is_some_and(|ci| self.connector_live(ci))
+    }
+
+    /// Every reason something enabled cannot be trusted (invariant 3).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, c) in self.state.connectors.iter().enumerate() {
+            if c.enabled && self.connector_tests[i] != TestState::Passed {
+                out.push(format!(
+                    "connector '{0}' is enabled but its test is {1}: it is not treated as live; run `graphmail test-connection connector {0}`",
+                    c.name,
+                    self.connector_tests[i].as_str()
+                ));
+            }
+        }
+        for (i, r) in self.state.routes.iter().enumerate() {
+            if !r.enabled {
+                continue;
+            }
+            match self.connector_position(&r.connector) {
+                None => out.push(format!(
+                    "route '{}' is enabled but its connector '{}' does not exist",
+                    r.name, r.connector
+                )),
+                Some(ci) if !self.state.connectors[ci].enabled => out.push(format!(
+                    "route '{}' is enabled but its connector '{}' is disabled: it is not treated as live",
+                    r.name, r.connector
+                )),
+                Some(_) if !r.default && self.route_tests[i] != TestState::Passed => out.push(format!(
+                    "route '{0}' is enabled but its test is {1}: it is not treated as live; run `graphmail test-connection route {0}`",
+                    r.name,
+                    self.route_tests[i].as_str()
+                )),
+                Some(_) => {}
+            }
+        }
+        out
+    }
 }

@@ -90,7 +90,28 @@ pub struct GraphState {
 
 impl GraphState {
     /// Builds the mailboxes; the error names what in the seed is wrong.
+    ///
+    /// A seed without mailboxes and generators (no seed file, or one that
+    /// only declares tenants or `[mail_limits]`) gets the built-in
+    /// mailboxes and, unless it has its own, their access policy, as the
+    /// identity half falls back to the built-in tenant.
     pub fn from_seed(seed: &MailSeed) -> Result<Self, String> {
+        let with_builtin;
+        let seed = if seed.mailboxes.is_empty() && seed.generate.is_empty() {
+            let builtin = MailSeed::builtin();
+            with_builtin = MailSeed {
+                mail_limits: seed.mail_limits.clone(),
+                access_policies: if seed.access_policies.is_empty() {
+                    builtin.access_policies
+                } else {
+                    seed.access_policies.clone()
+                },
+                ..builtin
+            };
+            &with_builtin
+        } else {
+            seed
+        };
         let store = store::Store::build(seed)?;
         let latency: HashMap<u32, u64> = store
             .mailboxes
@@ -168,4 +189,38 @@ pub fn admin_routes() -> Router<Arc<Sandbox>> {
 /// The admin routes for any [`GraphHost`].
 pub fn admin_routes_for<H: GraphHost>() -> Router<Arc<H>> {
     admin::router::<H>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_without_mailboxes_gets_the_builtin_ones_with_its_own_limits() {
+        let seed: MailSeed = toml::from_str("[mail_limits]\nlatency_ms = 50").expect("parses");
+        let state = GraphState::from_seed(&seed).expect("builds");
+        assert!(
+            state
+                .mailbox_addresses()
+                .contains(&"support@contoso.com".to_owned())
+        );
+        assert_eq!(state.limits.settings().2, 50);
+        let restricted = state
+            .store
+            .resolve("restricted@contoso.com")
+            .expect("restricted");
+        assert!(
+            !state
+                .store
+                .policy_allows("4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b", restricted)
+        );
+
+        let own: MailSeed = toml::from_str("[[mailboxes]]\naddress = \"a@x.com\"").expect("parses");
+        assert_eq!(
+            GraphState::from_seed(&own)
+                .expect("builds")
+                .mailbox_addresses(),
+            ["a@x.com"]
+        );
+    }
 }

@@ -438,6 +438,10 @@ enum Token {
 /// Nesting deeper than this is refused rather than risking the stack.
 const MAX_DEPTH: usize = 32;
 
+/// More clauses than this are refused: `a and b and ...` nests too, one
+/// level per clause, in evaluation and in drop.
+const MAX_CLAUSES: usize = 200;
+
 fn syntax_error(filter: &str, position: usize) -> GraphError {
     GraphError::bad_request(format!(
         "Invalid filter clause: Syntax error at position {position} in '{filter}'."
@@ -511,6 +515,7 @@ pub fn parse_filter(filter: &str, entity: Entity) -> Result<Expr, GraphError> {
         tokens,
         at: 0,
         entity,
+        clauses: 0,
     };
     let expr = parser.or_expr(0)?;
     if parser.at < parser.tokens.len() {
@@ -524,6 +529,7 @@ struct Parser<'a> {
     tokens: Vec<(usize, Token)>,
     at: usize,
     entity: Entity,
+    clauses: usize,
 }
 
 impl Parser<'_> {
@@ -569,9 +575,10 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self, depth: usize) -> Result<Expr, GraphError> {
-        if depth > MAX_DEPTH {
+        self.clauses += 1;
+        if depth > MAX_DEPTH || self.clauses > MAX_CLAUSES {
             return Err(GraphError::bad_request(
-                "The $filter expression is nested too deeply.",
+                "The $filter expression is too complex: nested too deeply or too many clauses.",
             ));
         }
         if self.peek_keyword("not") {
@@ -808,6 +815,8 @@ mod tests {
         assert_eq!(code("frobnicate(subject,'x')"), "BadRequest");
         let deep = format!("{}isRead{}", "(".repeat(200), ")".repeat(200));
         assert_eq!(code(&deep), "BadRequest");
+        let long = vec!["isRead"; 10_000].join(" and ");
+        assert_eq!(code(&long), "BadRequest");
     }
 
     #[test]
