@@ -261,6 +261,28 @@ pub async fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
         .await?;
 
     demo.heading(
+        "Mail through the connectors",
+        "A read-only peek at what the incoming connector would pick up and the route each message \
+         takes; then a message sent from the alias and found in the sending mailbox's Sent Items.",
+    );
+    demo.run(&["mail", "peek", "--connector", "support", "--limit", "5"])
+        .await?;
+    demo.run(&[
+        "mail",
+        "send",
+        "--from",
+        "route:help",
+        "--to",
+        "sales@contoso.com",
+        "--subject",
+        "Your ticket",
+        "--body",
+        "Hello from the help desk.",
+        "--verify-sent",
+    ])
+    .await?;
+
+    demo.heading(
         "Everything at a glance",
         "What is live, and what needs attention.",
     );
