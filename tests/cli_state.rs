@@ -747,6 +747,11 @@ fn hand_edited_enabled_without_a_valid_test_is_reported_and_not_trusted() {
     );
     let status = env.json(&["status"]);
     assert_eq!(status["trusted"], false);
+    let (_, err) = env.expect(&["test-connection", "connector", "support"], 3);
+    assert!(
+        err.contains("connector 'support' is enabled but its test is untested"),
+        "{err}"
+    );
     assert_eq!(status["connectors"][0]["live"], false);
     // A route on it cannot be enabled: the connector is not live.
     env.ok(&[

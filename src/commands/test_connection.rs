@@ -170,6 +170,11 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
     }
     let options = options(args.send_test_to, args.probe_delivery, args.timeout)?;
     let snapshot = ctx.store.load()?.state;
+    // Invariant 3: hand-edited `enabled = true` without a valid pass is
+    // reported here too, before the tests that may make it valid.
+    for problem in crate::state::trust::Assessment::new(&snapshot).problems() {
+        ctx.printer.warn(problem);
+    }
     if snapshot.integration.is_none() {
         return Err(CliError::usage("there is no integration to test")
             .hint("run `graphmail integration set` first"));
