@@ -18,6 +18,9 @@
 //!
 //! Run: `cargo run --release --features test-store --example bench [-- RUNS]`
 //! (it builds the release `graphmail` binary first if needed).
+//! `BENCH_ONLY=a` (or `b`, `c`, `ac`...) runs only those parts;
+//! `BENCH_KEEP=DIR` writes the state files and seeds there and keeps them,
+//! for profiling a command by hand.
 //!
 //! The latency: Graph requests get the sandbox's mailbox latency, slept
 //! while the request holds its mailbox slot (so the limit is real);
@@ -50,25 +53,47 @@ fn main() -> Result<(), Error> {
         .unwrap_or(15);
     let binary = release_binary()?;
     println!("binary: {}", binary.display());
-    let dir = tempfile::tempdir()?;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "abc".into());
+    let temp = tempfile::tempdir()?;
+    let dir = match std::env::var_os("BENCH_KEEP") {
+        Some(keep) => PathBuf::from(keep),
+        None => temp.path().to_path_buf(),
+    };
+    let dir = dir.as_path();
 
-    println!("\n(a) local commands, {runs} runs each, output piped");
-    local_commands(&binary, dir.path(), runs)?;
+    if only.contains('a') {
+        println!("\n(a) local commands, {runs} runs each, output piped");
+        local_commands(&binary, dir, runs)?;
+    }
+    if !only.contains('b') && !only.contains('c') {
+        return Ok(());
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let net_runs = runs.clamp(1, 7);
+    let started = Instant::now();
+    let _ = graphmail::auth::build_http_client(&graphmail::auth::HttpOptions::default())?;
     println!(
-        "\n(b) test-connection --all: 200 incoming connectors on 200 mailboxes, folder Inbox/Support, {LATENCY_MS} ms per request, {net_runs} runs"
+        "\nbuilding graphmail's HTTP client (native-tls, system CA bundle): {:.0} ms",
+        ms(started.elapsed())
     );
-    let b = Scenario {
-        mailboxes: 200,
-        per_mailbox: 1,
-        own_folders: false,
-    };
-    b.run(&runtime, &binary, dir.path(), net_runs)?;
+    if only.contains('b') {
+        println!(
+            "\n(b) test-connection --all: 200 incoming connectors on 200 mailboxes, folder Inbox/Support, {LATENCY_MS} ms per request, {net_runs} runs"
+        );
+        let b = Scenario {
+            mailboxes: 200,
+            per_mailbox: 1,
+            own_folders: false,
+        };
+        b.run(&runtime, &binary, dir, net_runs)?;
+    }
+    if !only.contains('c') {
+        return Ok(());
+    }
 
     println!(
         "\n(c) test-connection --all: 40 incoming connectors on 4 mailboxes, a folder each (Inbox/F1..F10), {net_runs} runs"
@@ -78,7 +103,7 @@ fn main() -> Result<(), Error> {
         per_mailbox: 10,
         own_folders: true,
     };
-    c.run(&runtime, &binary, dir.path(), net_runs)?;
+    c.run(&runtime, &binary, dir, net_runs)?;
 
     println!(
         "\n(c') the same 40 connectors on 4 mailboxes, all reading Inbox/Support, {net_runs} runs"
@@ -88,7 +113,7 @@ fn main() -> Result<(), Error> {
         per_mailbox: 10,
         own_folders: false,
     };
-    c2.run(&runtime, &binary, dir.path(), net_runs)?;
+    c2.run(&runtime, &binary, dir, net_runs)?;
     Ok(())
 }
 
