@@ -117,8 +117,8 @@ impl Printer {
 
     /// Writes a command's data to stdout in the chosen format.
     pub fn data<T: Render>(&self, value: &T) -> io::Result<()> {
-        let stdout = io::stdout();
-        let mut out = stdout.lock();
+        // Buffered: a table of thousands of rows is one write, not thousands.
+        let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         match self.format {
             Format::Json => {
                 serde_json::to_writer_pretty(&mut out, value)?;
