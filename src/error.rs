@@ -36,9 +36,6 @@ pub struct CliError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
-    /// Set when the message was already shown (e.g. a failed test report), so
-    /// `main` only sets the exit code.
-    pub reported: bool,
 }
 
 pub type Result<T, E = CliError> = std::result::Result<T, E>;
@@ -49,7 +46,6 @@ impl CliError {
             kind,
             message: message.into(),
             hints: Vec::new(),
-            reported: false,
         }
     }
 
@@ -71,12 +67,6 @@ impl CliError {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
-        self
-    }
-
-    /// Marks the error as already shown to the user.
-    pub fn already_reported(mut self) -> Self {
-        self.reported = true;
         self
     }
 }

@@ -77,8 +77,7 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
     if check && !trusted {
         return Err(CliError::refused(
             "something enabled cannot be trusted (see \"Needs attention\")",
-        )
-        .already_reported());
+        ));
     }
     Ok(())
 }

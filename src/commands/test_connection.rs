@@ -240,8 +240,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         return Err(CliError::test_failed(format!(
             "{failed} of {} connection tests failed",
             reports.len()
-        ))
-        .already_reported());
+        )));
     }
     if !args.all && !ctx.printer.json() {
         ctx.printer

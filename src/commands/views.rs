@@ -13,6 +13,27 @@ use crate::state::{Credential, Integration, SecretSource, State, TestRecord, Use
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// A test record as JSON shows it: `steps` as a list (the file keeps them
+/// as one string).
+#[derive(Debug, Serialize)]
+pub struct TestView {
+    pub at: String,
+    pub passed: bool,
+    pub fingerprint: String,
+    pub steps: Vec<String>,
+}
+
+impl From<&TestRecord> for TestView {
+    fn from(record: &TestRecord) -> Self {
+        TestView {
+            at: record.at.clone(),
+            passed: record.passed,
+            fingerprint: record.fingerprint.clone(),
+            steps: record.steps.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct ConnectorView {
     pub name: String,
@@ -26,7 +47,7 @@ pub struct ConnectorView {
     pub send_automated_emails: bool,
     pub test_mode: bool,
     pub ai: Vec<&'static str>,
-    pub test: Option<TestRecord>,
+    pub test: Option<TestView>,
 }
 
 impl ConnectorView {
@@ -45,7 +66,7 @@ impl ConnectorView {
             send_automated_emails: c.send_automated_emails,
             test_mode: c.test_mode,
             ai: c.ai.iter().map(|a| a.as_str()).collect(),
-            test: c.test.clone(),
+            test: c.test.as_ref().map(TestView::from),
         }
     }
 }
@@ -66,7 +87,7 @@ pub struct RouteView {
     pub send_automated_emails: bool,
     pub for_attention: bool,
     pub test_mode: bool,
-    pub test: Option<TestRecord>,
+    pub test: Option<TestView>,
 }
 
 impl RouteView {
@@ -91,7 +112,7 @@ impl RouteView {
             send_automated_emails: r.send_automated_emails,
             for_attention: r.for_attention,
             test_mode: r.test_mode,
-            test: r.test.clone(),
+            test: r.test.as_ref().map(TestView::from),
         }
     }
 }
@@ -208,7 +229,7 @@ impl Render for RouteList {
     }
 }
 
-fn write_test(out: &mut dyn Write, test: &Option<TestRecord>, state: TestState) -> io::Result<()> {
+fn write_test(out: &mut dyn Write, test: &Option<TestView>, state: TestState) -> io::Result<()> {
     match test {
         Some(t) => {
             writeln!(
@@ -399,7 +420,7 @@ pub struct IntegrationView {
     pub ca_file: Option<String>,
     pub credential: CredentialView,
     pub test_state: TestState,
-    pub test: Option<TestRecord>,
+    pub test: Option<TestView>,
 }
 
 impl IntegrationView {
@@ -414,7 +435,7 @@ impl IntegrationView {
             ca_file: i.ca_file.clone(),
             credential: CredentialView::new(&i.credential, store),
             test_state: trust::integration_test_state(i),
-            test: i.test.clone(),
+            test: i.test.as_ref().map(TestView::from),
         }
     }
 

@@ -339,7 +339,10 @@ pub struct TestRecord {
     /// (see [`super::fingerprint`]).
     pub fingerprint: String,
     /// `check=status` for each step that ran, in order, e.g. `token=passed`.
-    #[serde(default)]
+    /// Written as one space-separated string: one value to parse per record
+    /// instead of one per step, which matters with thousands of records
+    /// (SPEC §8). An array is read too.
+    #[serde(default, with = "step_list")]
     pub steps: Vec<String>,
 }
 
@@ -347,4 +350,44 @@ pub struct TestRecord {
 /// parse with thousands of items (SPEC §8).
 fn is_false(value: &bool) -> bool {
     !*value
+}
+
+/// `steps` as `"authority=passed token=passed"` in the file.
+mod step_list {
+    use std::fmt;
+
+    use serde::de::{SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(steps: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&steps.join(" "))
+    }
+
+    struct Steps;
+
+    impl<'de> Visitor<'de> for Steps {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string of `check=status` words, or a list of them")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(text.split_whitespace().map(str::to_string).collect())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(step) = seq.next_element::<String>()? {
+                out.push(step);
+            }
+            Ok(out)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<String>, D::Error> {
+        deserializer.deserialize_any(Steps)
+    }
 }

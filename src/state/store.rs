@@ -235,7 +235,14 @@ impl StateFile {
                 migrated_from: None,
             }),
             Some(text) => {
+                let started = std::time::Instant::now();
                 let (state, migrated_from) = parse_state(&self.path, &text)?;
+                tracing::info!(
+                    "read {} ({} KiB) in {} ms",
+                    self.path.display(),
+                    text.len() / 1024,
+                    started.elapsed().as_millis()
+                );
                 Ok(Loaded {
                     state,
                     exists: true,
