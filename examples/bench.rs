@@ -77,7 +77,7 @@ fn main() -> Result<(), Error> {
     let started = Instant::now();
     let _ = graphmail::auth::build_http_client(&graphmail::auth::HttpOptions::default())?;
     println!(
-        "\nbuilding graphmail's HTTP client (native-tls, system CA bundle): {:.0} ms",
+        "\nbuilding graphmail's HTTP client (rustls, system CA bundle): {:.0} ms",
         ms(started.elapsed())
     );
     if only.contains('b') {

@@ -47,7 +47,12 @@ fn init_logging(verbose: u8, quiet: bool) {
         (_, 2) => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::new(format!("warn,graphmail={level}"));
+    // The TLS verifier logs every refused certificate as an ERROR, which the
+    // failed step already reports: shown only with -v.
+    let verifier = if quiet || verbose == 0 { "off" } else { level };
+    let filter = tracing_subscriber::EnvFilter::new(format!(
+        "warn,graphmail={level},rustls_platform_verifier={verifier}"
+    ));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -58,6 +58,7 @@ fn admin(sandbox: &RunningSandbox, method: &str, path: &str, body: Option<Value>
     let url = format!("{}{path}", sandbox.admin_url());
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
     runtime().block_on(async {
+        graphmail::auth::install_tls_provider();
         let client = reqwest::Client::builder()
             .no_proxy()
             .build()
@@ -202,7 +203,12 @@ impl<'a> Case<'a> {
 
     /// The built-in app with its secret, tested and saved.
     fn good_integration(&self) {
-        let out = self.secret_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL, &[]);
+        self.good_integration_with(&[]);
+    }
+
+    /// The built-in app with its secret and more `integration set` flags.
+    fn good_integration_with(&self, extra: &[&str]) {
+        let out = self.secret_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL, extra);
         common::check(&out, 0, &["integration", "set"]);
     }
 
@@ -473,6 +479,39 @@ fn unknown_tenant_is_aadsts90002_at_the_authority_step() {
     assert_hint(&failed, &["nosuch.onmicrosoft.com", "Tenant ID"]);
     // The token step means nothing without a tenant.
     assert_eq!(step(&report, "token")["status"], "skipped");
+}
+
+/// `sandbox serve --tls`: graphmail's own client (rustls) trusts the
+/// sandbox's CA given with `--ca-file`, and without it fails the `authority`
+/// step on the certificate instead of crashing.
+#[test]
+fn tls_sandbox_passes_with_its_ca_file_and_fails_clearly_without() {
+    let sandbox = start(ServeOptions {
+        tls: true,
+        ..ServeOptions::default()
+    });
+    assert!(sandbox.base_url().starts_with("https://"));
+    let ca_file = sandbox.ready().ca_file.clone().expect("ca_file with --tls");
+    let ca_file = ca_file.to_string_lossy().to_string();
+
+    let case = Case::new(&sandbox);
+    case.good_integration_with(&["--ca-file", &ca_file]);
+    case.incoming("support", "support@contoso.com", &["Inbox/Support"]);
+    let reports = case.json(&["test-connection", "--all"], 0);
+    let reports = reports.as_array().expect("a JSON array");
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    for report in reports {
+        assert_passed(report);
+    }
+
+    let untrusting = Case::new(&sandbox);
+    untrusting.untested_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL);
+    let report = untrusting.json(&["test-connection", "integration"], 3);
+    let failed = first_failure(&report);
+    assert_eq!(failed["check"], "authority", "{report:#}");
+    let detail = failed["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("certificate"), "{report:#}");
+    assert_hint(failed, &["--ca-file"]);
 }
 
 #[test]

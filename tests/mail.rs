@@ -48,6 +48,7 @@ impl Sandbox {
     fn admin(&self, path: &str) -> Value {
         let url = format!("{}{path}", self.running().ready().admin_endpoint);
         self.runtime.block_on(async {
+            graphmail::auth::install_tls_provider();
             reqwest::Client::builder()
                 .no_proxy()
                 .build()

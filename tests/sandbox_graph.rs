@@ -137,6 +137,7 @@ impl Env {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move { axum::serve(listener, app).await });
+        graphmail::auth::install_tls_provider();
         let client = reqwest::Client::builder()
             .no_proxy()
             .build()
@@ -1376,6 +1377,7 @@ async fn real_tokens_open_the_mailboxes_and_their_faults_map_to_graph_codes() {
     let sandbox = running.sandbox();
     let base = running.base_url().to_owned();
     let admin = running.admin_url().to_owned();
+    graphmail::auth::install_tls_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -1497,6 +1499,7 @@ async fn the_whole_sandbox_throttles_a_fifth_concurrent_request() {
         .sandbox()
         .mint_access_token(GRAPHMAIL, None)
         .expect("token");
+    graphmail::auth::install_tls_provider();
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()

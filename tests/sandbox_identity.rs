@@ -27,6 +27,7 @@ async fn sandbox() -> RunningSandbox {
 }
 
 fn client() -> reqwest::Client {
+    graphmail::auth::install_tls_provider();
     reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(20))
@@ -702,6 +703,7 @@ async fn tls_with_the_generated_ca() {
         .clone()
         .expect("ca_file in the ready line");
     let ca = reqwest::Certificate::from_pem(&std::fs::read(&ca_file).unwrap()).unwrap();
+    graphmail::auth::install_tls_provider();
     let trusting = reqwest::Client::builder()
         .no_proxy()
         .tls_certs_only([ca])
@@ -726,6 +728,7 @@ async fn tls_with_the_generated_ca() {
         sb.base_url()
     );
     // Without the CA the certificate is not trusted.
+    graphmail::auth::install_tls_provider();
     let plain = reqwest::Client::builder().no_proxy().build().unwrap();
     assert!(plain.get(sb.base_url()).send().await.is_err());
 }
@@ -800,6 +803,7 @@ async fn faults_503_429_latency_and_drop() {
         .send()
         .await
         .unwrap();
+    graphmail::auth::install_tls_provider();
     let fresh = reqwest::Client::builder().no_proxy().build().unwrap();
     let dropped = fresh
         .post(token_url(&sb, BUILTIN_TENANT_ID))

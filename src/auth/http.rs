@@ -15,6 +15,8 @@ use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{NoProxy, Proxy, StatusCode};
 
+use super::token::error_chain;
+
 /// How the HTTP client is built. Defaults follow SPEC §4.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpOptions {
@@ -127,12 +129,55 @@ fn proxy_from(
         })
 }
 
+/// Installs rustls' `ring` crypto provider as the process default, which
+/// reqwest's TLS (`rustls-no-provider`) needs before any client is built.
+/// Idempotent; [`build_http_client`] calls it, code that builds a
+/// `reqwest::Client` itself (tests, the benchmark) must call it first.
+pub fn install_tls_provider() {
+    // Err means a provider is already installed: fine either way.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Builds the one HTTP client of a run.
+///
+/// TLS is rustls, verifying with the system's roots (`SSL_CERT_FILE` /
+/// `SSL_CERT_DIR` when set, else the usual OpenSSL locations) plus the
+/// `ca_file` root. rustls parses the roots far faster than OpenSSL, whose
+/// loading of the system bundle cost ~100 ms per run.
 ///
 /// NOTE: reqwest's automatic system proxy does not exempt loopback from
 /// `ALL_PROXY`/`HTTPS_PROXY` (reference crates.md), so the proxies are built
 /// here from the environment with loopback always added to `NO_PROXY`.
 pub fn build_http_client(options: &HttpOptions) -> Result<reqwest::Client, HttpSetupError> {
+    install_tls_provider();
+    let extra = match &options.ca_file {
+        Some(path) => read_ca_file(path)?,
+        None => Vec::new(),
+    };
+    match client_builder(options)?
+        .tls_certs_merge(extra.clone())
+        .build()
+    {
+        Ok(client) => Ok(client),
+        // The platform verifier refuses to start without a single system
+        // root. Plain HTTP to loopback (the sandbox) must still work, and an
+        // HTTPS endpoint should fail on its certificate, in the step that
+        // reaches it: trust only the CA file then.
+        Err(first) => match client_builder(options)?.tls_certs_only(extra).build() {
+            Ok(client) => {
+                tracing::warn!(
+                    "no system CA certificates could be loaded ({}): HTTPS servers are trusted only through --ca-file",
+                    error_chain(&first)
+                );
+                Ok(client)
+            }
+            Err(_) => Err(HttpSetupError::Client(error_chain(&first))),
+        },
+    }
+}
+
+/// The builder with everything but the trusted roots.
+fn client_builder(options: &HttpOptions) -> Result<reqwest::ClientBuilder, HttpSetupError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
@@ -149,29 +194,28 @@ pub fn build_http_client(options: &HttpOptions) -> Result<reqwest::Client, HttpS
     if let Some((var, value)) = http {
         builder = builder.proxy(proxy_from(&var, &value, |v| Proxy::http(v))?);
     }
+    Ok(builder)
+}
 
-    if let Some(path) = &options.ca_file {
-        let shown = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| HttpSetupError::CaFile {
+/// The certificates of the `--ca-file` PEM bundle (at least one).
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
+    let shown = path.display().to_string();
+    let pem = std::fs::read(path).map_err(|e| HttpSetupError::CaFile {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let certs =
+        reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| HttpSetupError::CaFile {
             path: shown.clone(),
             reason: e.to_string(),
         })?;
-        let certs =
-            reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| HttpSetupError::CaFile {
-                path: shown.clone(),
-                reason: e.to_string(),
-            })?;
-        if certs.is_empty() {
-            return Err(HttpSetupError::CaFile {
-                path: shown,
-                reason: "no PEM certificate in the file".into(),
-            });
-        }
-        builder = builder.tls_certs_merge(certs);
+    if certs.is_empty() {
+        return Err(HttpSetupError::CaFile {
+            path: shown,
+            reason: "no PEM certificate in the file".into(),
+        });
     }
-    builder
-        .build()
-        .map_err(|e| HttpSetupError::Client(e.to_string()))
+    Ok(certs)
 }
 
 /// When and how often a request is retried (SPEC §4).

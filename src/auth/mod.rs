@@ -20,7 +20,8 @@ pub use certificate::{
     generate_self_signed, load_pfx,
 };
 pub use http::{
-    HttpOptions, HttpSetupError, RetryPolicy, build_http_client, check_url, is_loopback_host,
+    HttpOptions, HttpSetupError, RetryPolicy, build_http_client, check_url, install_tls_provider,
+    is_loopback_host,
 };
 pub use token::{
     AccessToken, AuthorityInfo, EntraError, TokenClaims, TokenError, TokenProvider, TokenRequest,
