@@ -94,7 +94,7 @@ impl RouteView {
     /// The view of `state.routes[index]`.
     pub fn new(assessment: &Assessment, state: &State, index: usize) -> Self {
         let r = &state.routes[index];
-        let direction = match state.connector(&r.connector).map(|c| c.use_for) {
+        let direction = match assessment.connector_of_route(index).map(|c| c.use_for) {
             Some(UseFor::Outbound) => "outgoing",
             _ => "incoming",
         };

@@ -159,6 +159,14 @@ impl<'a> Assessment<'a> {
         self.connector_index.get(name).copied()
     }
 
+    /// The connector of the route at `index` in `state.routes`, found
+    /// through the index rather than a scan.
+    pub fn connector_of_route(&self, index: usize) -> Option<&'a Connector> {
+        let state = self.state;
+        self.connector_position(&state.routes[index].connector)
+            .map(|ci| &state.connectors[ci])
+    }
+
     /// The test state of the connector at `index` in `state.connectors`.
     pub fn connector_test(&self, index: usize) -> TestState {
         self.connector_tests[index]
