@@ -14,5 +14,6 @@ pub mod error;
 pub mod graph;
 pub mod output;
 pub mod sandbox;
+pub mod scope;
 pub mod secrets;
 pub mod state;

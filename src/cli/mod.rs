@@ -6,6 +6,7 @@ mod integration;
 mod mail;
 mod misc;
 mod route;
+mod scope;
 
 use std::path::PathBuf;
 
@@ -16,6 +17,7 @@ pub use integration::*;
 pub use mail::*;
 pub use misc::*;
 pub use route::*;
+pub use scope::*;
 
 use crate::output::{ColorChoice, Format};
 
@@ -95,6 +97,9 @@ pub enum Command {
     /// Read and send mail through the connectors
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Restrict the app to exactly the connectors' mailboxes, and prove it
+    #[command(subcommand)]
+    Scope(ScopeCommand),
     /// The local Entra ID + Graph emulator
     #[command(subcommand)]
     Sandbox(SandboxCommand),

@@ -11,6 +11,7 @@ pub mod mail;
 mod progress;
 pub mod route;
 pub mod sandbox;
+pub mod scope;
 pub mod status;
 pub mod test_connection;
 pub mod tester;
@@ -126,6 +127,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
+        Command::Scope(command) => scope::run(ctx, command).await,
         Command::Sandbox(_) | Command::Demo(_) => unreachable!("handled above"),
     }
 }

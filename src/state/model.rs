@@ -24,6 +24,10 @@ pub struct State {
     pub connectors: Vec<Connector>,
     #[serde(default, rename = "route", skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<Route>,
+    /// `[scope]`: how the app is restricted to the connectors' mailboxes
+    /// (`graphmail scope set`); absent until recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
 }
 
 impl State {
@@ -35,6 +39,7 @@ impl State {
             integration: None,
             connectors: Vec::new(),
             routes: Vec::new(),
+            scope: None,
         }
     }
 
@@ -326,6 +331,43 @@ pub struct Route {
     pub test_mode: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<TestRecord>,
+}
+
+/// How the admin restricts the app registration to the connectors'
+/// mailboxes (reference §7), and the mailboxes that must stay out of reach.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    pub mechanism: ScopeMechanism,
+    /// Canaries the admin chose (an executive's mailbox, HR's): `scope check`
+    /// proves the app is refused there. Lower-cased domain, as validated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outside: Vec<String>,
+    /// Outgoing route addresses that are mailboxes of their own, not proxy
+    /// addresses of their connector's mailbox: the state cannot tell the two
+    /// apart, so the admin says which (`scope set --own-mailbox`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_mailboxes: Vec<String>,
+}
+
+/// The two Exchange Online mechanisms (reference §7.1, §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeMechanism {
+    /// RBAC for Applications: Exchange role assignments with management
+    /// scopes; they add to Entra's grants, so the tenant-wide consent must go.
+    Rbac,
+    /// Application access policies: constrain the Entra consent, which stays.
+    AccessPolicy,
+}
+
+impl ScopeMechanism {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeMechanism::Rbac => "rbac",
+            ScopeMechanism::AccessPolicy => "access-policy",
+        }
+    }
 }
 
 /// The outcome of one connection test, as recorded for the enable gate.
