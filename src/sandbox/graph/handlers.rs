@@ -5,7 +5,8 @@
 //!    holds application roles at all (401 `NoPermissionsInAccessToken`);
 //! 2. the mailbox: unknown or in another tenant (404 `ErrorInvalidUser`),
 //!    not reachable over REST (404 `MailboxNotEnabledForRESTAPI`);
-//! 3. the application access policy (403 "Access to OData is disabled.");
+//! 3. the application access policy (403 "Access to OData is disabled."),
+//!    and RBAC for Applications, whose grants add to Entra's (`rbac`);
 //! 4. the role this call needs (reference §4.1; 403 `ErrorAccessDenied`);
 //! 5. the query options (400);
 //! 6. a concurrency slot for app + mailbox (429 `ApplicationThrottled`),
@@ -221,7 +222,8 @@ fn authenticate<H: GraphHost>(host: &H, headers: &HeaderMap) -> Result<AccessCla
         };
         GraphError::invalid_token(message)
     })?;
-    if claims.roles.is_empty() {
+    // RBAC for Applications grants never show in `roles` (rbac.rs).
+    if claims.roles.is_empty() && !host.graph().rbac.has_assignments(&claims.app_id) {
         return Err(GraphError::no_permissions());
     }
     Ok(claims)
@@ -241,7 +243,7 @@ fn enter<'a, H: GraphHost>(
         .map(|m| m.address.clone())
         .unwrap_or_else(|| user.trim().to_ascii_lowercase());
     host.count(kind, Some(&label));
-    let claims = authenticate(host, headers)?;
+    let mut claims = authenticate(host, headers)?;
     let mailbox = match resolved {
         Some(m)
             if m.tenant
@@ -255,9 +257,13 @@ fn enter<'a, H: GraphHost>(
     if !mailbox.rest_api_enabled {
         return Err(GraphError::mailbox_not_enabled());
     }
-    if !graph.store.policy_allows(&claims.app_id, mailbox) {
-        return Err(GraphError::odata_disabled());
-    }
+    // Step 3: Entra's roles as the access policy lets them through, plus
+    // what RBAC for Applications grants on this mailbox (rbac.rs).
+    let policy_allows = graph.store.policy_allows(&claims.app_id, mailbox);
+    claims.roles =
+        graph
+            .rbac
+            .effective_roles(&claims.app_id, &claims.roles, policy_allows, mailbox)?;
     if !has_any(&claims.roles, need.roles()) {
         return Err(GraphError::access_denied());
     }

@@ -1,6 +1,7 @@
 //! The Graph mail half of the sandbox (SPEC §6): app-only Graph v1.0 on
 //! `/v1.0/users/{id | UPN | address}/...` for mail folders, messages,
-//! drafts and sending, with Exchange's application access policies, its
+//! drafts and sending, with Exchange's application access policies and
+//! RBAC for Applications (`rbac`), its
 //! per app + mailbox concurrency limit, and Graph's error shapes.
 //!
 //! Written from Microsoft's documented behaviour
@@ -25,6 +26,7 @@ mod handlers;
 mod limits;
 mod outgoing;
 mod query;
+mod rbac;
 mod resource;
 mod seed;
 mod send;
@@ -37,6 +39,10 @@ use axum::Router;
 
 use super::{AccessClaims, BearerError, Sandbox};
 
+pub use rbac::{
+    DenialShape, ManagementScopeSeed, RBAC_DENIAL, RbacSeed, RoleAssignmentSeed,
+    ServicePrincipalSeed,
+};
 pub use seed::{
     AccessPolicySeed, AccessRight, AliasBehaviour, AliasSeed, BUILTIN_TOML, FillSeed, GenerateSeed,
     MailLimitsSeed, MailSeed, MailboxKind, MailboxSeed, MessageSeed,
@@ -83,6 +89,8 @@ impl GraphHost for Sandbox {
 /// concurrency figures and the deliveries made.
 pub struct GraphState {
     store: store::Store,
+    /// RBAC for Applications, next to the store's access policies.
+    rbac: rbac::Rbac,
     limits: limits::Limits,
     deliveries: Mutex<Vec<send::Delivery>>,
     public_base_url: RwLock<Option<String>>,
@@ -106,6 +114,7 @@ impl GraphState {
                 } else {
                     seed.access_policies.clone()
                 },
+                rbac: seed.rbac.clone(),
                 ..builtin
             };
             &with_builtin
@@ -120,6 +129,7 @@ impl GraphState {
             .collect();
         Ok(GraphState {
             limits: limits::Limits::new(&seed.mail_limits, latency)?,
+            rbac: rbac::Rbac::build(&seed.rbac, &store)?,
             store,
             deliveries: Mutex::new(Vec::new()),
             public_base_url: RwLock::new(None),

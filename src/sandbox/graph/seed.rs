@@ -48,6 +48,9 @@ pub struct MailSeed {
     pub mailboxes: Vec<MailboxSeed>,
     pub access_policies: Vec<AccessPolicySeed>,
     pub generate: Vec<GenerateSeed>,
+    /// RBAC for Applications: service principals, scopes, role assignments.
+    #[serde(flatten)]
+    pub rbac: super::rbac::RbacSeed,
 }
 
 impl MailSeed {
