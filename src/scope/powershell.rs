@@ -318,8 +318,10 @@ function Assert-ProxyAddress([string]$Alias, [string]$Mailbox, [string]$Route) {
             r#"# An alias recorded as a mailbox of its own must be one.
 function Assert-OwnMailbox([string]$Alias, [string]$Mailbox, [string]$Route) {
     $recipient = Get-Recipient -Identity $Alias -ErrorAction SilentlyContinue
-    if (-not $recipient -or "$($recipient.PrimarySmtpAddress)" -eq $Mailbox) {
-        throw "$Alias (route $Route) is recorded as a mailbox of its own, but Exchange knows it as $($recipient.PrimarySmtpAddress). Record the own mailboxes again without it ('graphmail scope set --own-mailbox ...' or '--no-own-mailbox') and plan again. Nothing was changed."
+    if (-not $recipient) {
+        throw "$Alias (route $Route) is recorded as a mailbox of its own, but Exchange knows no such address. Fix the route, or record the own mailboxes again without it ('graphmail scope set --own-mailbox ...' or '--no-own-mailbox'). Nothing was changed."
+    } elseif ("$($recipient.PrimarySmtpAddress)" -eq $Mailbox) {
+        throw "$Alias (route $Route) is recorded as a mailbox of its own, but it is an address of $Mailbox. Record the own mailboxes again without it ('graphmail scope set --own-mailbox ...' or '--no-own-mailbox') and plan again. Nothing was changed."
     }
 }
 
@@ -692,7 +694,7 @@ if (-not $found) {
     send_as(s, input, 3);
     let _ = writeln!(
         s,
-        "# Step 4: verify. Each mailbox the app needs must show AccessCheckResult Granted:"
+        "# Step 4: verify. Each mailbox the app needs must show Granted:"
     );
     for m in &input.set.mailboxes {
         let _ = writeln!(

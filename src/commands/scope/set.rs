@@ -33,6 +33,21 @@ fn addresses(field: &'static str, values: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// `new`, each address spelt as already recorded when it differs only in
+/// case: Exchange matches addresses without regard to case, so re-running
+/// with other capitals changes nothing.
+fn keep_spelling(new: &[String], recorded: &[String]) -> Vec<String> {
+    new.iter()
+        .map(|a| {
+            recorded
+                .iter()
+                .find(|r| r.eq_ignore_ascii_case(a))
+                .unwrap_or(a)
+                .clone()
+        })
+        .collect()
+}
+
 pub fn set(ctx: &Context, args: ScopeSetArgs) -> Result<()> {
     let wanted_mechanism = args.mechanism.map(mechanism);
     let outside = if args.no_outside {
@@ -94,17 +109,21 @@ pub fn set(ctx: &Context, args: ScopeSetArgs) -> Result<()> {
                 .hint("an alias the app sends as cannot also be out of its reach"));
             }
         }
+        let recorded_outside = current.as_ref().map(|s| s.outside.as_slice()).unwrap_or(&[]);
+        let recorded_own = current
+            .as_ref()
+            .map(|s| s.own_mailboxes.as_slice())
+            .unwrap_or(&[]);
         let new = Scope {
             mechanism,
-            outside: outside
-                .clone()
-                .unwrap_or_else(|| current.as_ref().map(|s| s.outside.clone()).unwrap_or_default()),
-            own_mailboxes: own.clone().unwrap_or_else(|| {
-                current
-                    .as_ref()
-                    .map(|s| s.own_mailboxes.clone())
-                    .unwrap_or_default()
-            }),
+            outside: match &outside {
+                Some(list) => keep_spelling(list, recorded_outside),
+                None => recorded_outside.to_vec(),
+            },
+            own_mailboxes: match &own {
+                Some(list) => keep_spelling(list, recorded_own),
+                None => recorded_own.to_vec(),
+            },
         };
         if current.as_ref() == Some(&new) {
             return Ok(false);
