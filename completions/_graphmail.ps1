@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Everything at a glance, with what needs attention')
             [CompletionResult]::new('certificate', 'certificate', [CompletionResultType]::ParameterValue, 'Make a self-signed certificate for the app registration')
             [CompletionResult]::new('mail', 'mail', [CompletionResultType]::ParameterValue, 'Read and send mail through the connectors')
+            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'Restrict the app to exactly the connectors'' mailboxes, and prove it')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'The local Entra ID + Graph emulator')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole flow against the embedded sandbox')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -869,6 +870,128 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
         'graphmail;mail;help;help' {
             break
         }
+        'graphmail;scope' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Record how the app is restricted and which mailboxes must stay out of its reach')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what `scope set` recorded')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Print Exchange Online PowerShell that scopes the app to exactly the connectors'' mailboxes')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Prove it: the connectors'' mailboxes answer, the outside ones refuse')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'graphmail;scope;set' {
+            [CompletionResult]::new('--mechanism', '--mechanism', [CompletionResultType]::ParameterName, 'The mechanism the admin uses (required the first time)')
+            [CompletionResult]::new('--outside', '--outside', [CompletionResultType]::ParameterName, 'A mailbox the app must NOT reach (repeat; replaces the recorded list)')
+            [CompletionResult]::new('--own-mailbox', '--own-mailbox', [CompletionResultType]::ParameterName, 'An outgoing route''s address that is a mailbox of its own, not another address of its connector''s mailbox (repeat; replaces the recorded list)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-outside', '--no-outside', [CompletionResultType]::ParameterName, 'Forget the recorded outside mailboxes')
+            [CompletionResult]::new('--no-own-mailbox', '--no-own-mailbox', [CompletionResultType]::ParameterName, 'Forget the recorded own mailboxes (every alias is a proxy address again)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;scope;show' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;scope;plan' {
+            [CompletionResult]::new('--mechanism', '--mechanism', [CompletionResultType]::ParameterName, 'The mechanism to plan for (default: the recorded one)')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Scope through a mail-enabled security group of this name (RBAC: one group per role set, NAME-incoming and NAME-outbound)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--exact', '--exact', [CompletionResultType]::ParameterName, 'Remove group members that are not configured mailboxes (default: list them)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;scope;check' {
+            [CompletionResult]::new('--outside', '--outside', [CompletionResultType]::ParameterName, 'Also prove this mailbox is refused (repeat; adds to the recorded ones)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;scope;help' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Record how the app is restricted and which mailboxes must stay out of its reach')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what `scope set` recorded')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Print Exchange Online PowerShell that scopes the app to exactly the connectors'' mailboxes')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Prove it: the connectors'' mailboxes answer, the outside ones refuse')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'graphmail;scope;help;set' {
+            break
+        }
+        'graphmail;scope;help;show' {
+            break
+        }
+        'graphmail;scope;help;plan' {
+            break
+        }
+        'graphmail;scope;help;check' {
+            break
+        }
+        'graphmail;scope;help;help' {
+            break
+        }
         'graphmail;sandbox' {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
@@ -949,6 +1072,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Everything at a glance, with what needs attention')
             [CompletionResult]::new('certificate', 'certificate', [CompletionResultType]::ParameterValue, 'Make a self-signed certificate for the app registration')
             [CompletionResult]::new('mail', 'mail', [CompletionResultType]::ParameterValue, 'Read and send mail through the connectors')
+            [CompletionResult]::new('scope', 'scope', [CompletionResultType]::ParameterValue, 'Restrict the app to exactly the connectors'' mailboxes, and prove it')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'The local Entra ID + Graph emulator')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the whole flow against the embedded sandbox')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1071,6 +1195,25 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;help;mail;send' {
+            break
+        }
+        'graphmail;help;scope' {
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Record how the app is restricted and which mailboxes must stay out of its reach')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show what `scope set` recorded')
+            [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Print Exchange Online PowerShell that scopes the app to exactly the connectors'' mailboxes')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Prove it: the connectors'' mailboxes answer, the outside ones refuse')
+            break
+        }
+        'graphmail;help;scope;set' {
+            break
+        }
+        'graphmail;help;scope;show' {
+            break
+        }
+        'graphmail;help;scope;plan' {
+            break
+        }
+        'graphmail;help;scope;check' {
             break
         }
         'graphmail;help;sandbox' {

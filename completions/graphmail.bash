@@ -46,6 +46,9 @@ _graphmail() {
             graphmail,sandbox)
                 cmd="graphmail__subcmd__sandbox"
                 ;;
+            graphmail,scope)
+                cmd="graphmail__subcmd__scope"
+                ;;
             graphmail,status)
                 cmd="graphmail__subcmd__status"
                 ;;
@@ -166,6 +169,9 @@ _graphmail() {
             graphmail__subcmd__help,sandbox)
                 cmd="graphmail__subcmd__help__subcmd__sandbox"
                 ;;
+            graphmail__subcmd__help,scope)
+                cmd="graphmail__subcmd__help__subcmd__scope"
+                ;;
             graphmail__subcmd__help,status)
                 cmd="graphmail__subcmd__help__subcmd__status"
                 ;;
@@ -234,6 +240,18 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help__subcmd__sandbox,serve)
                 cmd="graphmail__subcmd__help__subcmd__sandbox__subcmd__serve"
+                ;;
+            graphmail__subcmd__help__subcmd__scope,check)
+                cmd="graphmail__subcmd__help__subcmd__scope__subcmd__check"
+                ;;
+            graphmail__subcmd__help__subcmd__scope,plan)
+                cmd="graphmail__subcmd__help__subcmd__scope__subcmd__plan"
+                ;;
+            graphmail__subcmd__help__subcmd__scope,set)
+                cmd="graphmail__subcmd__help__subcmd__scope__subcmd__set"
+                ;;
+            graphmail__subcmd__help__subcmd__scope,show)
+                cmd="graphmail__subcmd__help__subcmd__scope__subcmd__show"
                 ;;
             graphmail__subcmd__help__subcmd__test__subcmd__connection,connector)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection__subcmd__connector"
@@ -334,6 +352,36 @@ _graphmail() {
             graphmail__subcmd__sandbox__subcmd__help,serve)
                 cmd="graphmail__subcmd__sandbox__subcmd__help__subcmd__serve"
                 ;;
+            graphmail__subcmd__scope,check)
+                cmd="graphmail__subcmd__scope__subcmd__check"
+                ;;
+            graphmail__subcmd__scope,help)
+                cmd="graphmail__subcmd__scope__subcmd__help"
+                ;;
+            graphmail__subcmd__scope,plan)
+                cmd="graphmail__subcmd__scope__subcmd__plan"
+                ;;
+            graphmail__subcmd__scope,set)
+                cmd="graphmail__subcmd__scope__subcmd__set"
+                ;;
+            graphmail__subcmd__scope,show)
+                cmd="graphmail__subcmd__scope__subcmd__show"
+                ;;
+            graphmail__subcmd__scope__subcmd__help,check)
+                cmd="graphmail__subcmd__scope__subcmd__help__subcmd__check"
+                ;;
+            graphmail__subcmd__scope__subcmd__help,help)
+                cmd="graphmail__subcmd__scope__subcmd__help__subcmd__help"
+                ;;
+            graphmail__subcmd__scope__subcmd__help,plan)
+                cmd="graphmail__subcmd__scope__subcmd__help__subcmd__plan"
+                ;;
+            graphmail__subcmd__scope__subcmd__help,set)
+                cmd="graphmail__subcmd__scope__subcmd__help__subcmd__set"
+                ;;
+            graphmail__subcmd__scope__subcmd__help,show)
+                cmd="graphmail__subcmd__scope__subcmd__help__subcmd__show"
+                ;;
             graphmail__subcmd__test__subcmd__connection,connector)
                 cmd="graphmail__subcmd__test__subcmd__connection__subcmd__connector"
                 ;;
@@ -365,7 +413,7 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail sandbox demo help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1105,7 +1153,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail sandbox demo help"
+            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1539,6 +1587,76 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__sandbox__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__scope)
+            opts="set show plan check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__scope__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__scope__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__scope__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__scope__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2395,6 +2513,244 @@ _graphmail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version set show plan check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__check)
+            opts="-y -v -q -h -V --outside --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --outside)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__help)
+            opts="set show plan check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__help__subcmd__set)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__plan)
+            opts="-y -v -q -h -V --mechanism --group --exact --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mechanism)
+                    COMPREPLY=($(compgen -W "rbac access-policy" -- "${cur}"))
+                    return 0
+                    ;;
+                --group)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__set)
+            opts="-y -v -q -h -V --mechanism --outside --no-outside --own-mailbox --no-own-mailbox --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mechanism)
+                    COMPREPLY=($(compgen -W "rbac access-policy" -- "${cur}"))
+                    return 0
+                    ;;
+                --outside)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --own-mailbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__scope__subcmd__show)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -41,6 +41,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand status 'Everything at a glance, with what needs attention'
             cand certificate 'Make a self-signed certificate for the app registration'
             cand mail 'Read and send mail through the connectors'
+            cand scope 'Restrict the app to exactly the connectors'' mailboxes, and prove it'
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -794,6 +795,117 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         }
         &'graphmail;mail;help;help'= {
         }
+        &'graphmail;scope'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand set 'Record how the app is restricted and which mailboxes must stay out of its reach'
+            cand show 'Show what `scope set` recorded'
+            cand plan 'Print Exchange Online PowerShell that scopes the app to exactly the connectors'' mailboxes'
+            cand check 'Prove it: the connectors'' mailboxes answer, the outside ones refuse'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;scope;set'= {
+            cand --mechanism 'The mechanism the admin uses (required the first time)'
+            cand --outside 'A mailbox the app must NOT reach (repeat; replaces the recorded list)'
+            cand --own-mailbox 'An outgoing route''s address that is a mailbox of its own, not another address of its connector''s mailbox (repeat; replaces the recorded list)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-outside 'Forget the recorded outside mailboxes'
+            cand --no-own-mailbox 'Forget the recorded own mailboxes (every alias is a proxy address again)'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;scope;show'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;scope;plan'= {
+            cand --mechanism 'The mechanism to plan for (default: the recorded one)'
+            cand --group 'Scope through a mail-enabled security group of this name (RBAC: one group per role set, NAME-incoming and NAME-outbound)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --exact 'Remove group members that are not configured mailboxes (default: list them)'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;scope;check'= {
+            cand --outside 'Also prove this mailbox is refused (repeat; adds to the recorded ones)'
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;scope;help'= {
+            cand set 'Record how the app is restricted and which mailboxes must stay out of its reach'
+            cand show 'Show what `scope set` recorded'
+            cand plan 'Print Exchange Online PowerShell that scopes the app to exactly the connectors'' mailboxes'
+            cand check 'Prove it: the connectors'' mailboxes answer, the outside ones refuse'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;scope;help;set'= {
+        }
+        &'graphmail;scope;help;show'= {
+        }
+        &'graphmail;scope;help;plan'= {
+        }
+        &'graphmail;scope;help;check'= {
+        }
+        &'graphmail;scope;help;help'= {
+        }
         &'graphmail;sandbox'= {
             cand --state 'The state file'
             cand --output 'Output format'
@@ -868,6 +980,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand status 'Everything at a glance, with what needs attention'
             cand certificate 'Make a self-signed certificate for the app registration'
             cand mail 'Read and send mail through the connectors'
+            cand scope 'Restrict the app to exactly the connectors'' mailboxes, and prove it'
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -958,6 +1071,20 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;mail;peek'= {
         }
         &'graphmail;help;mail;send'= {
+        }
+        &'graphmail;help;scope'= {
+            cand set 'Record how the app is restricted and which mailboxes must stay out of its reach'
+            cand show 'Show what `scope set` recorded'
+            cand plan 'Print Exchange Online PowerShell that scopes the app to exactly the connectors'' mailboxes'
+            cand check 'Prove it: the connectors'' mailboxes answer, the outside ones refuse'
+        }
+        &'graphmail;help;scope;set'= {
+        }
+        &'graphmail;help;scope;show'= {
+        }
+        &'graphmail;help;scope;plan'= {
+        }
+        &'graphmail;help;scope;check'= {
         }
         &'graphmail;help;sandbox'= {
             cand serve 'Serve the emulator; prints one JSON line with its endpoints and test credentials'

@@ -45,6 +45,7 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "disable" -d 'Ta
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "status" -d 'Everything at a glance, with what needs attention'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -608,6 +609,87 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -f -a "set" -d 'Record how the app is restricted and which mailboxes must stay out of its reach'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -f -a "show" -d 'Show what `scope set` recorded'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -f -a "check" -d 'Prove it: the connectors\' mailboxes answer, the outside ones refuse'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l mechanism -d 'The mechanism the admin uses (required the first time)' -r -f -a "rbac\t'RBAC for Applications in Exchange Online (Microsoft\'s recommendation)'
+access-policy\t'Application access policies (the older mechanism)'"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l outside -d 'A mailbox the app must NOT reach (repeat; replaces the recorded list)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l own-mailbox -d 'An outgoing route\'s address that is a mailbox of its own, not another address of its connector\'s mailbox (repeat; replaces the recorded list)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l no-outside -d 'Forget the recorded outside mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l no-own-mailbox -d 'Forget the recorded own mailboxes (every alias is a proxy address again)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l mechanism -d 'The mechanism to plan for (default: the recorded one)' -r -f -a "rbac\t'RBAC for Applications in Exchange Online (Microsoft\'s recommendation)'
+access-policy\t'Application access policies (the older mechanism)'"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l group -d 'Scope through a mail-enabled security group of this name (RBAC: one group per role set, NAME-incoming and NAME-outbound)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l exact -d 'Remove group members that are not configured mailboxes (default: list them)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l outside -d 'Also prove this mailbox is refused (repeat; adds to the recorded ones)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "set" -d 'Record how the app is restricted and which mailboxes must stay out of its reach'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show what `scope set` recorded'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "check" -d 'Prove it: the connectors\' mailboxes answer, the outside ones refuse'
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -654,18 +736,19 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s v -l verbos
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "mail" -d 'Read and send mail through the connectors'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "set" -d 'Create or change the integration; tests it before saving'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "remove" -d 'Remove the integration and its stored secrets'
@@ -689,4 +772,8 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from certificate" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "set" -d 'Record how the app is restricted and which mailboxes must stay out of its reach'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "show" -d 'Show what `scope set` recorded'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "check" -d 'Prove it: the connectors\' mailboxes answer, the outside ones refuse'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
