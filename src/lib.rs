@@ -2,7 +2,8 @@
 //! Microsoft Graph, from a terminal and from scripts.
 //!
 //! Dependencies point one way: `cli` → `commands` → (`state` | `diagnose` →
-//! `graph` → `auth` → `secrets`) → `output`. The `sandbox` is a separate
+//! `graph` → `auth` → `secrets`) → `output`; `scope` (the mailbox
+//! restriction: plan and proof) sits beside `diagnose`. The `sandbox` is a separate
 //! emulator of Entra ID and Graph: it imports nothing from `auth`, `graph` or
 //! `diagnose`, and they import nothing from it (SPEC §6).
 
