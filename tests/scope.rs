@@ -288,6 +288,46 @@ fn rbac_scoped_app_without_the_consent_is_restricted() {
 }
 
 #[test]
+fn rbac_scoped_through_direct_group_membership_reaches_only_the_members() {
+    let mut seed = tenant_wide();
+    for app in &mut seed.tenants[0].apps {
+        if app.id == APP_GRAPHMAIL {
+            app.roles.clear();
+        }
+    }
+    let mut rbac = rbac_grants();
+    // The built-in group holds support@, sales@, noreply@ and onprem@.
+    rbac.management_scopes = vec![ManagementScopeSeed {
+        name: "graphmail-members".into(),
+        mailboxes: vec![],
+        member_of_group: Some("graphmail-mailboxes@contoso.com".into()),
+    }];
+    for assignment in &mut rbac.role_assignments {
+        assignment.scope = Some("graphmail-members".into());
+    }
+    seed.mail.rbac = rbac;
+    let tenant = Tenant::new(seed);
+    tenant.expect(&["scope", "set", "--mechanism", "rbac"], 0);
+    let (report, _) = tenant.check_json(
+        &[
+            "--outside",
+            "adele@contoso.com",
+            "--outside",
+            "restricted@contoso.com",
+        ],
+        0,
+    );
+    assert_eq!(report["verdict"], "restricted", "{report:#}");
+    assert_eq!(
+        outcomes(&report["outside"]),
+        pairs(&[
+            ("adele@contoso.com", "refused"),
+            ("restricted@contoso.com", "refused"),
+        ])
+    );
+}
+
+#[test]
 fn access_policy_scoped_app_is_restricted_without_the_trap_warning() {
     // The built-in tenant restricts the graphmail app to its group with an
     // application access policy; the Entra consent stays.
