@@ -19,6 +19,9 @@ _graphmail() {
             graphmail,certificate)
                 cmd="graphmail__subcmd__certificate"
                 ;;
+            graphmail,completion)
+                cmd="graphmail__subcmd__completion"
+                ;;
             graphmail,connector)
                 cmd="graphmail__subcmd__connector"
                 ;;
@@ -138,6 +141,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help,certificate)
                 cmd="graphmail__subcmd__help__subcmd__certificate"
+                ;;
+            graphmail__subcmd__help,completion)
+                cmd="graphmail__subcmd__help__subcmd__completion"
                 ;;
             graphmail__subcmd__help,connector)
                 cmd="graphmail__subcmd__help__subcmd__connector"
@@ -365,7 +371,7 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail sandbox demo help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail sandbox demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +491,32 @@ _graphmail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__completion)
+            opts="-y -v -q -h -V --static --state --output --no-input --yes --verbose --quiet --color --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1105,7 +1137,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail sandbox demo help"
+            opts="integration connector route test-connection enable disable status certificate mail sandbox demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1135,6 +1167,20 @@ _graphmail() {
         graphmail__subcmd__help__subcmd__certificate__subcmd__new)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand mail 'Read and send mail through the connectors'
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
+            cand completion 'Print a shell completion script (connector and route names complete from the state file)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;integration'= {
@@ -858,6 +859,23 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'graphmail;completion'= {
+            cand --state 'The state file'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --static 'The self-contained script (as in completions/): commands and options, but no connector or route names'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'graphmail;help'= {
             cand integration 'The tenant-level integration: tenant, app ID, credential'
             cand connector 'Incoming and outbound Graph connectors on shared mailboxes'
@@ -870,6 +888,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand mail 'Read and send mail through the connectors'
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
+            cand completion 'Print a shell completion script (connector and route names complete from the state file)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;help;integration'= {
@@ -965,6 +984,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;sandbox;serve'= {
         }
         &'graphmail;help;demo'= {
+        }
+        &'graphmail;help;completion'= {
         }
         &'graphmail;help;help'= {
         }

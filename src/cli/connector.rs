@@ -1,6 +1,9 @@
 //! `graphmail connector ...`
 
 use clap::{Args, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
+
+use super::names;
 
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
@@ -9,7 +12,7 @@ pub enum ConnectorCommand {
     /// List connectors
     List,
     /// Show one connector with its routes and last test
-    Show(NameArg),
+    Show(ConnectorNameArg),
     /// Change a connector; a live one is re-tested in the same command
     Set(ConnectorSetArgs),
     /// Remove a connector
@@ -17,12 +20,16 @@ pub enum ConnectorCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct NameArg {
+pub struct ConnectorNameArg {
+    /// The connector's name
+    #[arg(add = ArgValueCandidates::new(names::connectors))]
     pub name: String,
 }
 
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
+    /// The connector's name
+    #[arg(add = ArgValueCandidates::new(names::connectors))]
     pub name: String,
     /// Also remove what depends on it
     #[arg(long)]
@@ -69,6 +76,8 @@ pub struct ConnectorOptions {
 
 #[derive(Debug, Args)]
 pub struct ConnectorAddArgs {
+    /// The new connector's name (required; asked for when left out on a terminal)
+    #[arg(value_name = "NAME")]
     pub name: Option<String>,
     /// What the connector is used for
     #[arg(long, value_enum)]
@@ -85,6 +94,8 @@ pub struct ConnectorAddArgs {
 
 #[derive(Debug, Args)]
 pub struct ConnectorSetArgs {
+    /// The connector's name
+    #[arg(add = ArgValueCandidates::new(names::connectors))]
     pub name: String,
     /// New primary address
     #[arg(long, value_name = "EMAIL")]

@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use clap_complete::ArgValueCandidates;
+
+use super::names;
 
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
@@ -16,7 +19,7 @@ pub enum MailCommand {
 #[derive(Debug, Args)]
 pub struct MailPeekArgs {
     /// The incoming connector
-    #[arg(long)]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
     pub connector: String,
     /// Only this folder (default: the connector's folders)
     #[arg(long, value_name = "PATH")]
@@ -35,7 +38,7 @@ pub struct MailPeekArgs {
 #[derive(Debug, Args)]
 pub struct MailSendArgs {
     /// `route:NAME`, `connector:NAME`, or a bare name when unambiguous
-    #[arg(long, value_name = "[route:|connector:]NAME")]
+    #[arg(long, value_name = "[route:|connector:]NAME", add = ArgValueCandidates::new(names::senders))]
     pub from: String,
     /// Recipient (repeatable)
     #[arg(long, required = true, value_name = "EMAIL")]

@@ -1,16 +1,19 @@
 //! The command line, as clap types only (one file per command group). The
 //! logic lives in `commands`, which never sees these types' parsing rules.
 
+mod completion;
 mod connector;
 mod integration;
 mod mail;
 mod misc;
+pub mod names;
 mod route;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use completion::*;
 pub use connector::*;
 pub use integration::*;
 pub use mail::*;
@@ -100,6 +103,8 @@ pub enum Command {
     Sandbox(SandboxCommand),
     /// Run the whole flow against the embedded sandbox
     Demo(DemoArgs),
+    /// Print a shell completion script (connector and route names complete from the state file)
+    Completion(CompletionArgs),
 }
 
 /// An on/off option given as `--x` / `--no-x`: `None` when neither was given.

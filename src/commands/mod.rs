@@ -3,6 +3,7 @@
 //! and return values that the printer renders.
 
 pub mod certificate;
+pub mod completion;
 pub mod connector;
 pub mod demo;
 pub mod enable;
@@ -91,6 +92,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Sandbox(SandboxCommand::Serve(args)) => return sandbox::serve(args).await,
         Command::Demo(args) => return demo::run(args, &cli.global).await,
+        Command::Completion(args) => return completion::run(args),
         _ => {}
     }
     let ctx = Context::from_cli(&cli)?;
@@ -126,7 +128,9 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
-        Command::Sandbox(_) | Command::Demo(_) => unreachable!("handled above"),
+        Command::Sandbox(_) | Command::Demo(_) | Command::Completion(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 
