@@ -737,7 +737,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__connector__subcmd__remove)
-            opts="-y -v -q -h -V --cascade --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --cascade --ignore-missing --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1765,7 +1765,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__integration__subcmd__remove)
-            opts="-y -v -q -h -V --cascade --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --cascade --ignore-missing --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2265,7 +2265,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__route__subcmd__remove)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --ignore-missing --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
     }
     var completions = [
         &'graphmail'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -47,7 +47,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;integration'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -77,7 +77,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --authority-host 'Custom authority host (proxies, the sandbox), e.g. https://login.example'
             cand --graph-endpoint 'Custom Graph endpoint, e.g. https://graph.example'
             cand --ca-file 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --client-secret-stdin 'Read the client secret from standard input and keep it in the OS keyring'
@@ -98,7 +98,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;integration;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -114,10 +114,11 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;integration;remove'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --cascade 'Also remove the connectors and routes that depend on it'
+            cand --ignore-missing 'Exit 0 when there is nothing to remove, so a teardown can run twice'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -145,7 +146,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;integration;help;help'= {
         }
         &'graphmail;connector'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -173,7 +174,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --process 'The work-item type incoming mail becomes (incoming only)'
             cand --ai 'Turn on an AI feature (repeatable)'
             cand --no-ai 'Turn off an AI feature (repeatable)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -193,7 +194,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;connector;list'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -209,7 +210,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;connector;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -232,7 +233,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --process 'The work-item type incoming mail becomes (incoming only)'
             cand --ai 'Turn on an AI feature (repeatable)'
             cand --no-ai 'Turn off an AI feature (repeatable)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -253,10 +254,11 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;connector;remove'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --cascade 'Also remove what depends on it'
+            cand --ignore-missing 'Exit 0 when there is nothing to remove, so a teardown can run twice'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -290,7 +292,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;connector;help;help'= {
         }
         &'graphmail;route'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -316,7 +318,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --address 'The address mail is sent to (incoming) or sent from (outgoing alias)'
             cand --description 'Description'
             cand --process 'The work-item type (incoming routes)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -339,7 +341,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         }
         &'graphmail;route;list'= {
             cand --connector 'Only the routes of this connector'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -355,7 +357,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;route;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -374,7 +376,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --address 'New address'
             cand --description 'Description'
             cand --process 'The work-item type (incoming routes)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -397,9 +399,10 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;route;remove'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
+            cand --ignore-missing 'Exit 0 when there is nothing to remove, so a teardown can run twice'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -435,7 +438,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --all 'Test the integration, every connector and every route, concurrently'
@@ -459,7 +462,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;integration'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
@@ -478,7 +481,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;connector'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
@@ -497,7 +500,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;route'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
@@ -528,7 +531,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;help;help'= {
         }
         &'graphmail;enable'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -547,7 +550,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;enable;connector'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -563,7 +566,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;enable;route'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -590,7 +593,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;enable;help;help'= {
         }
         &'graphmail;disable'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -609,7 +612,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;disable;connector'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -625,7 +628,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;disable;route'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -652,7 +655,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;disable;help;help'= {
         }
         &'graphmail;status'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --check 'Exit 4 when anything enabled cannot be trusted (no valid passing test)'
@@ -669,7 +672,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;certificate'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -692,7 +695,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --out-dir 'Folder to write <name>.pfx, <name>.cer and <name>.pem into'
             cand --name 'Base name of the files'
             cand --password-env 'Read the PFX password from this environment variable'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --password-stdin 'Read the PFX password from standard input'
@@ -718,7 +721,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;certificate;help;help'= {
         }
         &'graphmail;mail'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -741,7 +744,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --folder 'Only this folder (default: the connector''s folders)'
             cand --limit 'Newest messages shown per folder (1-1000)'
             cand --page-size 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --unread 'Only unread messages'
@@ -767,7 +770,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --body-file 'Read the body from a file (`-` for stdin)'
             cand --attach 'Attach a file, up to 3 MB (repeatable)'
             cand --verify-timeout 'How long --verify-sent waits for the Sent Items copy, in seconds'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --html 'The body is HTML'
@@ -796,7 +799,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;mail;help;help'= {
         }
         &'graphmail;sandbox'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -817,7 +820,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --listen 'Address to listen on (loopback)'
             cand --seed 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults'
             cand --output-dir 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --tls 'Serve HTTPS with a generated CA (its path is in the ready line)'
@@ -843,7 +846,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;sandbox;help;help'= {
         }
         &'graphmail;demo'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --keep 'Keep the demo''s state folder and print its path'
@@ -860,7 +863,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;completion'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --static 'The self-contained script (as in completions/): commands and options, but no connector or route names'

@@ -24,7 +24,7 @@ function __fish_graphmail_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c graphmail -n "__fish_graphmail_needs_command" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_needs_command" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_needs_command" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -49,7 +49,7 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "sandbox" -d 'Th
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -79,7 +79,7 @@ china\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l authority-host -d 'Custom authority host (proxies, the sandbox), e.g. https://login.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l graph-endpoint -d 'Custom Graph endpoint, e.g. https://graph.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l ca-file -d 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -96,7 +96,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -108,13 +108,14 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l cascade -d 'Also remove the connectors and routes that depend on it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l ignore-missing -d 'Exit 0 when there is nothing to remove, so a teardown can run twice'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -125,7 +126,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove the integration and its stored secrets'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -156,7 +157,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 sentiment\t''
 extraction\t''
 thank-you\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -172,7 +173,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -184,7 +185,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -209,7 +210,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 sentiment\t''
 extraction\t''
 thank-you\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -226,13 +227,14 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l cascade -d 'Also remove what depends on it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l ignore-missing -d 'Exit 0 when there is nothing to remove, so a teardown can run twice'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -245,7 +247,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a connector; a live one is re-tested in the same command'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -267,7 +269,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l address -d 'The address mail is sent to (incoming) or sent from (outgoing alias)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l description -d 'Description' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l process -d 'The work-item type (incoming routes)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -286,7 +288,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l connector -d 'Only the routes of this connector' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -298,7 +300,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -313,7 +315,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l address -d 'New address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l description -d 'Description' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l process -d 'The work-item type (incoming routes)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -332,12 +334,13 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l ignore-missing -d 'Exit 0 when there is nothing to remove, so a teardown can run twice'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -352,7 +355,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -372,7 +375,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -387,7 +390,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -402,7 +405,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -419,7 +422,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from help" -f -a "connector" -d 'One connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from help" -f -a "route" -d 'One route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -434,7 +437,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fi
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -446,7 +449,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_s
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -461,7 +464,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_s
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -476,7 +479,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -488,7 +491,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -503,7 +506,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -516,7 +519,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s v -l verb
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -535,7 +538,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l out-dir -d 'Folder to write <name>.pfx, <name>.cer and <name>.pem into' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l name -d 'Base name of the files' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l password-env -d 'Read the PFX password from this environment variable' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -551,7 +554,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -570,7 +573,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-1000)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l page-size -d 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -592,7 +595,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l body-file -d 'Read the body from a file (`-` for stdin)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l attach -d 'Attach a file, up to 3 MB (repeatable)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l verify-timeout -d 'How long --verify-sent waits for the Sent Items copy, in seconds' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -609,7 +612,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -626,7 +629,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on (loopback)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l seed -d 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output-dir -d 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -642,7 +645,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -655,7 +658,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s v -l verbos
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l color -d 'When to colour output' -r -f -a "auto\t''

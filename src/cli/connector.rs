@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
-use super::names;
+use super::{names, use_for};
 
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
@@ -34,6 +34,9 @@ pub struct RemoveArgs {
     /// Also remove what depends on it
     #[arg(long)]
     pub cascade: bool,
+    /// Exit 0 when there is nothing to remove, so a teardown can run twice
+    #[arg(long)]
+    pub ignore_missing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,7 +83,7 @@ pub struct ConnectorAddArgs {
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
     /// What the connector is used for
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = use_for::UseForParser)]
     pub use_for: Option<UseForArg>,
     /// The shared mailbox's primary address
     #[arg(long, value_name = "EMAIL")]

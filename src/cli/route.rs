@@ -31,6 +31,9 @@ pub struct RouteRemoveArgs {
     /// The route's name
     #[arg(add = ArgValueCandidates::new(names::routes))]
     pub name: String,
+    /// Exit 0 when there is nothing to remove, so a teardown can run twice
+    #[arg(long)]
+    pub ignore_missing: bool,
 }
 
 #[derive(Debug, Args, Default)]

@@ -105,20 +105,22 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Integration(IntegrationCommand::Set(args)) => integration::set(ctx, args).await,
         Command::Integration(IntegrationCommand::Show) => integration::show(ctx),
         Command::Integration(IntegrationCommand::Remove(args)) => {
-            integration::remove(ctx, args.cascade)
+            integration::remove(ctx, args.cascade, args.ignore_missing)
         }
         Command::Connector(ConnectorCommand::Add(args)) => connector::add(ctx, args),
         Command::Connector(ConnectorCommand::List) => connector::list(ctx),
         Command::Connector(ConnectorCommand::Show(args)) => connector::show(ctx, &args.name),
         Command::Connector(ConnectorCommand::Set(args)) => connector::set(ctx, args).await,
         Command::Connector(ConnectorCommand::Remove(args)) => {
-            connector::remove(ctx, &args.name, args.cascade)
+            connector::remove(ctx, &args.name, args.cascade, args.ignore_missing)
         }
         Command::Route(RouteCommand::Add(args)) => route::add(ctx, args),
         Command::Route(RouteCommand::List(args)) => route::list(ctx, args.connector.as_deref()),
         Command::Route(RouteCommand::Show(args)) => route::show(ctx, &args.name),
         Command::Route(RouteCommand::Set(args)) => route::set(ctx, args).await,
-        Command::Route(RouteCommand::Remove(args)) => route::remove(ctx, &args.name),
+        Command::Route(RouteCommand::Remove(args)) => {
+            route::remove(ctx, &args.name, args.ignore_missing)
+        }
         Command::TestConnection(args) => test_connection::run(ctx, args).await,
         Command::Enable(item) => enable::enable(ctx, item),
         Command::Disable(item) => enable::disable(ctx, item),

@@ -59,8 +59,10 @@ pub fn resolve_credential(
         } => {
             let bytes = match &fresh.pfx {
                 Some(b) => b.clone(),
+                // A certificate the state names and that cannot be read is
+                // bad configuration (exit 2), like an unset variable.
                 None => std::fs::read(file).map_err(|e| {
-                    CliError::runtime(format!("cannot read the imported certificate {file}: {e}"))
+                    CliError::usage(format!("cannot read the imported certificate {file}: {e}"))
                         .hint("import it again with `graphmail integration set --certificate FILE.pfx`")
                 })?,
             };
