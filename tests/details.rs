@@ -420,3 +420,105 @@ fn a_missing_imported_certificate_exits_2_in_test_connection() {
         "says how to import it again: {err}"
     );
 }
+
+// ---- no Rust debug text in messages ----
+
+/// Forms of Rust's `Debug` that must never reach a person.
+const DEBUG_FORMS: &[&str] = &[
+    "Some(",
+    "None,",
+    "[Classification]",
+    "Classification",
+    "ServeOptions",
+    "::",
+    "integration 'integration'",
+    "?: confirmation",
+];
+
+#[track_caller]
+fn assert_no_debug_text(what: &str, message: &str) {
+    for form in DEBUG_FORMS {
+        assert!(!message.contains(form), "{what}: {form:?} in\n{message}");
+    }
+}
+
+#[test]
+fn messages_read_as_sentences_not_rust_debug_text() {
+    let env = TestEnv::new();
+    env.ok(&[
+        "connector",
+        "add",
+        "s",
+        "--use-for",
+        "incoming",
+        "--address",
+        "s@contoso.com",
+        "--folder",
+        "Inbox",
+        "--process",
+        "Support Request",
+        "--ai",
+        "classification",
+    ]);
+    // A conflicting re-add names each difference in the user's terms.
+    let (_, err) = env.expect(
+        &[
+            "connector",
+            "add",
+            "s",
+            "--use-for",
+            "incoming",
+            "--address",
+            "s@contoso.com",
+            "--folder",
+            "Inbox",
+            "--process",
+            "X",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("process: existing 'Support Request', requested 'X'"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ai: existing classification, requested none"),
+        "{err}"
+    );
+    assert_no_debug_text("connector add conflict", &err);
+
+    // A refused integration change names the integration once.
+    env.unreachable_integration();
+    let (_, err) = env.expect(
+        &[
+            "integration",
+            "set",
+            "--app-id",
+            "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6c",
+        ],
+        3,
+    );
+    assert!(
+        err.contains("change refused: the integration failed"),
+        "{err}"
+    );
+    assert_no_debug_text("integration set refused", &err);
+
+    // A confirmation that cannot be asked.
+    let (_, err) = env.expect(&["integration", "remove", "--cascade"], 2);
+    assert!(
+        err.contains("confirmation needed to remove the integration and its stored secrets"),
+        "{err}"
+    );
+    assert_no_debug_text("integration remove", &err);
+    let (_, err) = env.expect(&["connector", "remove", "s"], 2);
+    assert!(
+        err.contains("confirmation needed to remove connector 's'"),
+        "{err}"
+    );
+
+    // The sandbox refusing a public address names the flag, not the field.
+    let (_, err) = env.expect(&["sandbox", "serve", "--listen", "0.0.0.0:0"], 2);
+    assert!(err.contains("--allow-non-loopback"), "{err}");
+    assert_no_debug_text("sandbox serve", &err);
+}

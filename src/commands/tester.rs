@@ -247,10 +247,7 @@ pub async fn apply_change_with<T>(
         for report in &failed {
             super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;
         }
-        let names: Vec<String> = failed
-            .iter()
-            .map(|r| format!("{} '{}'", kind_name(r.target.kind), r.target.name))
-            .collect();
+        let names: Vec<String> = failed.iter().map(|r| target_label(&r.target)).collect();
         let mut err = CliError::test_failed(format!(
             "change refused: {} failed the connection test the change requires; nothing was saved",
             names.join(", ")
@@ -311,6 +308,15 @@ impl<T> Applied<T> {
             .iter()
             .map(|d| format!("disabled {d}: it failed its re-test"));
         retested.chain(disabled).collect()
+    }
+}
+
+/// A target as a message names it: "the integration" (there is one, its
+/// name is internal), "connector 'support'", "route 'eu'".
+pub fn target_label(target: &TargetRef) -> String {
+    match target.kind {
+        TargetKind::Integration => "the integration".to_string(),
+        kind => format!("{} '{}'", kind_name(kind), target.name),
     }
 }
 
