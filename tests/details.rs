@@ -522,3 +522,35 @@ fn messages_read_as_sentences_not_rust_debug_text() {
     assert!(err.contains("--allow-non-loopback"), "{err}");
     assert_no_debug_text("sandbox serve", &err);
 }
+
+// ---- a terminal that reports 0 columns ----
+
+#[test]
+fn a_zero_column_terminal_gets_an_80_column_table() {
+    let env = TestEnv::new();
+    incoming(&env, "support", "support@contoso.com");
+    let bin = assert_cmd::cargo::cargo_bin("graphmail");
+    let mut cmd = std::process::Command::new("sh");
+    // No COLUMNS: the width comes from the terminal, which says 0.
+    cmd.arg("-c")
+        .arg(r#"stty cols 0 rows 0 && exec "$0" connector list"#)
+        .arg(bin)
+        .env_clear()
+        .env("HOME", env.path("home"))
+        .env("XDG_CONFIG_HOME", env.path("config"))
+        .env("XDG_DATA_HOME", env.path("data"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut pty = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn in a pty");
+    let raw = pty.exp_eof().expect("connector list ends");
+    // rexpect hands over one char per byte: undo that to count columns.
+    let bytes: Vec<u8> = raw.chars().map(|c| c as u32 as u8).collect();
+    let shown = String::from_utf8_lossy(&bytes).replace('\r', "");
+    assert!(
+        shown.lines().any(|l| l.contains("support   incoming")),
+        "a row on one line, not one character per line:\n{shown}"
+    );
+    let widest = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert_eq!(widest, 80, "laid out in 80 columns:\n{shown}");
+}
