@@ -805,6 +805,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Read-only: recent mail of an incoming connector and the route each would take')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send through an outbound connector or an outgoing (alias) route')
+            [CompletionResult]::new('folders', 'folders', [CompletionResultType]::ParameterValue, 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -858,9 +859,28 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'graphmail;mail;folders' {
+            [CompletionResult]::new('--connector', '--connector', [CompletionResultType]::ParameterName, 'The connector whose mailbox to show')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'graphmail;mail;help' {
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Read-only: recent mail of an incoming connector and the route each would take')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send through an outbound connector or an outgoing (alias) route')
+            [CompletionResult]::new('folders', 'folders', [CompletionResultType]::ParameterValue, 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -868,6 +888,9 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;mail;help;send' {
+            break
+        }
+        'graphmail;mail;help;folders' {
             break
         }
         'graphmail;mail;help;help' {
@@ -1088,12 +1111,16 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
         'graphmail;help;mail' {
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Read-only: recent mail of an incoming connector and the route each would take')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send through an outbound connector or an outgoing (alias) route')
+            [CompletionResult]::new('folders', 'folders', [CompletionResultType]::ParameterValue, 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads')
             break
         }
         'graphmail;help;mail;peek' {
             break
         }
         'graphmail;help;mail;send' {
+            break
+        }
+        'graphmail;help;mail;folders' {
             break
         }
         'graphmail;help;sandbox' {

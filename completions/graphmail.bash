@@ -217,6 +217,9 @@ _graphmail() {
             graphmail__subcmd__help__subcmd__integration,show)
                 cmd="graphmail__subcmd__help__subcmd__integration__subcmd__show"
                 ;;
+            graphmail__subcmd__help__subcmd__mail,folders)
+                cmd="graphmail__subcmd__help__subcmd__mail__subcmd__folders"
+                ;;
             graphmail__subcmd__help__subcmd__mail,peek)
                 cmd="graphmail__subcmd__help__subcmd__mail__subcmd__peek"
                 ;;
@@ -274,6 +277,9 @@ _graphmail() {
             graphmail__subcmd__integration__subcmd__help,show)
                 cmd="graphmail__subcmd__integration__subcmd__help__subcmd__show"
                 ;;
+            graphmail__subcmd__mail,folders)
+                cmd="graphmail__subcmd__mail__subcmd__folders"
+                ;;
             graphmail__subcmd__mail,help)
                 cmd="graphmail__subcmd__mail__subcmd__help"
                 ;;
@@ -282,6 +288,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__mail,send)
                 cmd="graphmail__subcmd__mail__subcmd__send"
+                ;;
+            graphmail__subcmd__mail__subcmd__help,folders)
+                cmd="graphmail__subcmd__mail__subcmd__help__subcmd__folders"
                 ;;
             graphmail__subcmd__mail__subcmd__help,help)
                 cmd="graphmail__subcmd__mail__subcmd__help__subcmd__help"
@@ -1445,8 +1454,22 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__mail)
-            opts="peek send"
+            opts="peek send folders"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__mail__subcmd__folders)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1883,7 +1906,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send folders help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1908,9 +1931,53 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        graphmail__subcmd__mail__subcmd__help)
-            opts="peek send help"
+        graphmail__subcmd__mail__subcmd__folders)
+            opts="-y -v -q -h -V --connector --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --connector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__help)
+            opts="peek send folders help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__help__subcmd__folders)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

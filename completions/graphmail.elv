@@ -737,6 +737,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;mail;peek'= {
@@ -787,14 +788,34 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'graphmail;mail;folders'= {
+            cand --connector 'The connector whose mailbox to show'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'graphmail;mail;help'= {
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;mail;help;peek'= {
         }
         &'graphmail;mail;help;send'= {
+        }
+        &'graphmail;mail;help;folders'= {
         }
         &'graphmail;mail;help;help'= {
         }
@@ -976,10 +997,13 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;mail'= {
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
         }
         &'graphmail;help;mail;peek'= {
         }
         &'graphmail;help;mail;send'= {
+        }
+        &'graphmail;help;mail;folders'= {
         }
         &'graphmail;help;sandbox'= {
             cand serve 'Serve the emulator; prints one JSON line with its endpoints and test credentials'

@@ -554,21 +554,22 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l output -d 'Output format' -r -f -a "table\t''
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l color -d 'When to colour output' -r -f -a "auto\t''
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s q -l quiet -d 'Only errors on stderr'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s h -l help -d 'Print help'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l connector -d 'The incoming connector' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-1000)' -r
@@ -609,8 +610,22 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l connector -d 'The connector whose mailbox to show' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l output -d 'Output format' -r -f -a "table\t''
@@ -707,4 +722,5 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from certificate" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'

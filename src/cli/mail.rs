@@ -1,5 +1,5 @@
-//! `graphmail mail ...`: clap types of `mail peek` and `mail send`; the
-//! logic is in `commands::mail`.
+//! `graphmail mail ...`: clap types of `mail peek`, `mail send` and
+//! `mail folders`; the logic is in `commands::mail`.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,15 @@ pub enum MailCommand {
     Peek(MailPeekArgs),
     /// Send through an outbound connector or an outgoing (alias) route
     Send(MailSendArgs),
+    /// The mailbox's folder tree with total and unread counts, marking the folders the connector reads
+    Folders(MailFoldersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailFoldersArgs {
+    /// The connector whose mailbox to show
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
+    pub connector: String,
 }
 
 #[derive(Debug, Args)]

@@ -130,6 +130,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
+        Command::Mail(MailCommand::Folders(args)) => mail::folders(ctx, args).await,
         Command::Sandbox(_) | Command::Demo(_) | Command::Completion(_) => {
             unreachable!("handled above")
         }
