@@ -554,3 +554,101 @@ fn a_zero_column_terminal_gets_an_80_column_table() {
     let widest = shown.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     assert_eq!(widest, 80, "laid out in 80 columns:\n{shown}");
 }
+
+// ---- the sandbox seed format is documented where errors point ----
+
+#[test]
+fn every_seed_example_in_docs_sandbox_md_parses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/sandbox.md")).expect("docs/sandbox.md");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in doc.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, "```toml") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(blocks.len() >= 7, "one example per part: {}", blocks.len());
+    for block in &blocks {
+        // Unknown keys are errors in the seed, so a documented key that
+        // does not exist fails here.
+        graphmail::sandbox::seed::Seed::from_toml_str(
+            block,
+            std::path::Path::new("docs/sandbox.md"),
+            std::path::Path::new("/seeds"),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n--- example\n{block}"));
+    }
+    // Every key of the example mailbox, so none is left undocumented.
+    for key in [
+        "ready_app",
+        "domains",
+        "roles",
+        "secrets",
+        "expires_in_days",
+        "expires_at",
+        "generate",
+        "pfx",
+        "pem",
+        "latency",
+        "throttle",
+        "unavailable",
+        "drop",
+        "mail_limits",
+        "mailbox_concurrency",
+        "retry_after",
+        "aliases",
+        "behaviour",
+        "send_as",
+        "member_of",
+        "folders",
+        "hidden_folders",
+        "rest_api_enabled",
+        "latency_ms",
+        "messages",
+        "fill",
+        "unread_every",
+        "access_policies",
+        "access_right",
+        "scope_group",
+        "members",
+        "pattern",
+        "messages_per_folder",
+        "is_draft",
+        "importance",
+        "categories",
+        "body_type",
+    ] {
+        let documented = [format!("`{key}`"), format!("{key} ="), format!("[{key}]")]
+            .iter()
+            .any(|form| doc.contains(form.as_str()));
+        assert!(documented, "{key} undocumented");
+    }
+}
+
+#[test]
+fn a_bad_seed_points_at_the_seed_documentation() {
+    let env = TestEnv::new();
+    let seed = env.path("seed.toml");
+    std::fs::write(
+        &seed,
+        "[[mailboxes]]\naddress = \"a@contoso.com\"\nfolderz = [\"Inbox\"]\n",
+    )
+    .expect("write");
+    let (_, err) = env.expect(
+        &["sandbox", "serve", "--seed", seed.to_str().expect("utf-8")],
+        2,
+    );
+    assert!(err.contains("folderz"), "{err}");
+    assert!(err.contains("docs/sandbox.md"), "{err}");
+    assert!(!err.contains("serve --help"), "{err}");
+}
