@@ -262,6 +262,14 @@ pub fn remove(ctx: &Context, name: &str, cascade: bool, ignore_missing: bool) ->
         }
         ops::remove_connector(state, name, cascade)
     })?;
+    if removed.connectors.is_empty() {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "connector.remove",
+            name,
+            format!("No connector named '{name}': nothing to remove"),
+        );
+    }
     let details = if removed.routes.is_empty() {
         vec![]
     } else {

@@ -465,6 +465,14 @@ pub fn remove(ctx: &Context, cascade: bool, ignore_missing: bool) -> Result<()> 
         let removed = ops::remove_integration(state, cascade)?;
         Ok::<_, CliError>((removed, state.instance_id.clone(), previous))
     })?;
+    if previous.is_none() {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "integration.remove",
+            "integration",
+            "No integration: nothing to remove".to_string(),
+        );
+    }
     // Secrets go after the state no longer refers to them.
     forget_keyring_entries(ctx, &instance, previous.as_ref(), false, false)?;
     let cert = imported_certificate_path(&ctx.data_dir, &instance);

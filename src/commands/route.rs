@@ -175,13 +175,21 @@ pub fn remove(ctx: &Context, name: &str, ignore_missing: bool) -> Result<()> {
     ops::remove_route(&mut snapshot, name)?;
     ctx.prompter
         .confirm(&format!("Remove route '{name}'?"), ctx.yes)?;
-    ctx.store.update(|state| {
+    let removed = ctx.store.update(|state| {
         // Gone since the check above (another teardown ran): as absent.
         if ignore_missing && state.route(name).is_none() {
-            return Ok(());
+            return Ok(false);
         }
-        ops::remove_route(state, name)
+        ops::remove_route(state, name).map(|()| true)
     })?;
+    if !removed {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "route.remove",
+            name,
+            format!("No route named '{name}': nothing to remove"),
+        );
+    }
     views::report(
         &ctx.printer,
         ActionResult {
