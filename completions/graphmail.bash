@@ -19,6 +19,9 @@ _graphmail() {
             graphmail,certificate)
                 cmd="graphmail__subcmd__certificate"
                 ;;
+            graphmail,completion)
+                cmd="graphmail__subcmd__completion"
+                ;;
             graphmail,connector)
                 cmd="graphmail__subcmd__connector"
                 ;;
@@ -142,6 +145,9 @@ _graphmail() {
             graphmail__subcmd__help,certificate)
                 cmd="graphmail__subcmd__help__subcmd__certificate"
                 ;;
+            graphmail__subcmd__help,completion)
+                cmd="graphmail__subcmd__help__subcmd__completion"
+                ;;
             graphmail__subcmd__help,connector)
                 cmd="graphmail__subcmd__help__subcmd__connector"
                 ;;
@@ -217,6 +223,9 @@ _graphmail() {
             graphmail__subcmd__help__subcmd__integration,show)
                 cmd="graphmail__subcmd__help__subcmd__integration__subcmd__show"
                 ;;
+            graphmail__subcmd__help__subcmd__mail,folders)
+                cmd="graphmail__subcmd__help__subcmd__mail__subcmd__folders"
+                ;;
             graphmail__subcmd__help__subcmd__mail,peek)
                 cmd="graphmail__subcmd__help__subcmd__mail__subcmd__peek"
                 ;;
@@ -286,6 +295,9 @@ _graphmail() {
             graphmail__subcmd__integration__subcmd__help,show)
                 cmd="graphmail__subcmd__integration__subcmd__help__subcmd__show"
                 ;;
+            graphmail__subcmd__mail,folders)
+                cmd="graphmail__subcmd__mail__subcmd__folders"
+                ;;
             graphmail__subcmd__mail,help)
                 cmd="graphmail__subcmd__mail__subcmd__help"
                 ;;
@@ -294,6 +306,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__mail,send)
                 cmd="graphmail__subcmd__mail__subcmd__send"
+                ;;
+            graphmail__subcmd__mail__subcmd__help,folders)
+                cmd="graphmail__subcmd__mail__subcmd__help__subcmd__folders"
                 ;;
             graphmail__subcmd__mail__subcmd__help,help)
                 cmd="graphmail__subcmd__mail__subcmd__help__subcmd__help"
@@ -413,7 +428,7 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +548,32 @@ _graphmail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__completion)
+            opts="-y -v -q -h -V --static --state --output --no-input --yes --verbose --quiet --color --help --version bash elvish fish powershell zsh"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -753,7 +794,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__connector__subcmd__remove)
-            opts="-y -v -q -h -V --cascade --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --cascade --ignore-missing --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1153,7 +1194,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo help"
+            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1183,6 +1224,20 @@ _graphmail() {
         graphmail__subcmd__help__subcmd__certificate__subcmd__new)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1447,8 +1502,22 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__mail)
-            opts="peek send"
+            opts="peek send folders"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__mail__subcmd__folders)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1837,7 +1906,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__integration__subcmd__remove)
-            opts="-y -v -q -h -V --cascade --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --cascade --ignore-missing --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1955,7 +2024,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send folders help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1980,9 +2049,53 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        graphmail__subcmd__mail__subcmd__help)
-            opts="peek send help"
+        graphmail__subcmd__mail__subcmd__folders)
+            opts="-y -v -q -h -V --connector --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --connector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__help)
+            opts="peek send folders help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__help__subcmd__folders)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2337,7 +2450,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__route__subcmd__remove)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --ignore-missing --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,7 +18,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
     }
     var completions = [
         &'graphmail'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -44,10 +44,11 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand scope 'Restrict the app to exactly the connectors'' mailboxes, and prove it'
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
+            cand completion 'Print a shell completion script (connector and route names complete from the state file)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;integration'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -77,7 +78,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --authority-host 'Custom authority host (proxies, the sandbox), e.g. https://login.example'
             cand --graph-endpoint 'Custom Graph endpoint, e.g. https://graph.example'
             cand --ca-file 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --client-secret-stdin 'Read the client secret from standard input and keep it in the OS keyring'
@@ -98,7 +99,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;integration;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -114,10 +115,11 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;integration;remove'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --cascade 'Also remove the connectors and routes that depend on it'
+            cand --ignore-missing 'Exit 0 when there is nothing to remove, so a teardown can run twice'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -145,7 +147,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;integration;help;help'= {
         }
         &'graphmail;connector'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -173,7 +175,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --process 'The work-item type incoming mail becomes (incoming only)'
             cand --ai 'Turn on an AI feature (repeatable)'
             cand --no-ai 'Turn off an AI feature (repeatable)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -193,7 +195,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;connector;list'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -209,7 +211,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;connector;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -232,7 +234,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --process 'The work-item type incoming mail becomes (incoming only)'
             cand --ai 'Turn on an AI feature (repeatable)'
             cand --no-ai 'Turn off an AI feature (repeatable)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -253,10 +255,11 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;connector;remove'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --cascade 'Also remove what depends on it'
+            cand --ignore-missing 'Exit 0 when there is nothing to remove, so a teardown can run twice'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -290,7 +293,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;connector;help;help'= {
         }
         &'graphmail;route'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -316,7 +319,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --address 'The address mail is sent to (incoming) or sent from (outgoing alias)'
             cand --description 'Description'
             cand --process 'The work-item type (incoming routes)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -339,7 +342,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         }
         &'graphmail;route;list'= {
             cand --connector 'Only the routes of this connector'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -355,7 +358,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;route;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -374,7 +377,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --address 'New address'
             cand --description 'Description'
             cand --process 'The work-item type (incoming routes)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --send-automated-emails 'Send automated emails'
@@ -397,9 +400,10 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;route;remove'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
+            cand --ignore-missing 'Exit 0 when there is nothing to remove, so a teardown can run twice'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -435,7 +439,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --all 'Test the integration, every connector and every route, concurrently'
@@ -459,7 +463,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;integration'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
@@ -478,7 +482,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;connector'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
@@ -497,7 +501,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;route'= {
             cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
             cand --timeout 'Seconds allowed per target'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
@@ -528,7 +532,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;test-connection;help;help'= {
         }
         &'graphmail;enable'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -547,7 +551,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;enable;connector'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -563,7 +567,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;enable;route'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -590,7 +594,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;enable;help;help'= {
         }
         &'graphmail;disable'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -609,7 +613,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;disable;connector'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -625,7 +629,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;disable;route'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -652,7 +656,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;disable;help;help'= {
         }
         &'graphmail;status'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --check 'Exit 4 when anything enabled cannot be trusted (no valid passing test)'
@@ -669,7 +673,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;certificate'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -692,7 +696,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --out-dir 'Folder to write <name>.pfx, <name>.cer and <name>.pem into'
             cand --name 'Base name of the files'
             cand --password-env 'Read the PFX password from this environment variable'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --password-stdin 'Read the PFX password from standard input'
@@ -718,7 +722,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;certificate;help;help'= {
         }
         &'graphmail;mail'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -734,6 +738,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;mail;peek'= {
@@ -741,7 +746,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --folder 'Only this folder (default: the connector''s folders)'
             cand --limit 'Newest messages shown per folder (1-1000)'
             cand --page-size 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --unread 'Only unread messages'
@@ -767,7 +772,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --body-file 'Read the body from a file (`-` for stdin)'
             cand --attach 'Attach a file, up to 3 MB (repeatable)'
             cand --verify-timeout 'How long --verify-sent waits for the Sent Items copy, in seconds'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --html 'The body is HTML'
@@ -784,19 +789,39 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'graphmail;mail;folders'= {
+            cand --connector 'The connector whose mailbox to show'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'graphmail;mail;help'= {
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;mail;help;peek'= {
         }
         &'graphmail;mail;help;send'= {
         }
+        &'graphmail;mail;help;folders'= {
+        }
         &'graphmail;mail;help;help'= {
         }
         &'graphmail;scope'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -820,7 +845,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --mechanism 'The mechanism the admin uses (required the first time)'
             cand --outside 'A mailbox the app must NOT reach (repeat; replaces the recorded list)'
             cand --own-mailbox 'An outgoing route''s address that is a mailbox of its own, not another address of its connector''s mailbox (repeat; replaces the recorded list)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-outside 'Forget the recorded outside mailboxes'
@@ -838,7 +863,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;scope;show'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -856,7 +881,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;scope;plan'= {
             cand --mechanism 'The mechanism to plan for (default: the recorded one)'
             cand --group 'Scope through a mail-enabled security group of this name (RBAC: one group per role set, NAME-incoming and NAME-outbound)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --exact 'Remove group members that are not configured mailboxes (default: list them)'
@@ -874,7 +899,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         }
         &'graphmail;scope;check'= {
             cand --outside 'Also prove this mailbox is refused (repeat; adds to the recorded ones)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -907,7 +932,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;scope;help;help'= {
         }
         &'graphmail;sandbox'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
@@ -928,7 +953,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --listen 'Address to listen on (loopback)'
             cand --seed 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults'
             cand --output-dir 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)'
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --tls 'Serve HTTPS with a generated CA (its path is in the ready line)'
@@ -954,10 +979,27 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;sandbox;help;help'= {
         }
         &'graphmail;demo'= {
-            cand --state 'The state file'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --keep 'Keep the demo''s state folder and print its path'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;completion'= {
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --static 'The self-contained script (as in completions/): commands and options, but no connector or route names'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'
@@ -983,6 +1025,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand scope 'Restrict the app to exactly the connectors'' mailboxes, and prove it'
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
+            cand completion 'Print a shell completion script (connector and route names complete from the state file)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;help;integration'= {
@@ -1067,10 +1110,13 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;mail'= {
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
+            cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
         }
         &'graphmail;help;mail;peek'= {
         }
         &'graphmail;help;mail;send'= {
+        }
+        &'graphmail;help;mail;folders'= {
         }
         &'graphmail;help;scope'= {
             cand set 'Record how the app is restricted and which mailboxes must stay out of its reach'
@@ -1092,6 +1138,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;sandbox;serve'= {
         }
         &'graphmail;help;demo'= {
+        }
+        &'graphmail;help;completion'= {
         }
         &'graphmail;help;help'= {
         }

@@ -24,7 +24,7 @@ function __fish_graphmail_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c graphmail -n "__fish_graphmail_needs_command" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_needs_command" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_needs_command" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -48,8 +48,9 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "mail" -d 'Read 
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -79,7 +80,7 @@ china\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l authority-host -d 'Custom authority host (proxies, the sandbox), e.g. https://login.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l graph-endpoint -d 'Custom Graph endpoint, e.g. https://graph.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l ca-file -d 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -96,7 +97,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -108,13 +109,14 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l cascade -d 'Also remove the connectors and routes that depend on it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l ignore-missing -d 'Exit 0 when there is nothing to remove, so a teardown can run twice'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -125,7 +127,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove the integration and its stored secrets'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and not __fish_seen_subcommand_from add list show set remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -156,7 +158,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 sentiment\t''
 extraction\t''
 thank-you\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -172,7 +174,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -184,7 +186,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -209,7 +211,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 sentiment\t''
 extraction\t''
 thank-you\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -226,13 +228,14 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l cascade -d 'Also remove what depends on it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l ignore-missing -d 'Exit 0 when there is nothing to remove, so a teardown can run twice'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -245,7 +248,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fis
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a connector; a live one is re-tested in the same command'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand connector; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and not __fish_seen_subcommand_from add list show set remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -267,7 +270,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l address -d 'The address mail is sent to (incoming) or sent from (outgoing alias)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l description -d 'Description' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l process -d 'The work-item type (incoming routes)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -286,7 +289,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l connector -d 'Only the routes of this connector' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -298,7 +301,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -313,7 +316,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l address -d 'New address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l description -d 'Description' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l process -d 'The work-item type (incoming routes)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -332,12 +335,13 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l ignore-missing -d 'Exit 0 when there is nothing to remove, so a teardown can run twice'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -352,7 +356,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -372,7 +376,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -387,7 +391,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -402,7 +406,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l timeout -d 'Seconds allowed per target' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -419,7 +423,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from help" -f -a "connector" -d 'One connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from help" -f -a "route" -d 'One route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -434,7 +438,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fi
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and not __fish_seen_subcommand_from connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -446,7 +450,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_s
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -461,7 +465,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_s
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -476,7 +480,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and not __fish_seen_subcommand_from connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -488,7 +492,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -503,7 +507,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from help" -f -a "connector" -d 'A connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from help" -f -a "route" -d 'A route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand disable; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -516,7 +520,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s v -l verb
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -535,7 +539,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l out-dir -d 'Folder to write <name>.pfx, <name>.cer and <name>.pem into' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l name -d 'Base name of the files' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l password-env -d 'Read the PFX password from this environment variable' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -551,26 +555,27 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l state -d 'The state file' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l output -d 'Output format' -r -f -a "table\t''
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l color -d 'When to colour output' -r -f -a "auto\t''
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s q -l quiet -d 'Only errors on stderr'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s h -l help -d 'Print help'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l connector -d 'The incoming connector' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-1000)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l page-size -d 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -592,7 +597,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l body-file -d 'Read the body from a file (`-` for stdin)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l attach -d 'Attach a file, up to 3 MB (repeatable)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l verify-timeout -d 'How long --verify-sent waits for the Sent Items copy, in seconds' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -606,10 +611,24 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l connector -d 'The connector whose mailbox to show' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -630,7 +649,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_se
 access-policy\t'Application access policies (the older mechanism)'"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l outside -d 'A mailbox the app must NOT reach (repeat; replaces the recorded list)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l own-mailbox -d 'An outgoing route\'s address that is a mailbox of its own, not another address of its connector\'s mailbox (repeat; replaces the recorded list)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -644,7 +663,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from show" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -659,7 +678,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l mechanism -d 'The mechanism to plan for (default: the recorded one)' -r -f -a "rbac\t'RBAC for Applications in Exchange Online (Microsoft\'s recommendation)'
 access-policy\t'Application access policies (the older mechanism)'"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l group -d 'Scope through a mail-enabled security group of this name (RBAC: one group per role set, NAME-incoming and NAME-outbound)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -673,7 +692,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from plan" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l outside -d 'Also prove this mailbox is refused (repeat; adds to the recorded ones)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from check" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -690,7 +709,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "check" -d 'Prove it: the connectors\' mailboxes answer, the outside ones refuse'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __fish_seen_subcommand_from serve help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -707,7 +726,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and not __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l listen -d 'Address to listen on (loopback)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l seed -d 'Seed file (TOML) with tenants, apps, mailboxes, policies and faults' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output-dir -d 'Keep the generated certificates and CA in this folder (default: a temp folder removed on exit)' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -723,7 +742,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
 complete -c graphmail -n "__fish_graphmail_using_subcommand sandbox; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -736,19 +755,33 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s v -l verbos
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "mail" -d 'Read and send mail through the connectors'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l static -d 'The self-contained script (as in completions/): commands and options, but no connector or route names'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "enable" -d 'Set a tested connector or route live'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "set" -d 'Create or change the integration; tests it before saving'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "remove" -d 'Remove the integration and its stored secrets'
@@ -772,6 +805,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from certificate" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "set" -d 'Record how the app is restricted and which mailboxes must stay out of its reach'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "show" -d 'Show what `scope set` recorded'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'

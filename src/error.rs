@@ -106,6 +106,11 @@ impl From<crate::state::store::StateError> for CliError {
 impl From<crate::secrets::SecretError> for CliError {
     fn from(err: crate::secrets::SecretError) -> Self {
         let hint = err.hint();
-        CliError::runtime(err.to_string()).hint(hint)
+        let kind = if err.is_configuration() {
+            ErrorKind::Usage
+        } else {
+            ErrorKind::Runtime
+        };
+        CliError::new(kind, err.to_string()).hint(hint)
     }
 }

@@ -2,12 +2,17 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use graphmail::cli::Cli;
 use graphmail::output::Printer;
 
 fn main() -> ExitCode {
+    // A TAB in a shell that sourced `graphmail completion SHELL`: print the
+    // candidates and exit before anything else runs.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(graphmail::commands::completion::COMPLETE_VAR)
+        .complete();
     let cli = Cli::parse();
     let printer = Printer::new(
         cli.global.output,

@@ -214,7 +214,7 @@ fn re_adding_an_identical_connector_is_a_no_op_and_a_conflicting_one_names_the_d
         2,
     );
     assert!(
-        err.contains("address: existing \"support@contoso.com\", requested \"help@contoso.com\""),
+        err.contains("address: existing 'support@contoso.com', requested 'help@contoso.com'"),
         "{err}"
     );
     assert_eq!(env.state_text(), before);

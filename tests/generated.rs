@@ -1,5 +1,6 @@
-//! The generated files, checked in: shell completions in `completions/` and
-//! man pages in `man/`, all from the one clap definition (`graphmail::cli::Cli`).
+//! The generated files, checked in: shell completions in `completions/` (the
+//! static scripts `graphmail completion SHELL --static` prints) and man
+//! pages in `man/`, all from the one clap definition (`graphmail::cli::Cli`).
 //!
 //! The test regenerates everything in memory and fails when the checked-in
 //! files drift from the code (CI runs it with the other tests). To update
@@ -38,9 +39,8 @@ fn generate_all() -> BTreeMap<PathBuf, Vec<u8>> {
         Shell::PowerShell,
         Shell::Elvish,
     ] {
-        let mut cmd = Cli::command();
-        let mut out = Vec::new();
-        clap_complete::generate(shell, &mut cmd, BIN, &mut out);
+        // The same text `graphmail completion SHELL --static` prints.
+        let out = graphmail::commands::completion::static_script(shell);
         files.insert(
             Path::new("completions").join(clap_complete::Generator::file_name(&shell, BIN)),
             out,

@@ -1,6 +1,9 @@
 //! `graphmail connector ...`
 
 use clap::{Args, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
+
+use super::{names, use_for};
 
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
@@ -9,7 +12,7 @@ pub enum ConnectorCommand {
     /// List connectors
     List,
     /// Show one connector with its routes and last test
-    Show(NameArg),
+    Show(ConnectorNameArg),
     /// Change a connector; a live one is re-tested in the same command
     Set(ConnectorSetArgs),
     /// Remove a connector
@@ -17,16 +20,23 @@ pub enum ConnectorCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct NameArg {
+pub struct ConnectorNameArg {
+    /// The connector's name
+    #[arg(add = ArgValueCandidates::new(names::connectors))]
     pub name: String,
 }
 
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
+    /// The connector's name
+    #[arg(add = ArgValueCandidates::new(names::connectors))]
     pub name: String,
     /// Also remove what depends on it
     #[arg(long)]
     pub cascade: bool,
+    /// Exit 0 when there is nothing to remove, so a teardown can run twice
+    #[arg(long)]
+    pub ignore_missing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,9 +79,11 @@ pub struct ConnectorOptions {
 
 #[derive(Debug, Args)]
 pub struct ConnectorAddArgs {
+    /// The new connector's name (required; asked for when left out on a terminal)
+    #[arg(value_name = "NAME")]
     pub name: Option<String>,
     /// What the connector is used for
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = use_for::UseForParser)]
     pub use_for: Option<UseForArg>,
     /// The shared mailbox's primary address
     #[arg(long, value_name = "EMAIL")]
@@ -85,6 +97,8 @@ pub struct ConnectorAddArgs {
 
 #[derive(Debug, Args)]
 pub struct ConnectorSetArgs {
+    /// The connector's name
+    #[arg(add = ArgValueCandidates::new(names::connectors))]
     pub name: String,
     /// New primary address
     #[arg(long, value_name = "EMAIL")]

@@ -88,4 +88,7 @@ pub struct IntegrationRemoveArgs {
     /// Also remove the connectors and routes that depend on it
     #[arg(long)]
     pub cascade: bool,
+    /// Exit 0 when there is nothing to remove, so a teardown can run twice
+    #[arg(long)]
+    pub ignore_missing: bool,
 }

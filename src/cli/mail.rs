@@ -1,9 +1,12 @@
-//! `graphmail mail ...`: clap types of `mail peek` and `mail send`; the
-//! logic is in `commands::mail`.
+//! `graphmail mail ...`: clap types of `mail peek`, `mail send` and
+//! `mail folders`; the logic is in `commands::mail`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use clap_complete::ArgValueCandidates;
+
+use super::names;
 
 #[derive(Debug, Subcommand)]
 pub enum MailCommand {
@@ -11,12 +14,21 @@ pub enum MailCommand {
     Peek(MailPeekArgs),
     /// Send through an outbound connector or an outgoing (alias) route
     Send(MailSendArgs),
+    /// The mailbox's folder tree with total and unread counts, marking the folders the connector reads
+    Folders(MailFoldersArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailFoldersArgs {
+    /// The connector whose mailbox to show
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
+    pub connector: String,
 }
 
 #[derive(Debug, Args)]
 pub struct MailPeekArgs {
     /// The incoming connector
-    #[arg(long)]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
     pub connector: String,
     /// Only this folder (default: the connector's folders)
     #[arg(long, value_name = "PATH")]
@@ -35,7 +47,7 @@ pub struct MailPeekArgs {
 #[derive(Debug, Args)]
 pub struct MailSendArgs {
     /// `route:NAME`, `connector:NAME`, or a bare name when unambiguous
-    #[arg(long, value_name = "[route:|connector:]NAME")]
+    #[arg(long, value_name = "[route:|connector:]NAME", add = ArgValueCandidates::new(names::senders))]
     pub from: String,
     /// Recipient (repeatable)
     #[arg(long, required = true, value_name = "EMAIL")]

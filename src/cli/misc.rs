@@ -4,6 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use clap_complete::ArgValueCandidates;
+
+use super::names;
 
 #[derive(Debug, Args)]
 pub struct TestConnectionArgs {
@@ -28,18 +31,34 @@ pub enum TestTarget {
     /// The integration: authority, token, permissions
     Integration,
     /// One connector
-    Connector { name: String },
+    Connector {
+        /// The connector's name
+        #[arg(add = ArgValueCandidates::new(names::connectors))]
+        name: String,
+    },
     /// One route
-    Route { name: String },
+    Route {
+        /// The route's name
+        #[arg(add = ArgValueCandidates::new(names::routes))]
+        name: String,
+    },
 }
 
 /// `enable` / `disable` targets.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ItemRef {
     /// A connector
-    Connector { name: String },
+    Connector {
+        /// The connector's name
+        #[arg(add = ArgValueCandidates::new(names::connectors))]
+        name: String,
+    },
     /// A route
-    Route { name: String },
+    Route {
+        /// The route's name
+        #[arg(add = ArgValueCandidates::new(names::routes))]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]

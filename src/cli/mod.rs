@@ -1,17 +1,21 @@
 //! The command line, as clap types only (one file per command group). The
 //! logic lives in `commands`, which never sees these types' parsing rules.
 
+mod completion;
 mod connector;
 mod integration;
 mod mail;
 mod misc;
+pub mod names;
 mod route;
 mod scope;
+mod use_for;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use completion::*;
 pub use connector::*;
 pub use integration::*;
 pub use mail::*;
@@ -45,28 +49,35 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The heading global options share in every command's `--help`, apart
+/// from the command's own.
+pub const GLOBAL_HEADING: &str = "Global options";
+
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
-    /// The state file
-    #[arg(long, global = true, env = "GRAPHMAIL_STATE", value_name = "PATH")]
+    /// The state file (env: GRAPHMAIL_STATE)
+    // NOTE: not clap's `env = ...`: clap counts a value from the environment
+    // as given, and its error usage then shows `--state <PATH>` as if it
+    // were required. `state::store::resolve_path` reads GRAPHMAIL_STATE.
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL_HEADING)]
     pub state: Option<PathBuf>,
     /// Output format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table, value_name = "FORMAT", help_heading = GLOBAL_HEADING)]
     pub output: Format,
     /// Never prompt (implied without a terminal or when CI is set)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
     pub no_input: bool,
     /// Confirm destructive actions without asking
-    #[arg(long, short = 'y', global = true)]
+    #[arg(long, short = 'y', global = true, help_heading = GLOBAL_HEADING)]
     pub yes: bool,
     /// More detail on stderr (repeat for more)
-    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, conflicts_with = "quiet", help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
     /// Only errors on stderr
-    #[arg(long, short = 'q', global = true)]
+    #[arg(long, short = 'q', global = true, help_heading = GLOBAL_HEADING)]
     pub quiet: bool,
     /// When to colour output
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN", help_heading = GLOBAL_HEADING)]
     pub color: ColorChoice,
 }
 
@@ -105,6 +116,8 @@ pub enum Command {
     Sandbox(SandboxCommand),
     /// Run the whole flow against the embedded sandbox
     Demo(DemoArgs),
+    /// Print a shell completion script (connector and route names complete from the state file)
+    Completion(CompletionArgs),
 }
 
 /// An on/off option given as `--x` / `--no-x`: `None` when neither was given.

@@ -1,8 +1,9 @@
 //! `graphmail route ...`
 
 use clap::{Args, Subcommand};
+use clap_complete::ArgValueCandidates;
 
-use super::NameArg;
+use super::names;
 
 #[derive(Debug, Subcommand)]
 pub enum RouteCommand {
@@ -11,11 +12,28 @@ pub enum RouteCommand {
     /// List routes
     List(RouteListArgs),
     /// Show one route
-    Show(NameArg),
+    Show(RouteNameArg),
     /// Change a route; a live one is re-tested in the same command
     Set(RouteSetArgs),
     /// Remove a route (default routes go with their connector)
-    Remove(NameArg),
+    Remove(RouteRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RouteNameArg {
+    /// The route's name
+    #[arg(add = ArgValueCandidates::new(names::routes))]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RouteRemoveArgs {
+    /// The route's name
+    #[arg(add = ArgValueCandidates::new(names::routes))]
+    pub name: String,
+    /// Exit 0 when there is nothing to remove, so a teardown can run twice
+    #[arg(long)]
+    pub ignore_missing: bool,
 }
 
 #[derive(Debug, Args, Default)]
@@ -45,9 +63,11 @@ pub struct RouteOptions {
 
 #[derive(Debug, Args)]
 pub struct RouteAddArgs {
+    /// The new route's name (required; asked for when left out on a terminal)
+    #[arg(value_name = "NAME")]
     pub name: Option<String>,
     /// The connector this route belongs to
-    #[arg(long)]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
     pub connector: Option<String>,
     /// The address mail is sent to (incoming) or sent from (outgoing alias)
     #[arg(long, value_name = "EMAIL")]
@@ -59,12 +79,14 @@ pub struct RouteAddArgs {
 #[derive(Debug, Args)]
 pub struct RouteListArgs {
     /// Only the routes of this connector
-    #[arg(long)]
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
     pub connector: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RouteSetArgs {
+    /// The route's name
+    #[arg(add = ArgValueCandidates::new(names::routes))]
     pub name: String,
     /// New address
     #[arg(long, value_name = "EMAIL")]

@@ -237,9 +237,17 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
     )
 }
 
-pub fn remove(ctx: &Context, name: &str, cascade: bool) -> Result<()> {
+pub fn remove(ctx: &Context, name: &str, cascade: bool, ignore_missing: bool) -> Result<()> {
     let snapshot = ctx.store.load()?.state;
     if snapshot.connector(name).is_none() {
+        if ignore_missing {
+            return views::nothing_to_remove(
+                &ctx.printer,
+                "connector.remove",
+                name,
+                format!("No connector named '{name}': nothing to remove"),
+            );
+        }
         return Err(CliError::usage(format!("no connector named '{name}'"))
             .hint("see `graphmail connector list`"));
     }
@@ -247,9 +255,21 @@ pub fn remove(ctx: &Context, name: &str, cascade: bool) -> Result<()> {
     ops::remove_connector(&mut snapshot.clone(), name, cascade)?;
     ctx.prompter
         .confirm(&format!("Remove connector '{name}'?"), ctx.yes)?;
-    let removed = ctx
-        .store
-        .update(|state| ops::remove_connector(state, name, cascade))?;
+    let removed = ctx.store.update(|state| {
+        // Gone since the check above (another teardown ran): as absent.
+        if ignore_missing && state.connector(name).is_none() {
+            return Ok(ops::Removed::default());
+        }
+        ops::remove_connector(state, name, cascade)
+    })?;
+    if removed.connectors.is_empty() {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "connector.remove",
+            name,
+            format!("No connector named '{name}': nothing to remove"),
+        );
+    }
     let details = if removed.routes.is_empty() {
         vec![]
     } else {

@@ -443,16 +443,36 @@ pub fn show(ctx: &Context) -> Result<()> {
     views::show(&ctx.printer, &view)
 }
 
-pub fn remove(ctx: &Context, cascade: bool) -> Result<()> {
+pub fn remove(ctx: &Context, cascade: bool, ignore_missing: bool) -> Result<()> {
     let snapshot = ctx.store.load()?.state;
+    if ignore_missing && snapshot.integration.is_none() {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "integration.remove",
+            "integration",
+            "No integration: nothing to remove".to_string(),
+        );
+    }
     ops::remove_integration(&mut snapshot.clone(), cascade)?;
     ctx.prompter
         .confirm("Remove the integration and its stored secrets?", ctx.yes)?;
     let (removed, instance, previous) = ctx.store.update(|state| {
         let previous = state.integration.as_ref().map(|i| i.credential.clone());
+        // Gone since the check above (another teardown ran): as absent.
+        if ignore_missing && previous.is_none() {
+            return Ok((ops::Removed::default(), state.instance_id.clone(), None));
+        }
         let removed = ops::remove_integration(state, cascade)?;
         Ok::<_, CliError>((removed, state.instance_id.clone(), previous))
     })?;
+    if previous.is_none() {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "integration.remove",
+            "integration",
+            "No integration: nothing to remove".to_string(),
+        );
+    }
     // Secrets go after the state no longer refers to them.
     forget_keyring_entries(ctx, &instance, previous.as_ref(), false, false)?;
     let cert = imported_certificate_path(&ctx.data_dir, &instance);

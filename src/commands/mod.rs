@@ -3,6 +3,7 @@
 //! and return values that the printer renders.
 
 pub mod certificate;
+pub mod completion;
 pub mod connector;
 pub mod demo;
 pub mod enable;
@@ -92,6 +93,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Sandbox(SandboxCommand::Serve(args)) => return sandbox::serve(args).await,
         Command::Demo(args) => return demo::run(args, &cli.global).await,
+        Command::Completion(args) => return completion::run(args),
         _ => {}
     }
     let ctx = Context::from_cli(&cli)?;
@@ -104,20 +106,22 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Integration(IntegrationCommand::Set(args)) => integration::set(ctx, args).await,
         Command::Integration(IntegrationCommand::Show) => integration::show(ctx),
         Command::Integration(IntegrationCommand::Remove(args)) => {
-            integration::remove(ctx, args.cascade)
+            integration::remove(ctx, args.cascade, args.ignore_missing)
         }
         Command::Connector(ConnectorCommand::Add(args)) => connector::add(ctx, args),
         Command::Connector(ConnectorCommand::List) => connector::list(ctx),
         Command::Connector(ConnectorCommand::Show(args)) => connector::show(ctx, &args.name),
         Command::Connector(ConnectorCommand::Set(args)) => connector::set(ctx, args).await,
         Command::Connector(ConnectorCommand::Remove(args)) => {
-            connector::remove(ctx, &args.name, args.cascade)
+            connector::remove(ctx, &args.name, args.cascade, args.ignore_missing)
         }
         Command::Route(RouteCommand::Add(args)) => route::add(ctx, args),
         Command::Route(RouteCommand::List(args)) => route::list(ctx, args.connector.as_deref()),
         Command::Route(RouteCommand::Show(args)) => route::show(ctx, &args.name),
         Command::Route(RouteCommand::Set(args)) => route::set(ctx, args).await,
-        Command::Route(RouteCommand::Remove(args)) => route::remove(ctx, &args.name),
+        Command::Route(RouteCommand::Remove(args)) => {
+            route::remove(ctx, &args.name, args.ignore_missing)
+        }
         Command::TestConnection(args) => test_connection::run(ctx, args).await,
         Command::Enable(item) => enable::enable(ctx, item),
         Command::Disable(item) => enable::disable(ctx, item),
@@ -127,8 +131,11 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
+        Command::Mail(MailCommand::Folders(args)) => mail::folders(ctx, args).await,
         Command::Scope(command) => scope::run(ctx, command).await,
-        Command::Sandbox(_) | Command::Demo(_) => unreachable!("handled above"),
+        Command::Sandbox(_) | Command::Demo(_) | Command::Completion(_) => {
+            unreachable!("handled above")
+        }
     }
 }
 

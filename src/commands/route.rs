@@ -162,11 +162,34 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
     )
 }
 
-pub fn remove(ctx: &Context, name: &str) -> Result<()> {
-    ops::remove_route(&mut ctx.store.load()?.state, name)?;
+pub fn remove(ctx: &Context, name: &str, ignore_missing: bool) -> Result<()> {
+    let mut snapshot = ctx.store.load()?.state;
+    if ignore_missing && snapshot.route(name).is_none() {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "route.remove",
+            name,
+            format!("No route named '{name}': nothing to remove"),
+        );
+    }
+    ops::remove_route(&mut snapshot, name)?;
     ctx.prompter
         .confirm(&format!("Remove route '{name}'?"), ctx.yes)?;
-    ctx.store.update(|state| ops::remove_route(state, name))?;
+    let removed = ctx.store.update(|state| {
+        // Gone since the check above (another teardown ran): as absent.
+        if ignore_missing && state.route(name).is_none() {
+            return Ok(false);
+        }
+        ops::remove_route(state, name).map(|()| true)
+    })?;
+    if !removed {
+        return views::nothing_to_remove(
+            &ctx.printer,
+            "route.remove",
+            name,
+            format!("No route named '{name}': nothing to remove"),
+        );
+    }
     views::report(
         &ctx.printer,
         ActionResult {

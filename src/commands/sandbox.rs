@@ -21,11 +21,21 @@ pub async fn serve(args: &SandboxServeArgs) -> Result<()> {
                 | crate::sandbox::SandboxError::NonLoopback { .. }
                 | crate::sandbox::SandboxError::Graph(_)
         );
+        let seed = matches!(
+            e,
+            crate::sandbox::SandboxError::Seed(_)
+                | crate::sandbox::SandboxError::Graph(_)
+                | crate::sandbox::SandboxError::Certificate(_)
+        );
         let err = if usage {
             CliError::usage(e.to_string())
         } else {
             CliError::runtime(e.to_string())
         };
-        err.hint("see `graphmail sandbox serve --help`")
+        if seed {
+            err.hint("the seed format, every key with an example: docs/sandbox.md")
+        } else {
+            err.hint("see `graphmail sandbox serve --help`")
+        }
     })
 }

@@ -224,9 +224,8 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         .update(|state| Ok::<_, CliError>(tester::record_reports(state, &results)))?;
     for target in changed {
         ctx.printer.warn(format!(
-            "{} '{}' changed while it was being tested: its result was not recorded",
-            kind_label(target.kind),
-            target.name
+            "{} changed while it was being tested: its result was not recorded",
+            tester::target_label(&target)
         ));
     }
     let reports: Vec<ConnectionReport> = results.into_iter().map(|(r, _)| r).collect();

@@ -59,8 +59,10 @@ pub fn resolve_credential(
         } => {
             let bytes = match &fresh.pfx {
                 Some(b) => b.clone(),
+                // A certificate the state names and that cannot be read is
+                // bad configuration (exit 2), like an unset variable.
                 None => std::fs::read(file).map_err(|e| {
-                    CliError::runtime(format!("cannot read the imported certificate {file}: {e}"))
+                    CliError::usage(format!("cannot read the imported certificate {file}: {e}"))
                         .hint("import it again with `graphmail integration set --certificate FILE.pfx`")
                 })?,
             };
@@ -245,10 +247,7 @@ pub async fn apply_change_with<T>(
         for report in &failed {
             super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;
         }
-        let names: Vec<String> = failed
-            .iter()
-            .map(|r| format!("{} '{}'", kind_name(r.target.kind), r.target.name))
-            .collect();
+        let names: Vec<String> = failed.iter().map(|r| target_label(&r.target)).collect();
         let mut err = CliError::test_failed(format!(
             "change refused: {} failed the connection test the change requires; nothing was saved",
             names.join(", ")
@@ -309,6 +308,15 @@ impl<T> Applied<T> {
             .iter()
             .map(|d| format!("disabled {d}: it failed its re-test"));
         retested.chain(disabled).collect()
+    }
+}
+
+/// A target as a message names it: "the integration" (there is one, its
+/// name is internal), "connector 'support'", "route 'eu'".
+pub fn target_label(target: &TargetRef) -> String {
+    match target.kind {
+        TargetKind::Integration => "the integration".to_string(),
+        kind => format!("{} '{}'", kind_name(kind), target.name),
     }
 }
 

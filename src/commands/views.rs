@@ -599,6 +599,27 @@ pub fn report(printer: &crate::output::Printer, result: ActionResult) -> crate::
     Ok(())
 }
 
+/// What a remove with `--ignore-missing` reports when there was nothing:
+/// unchanged, exit 0 (kubectl's `--ignore-not-found`).
+pub fn nothing_to_remove(
+    printer: &crate::output::Printer,
+    action: &'static str,
+    target: &str,
+    message: String,
+) -> crate::error::Result<()> {
+    report(
+        printer,
+        ActionResult {
+            schema_version: SCHEMA_VERSION,
+            action,
+            target: target.to_string(),
+            changed: false,
+            message,
+            details: vec![],
+        },
+    )
+}
+
 /// Writes a data value, turning an I/O failure into a runtime error.
 pub fn show<T: Render>(printer: &crate::output::Printer, value: &T) -> crate::error::Result<()> {
     match printer.data(value) {

@@ -192,3 +192,129 @@ pub fn found_or_error(
         }),
     }
 }
+
+/// The fields a folder tree shows (mailFolder resource, reference §4.2).
+const TREE_FIELDS: &str =
+    "id,displayName,parentFolderId,childFolderCount,totalItemCount,unreadItemCount";
+
+/// Folders per page when walking a tree: Graph pages folder collections at
+/// 10 by default (reference §4.3); larger pages mean fewer requests.
+const TREE_PAGE: u32 = 100;
+
+/// A tree walk stops after this many folders (a mailbox with an archive of
+/// thousands of folders stays bounded); [`FolderTree::truncated`] says so.
+pub const TREE_MAX_FOLDERS: usize = 5000;
+
+/// One folder of a walked tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeFolder {
+    /// Display names from the walk's start, joined with `/`.
+    pub path: String,
+    pub depth: usize,
+    pub folder: MailFolder,
+}
+
+/// A walked folder tree, parents before their children, siblings in
+/// Graph's order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FolderTree {
+    pub folders: Vec<TreeFolder>,
+    /// Stopped at [`TREE_MAX_FOLDERS`].
+    pub truncated: bool,
+}
+
+impl GraphClient {
+    /// Top-level folders (`parent = None`) or a folder's children, with
+    /// their counts, hidden ones included; every page.
+    pub async fn list_folders_with_counts(
+        &self,
+        mailbox: &str,
+        parent: Option<&str>,
+    ) -> Result<super::GraphResponse<Vec<MailFolder>>, GraphError> {
+        let query = format!(
+            "$select={}&$top={TREE_PAGE}&includeHiddenFolders=true",
+            super::encode_component(TREE_FIELDS)
+        );
+        let url = match parent {
+            None => self.user_url(mailbox, &format!("/mailFolders?{query}")),
+            Some(id) => self.folder_url(mailbox, id, &format!("/childFolders?{query}")),
+        };
+        self.get_pages(mailbox, url, None, u32::MAX).await
+    }
+}
+
+/// Walks the folder tree of `mailbox`: the whole mailbox (`under = None`),
+/// or the descendants of one folder (`Some((id, path))`, whose own entry is
+/// not included). Level by level, each level's listings concurrently; the
+/// client keeps at most 4 requests in flight per mailbox. Only folders that
+/// report children are listed, and each folder once.
+pub async fn folder_tree(
+    client: &GraphClient,
+    mailbox: &str,
+    under: Option<(&str, &str)>,
+) -> Result<FolderTree, GraphError> {
+    use std::collections::{HashMap, HashSet};
+
+    // (parent id, parent path, depth of the children)
+    let mut frontier: Vec<(Option<String>, String, usize)> = match under {
+        None => vec![(None, String::new(), 0)],
+        Some((id, path)) => vec![(Some(id.to_string()), path.to_string(), 0)],
+    };
+    let mut children: HashMap<Option<String>, Vec<TreeFolder>> = HashMap::new();
+    let mut seen: HashSet<String> = under.map(|(id, _)| id.to_string()).into_iter().collect();
+    let mut count = 0;
+    let mut truncated = false;
+    while !frontier.is_empty() {
+        let listings = futures::future::join_all(
+            frontier
+                .iter()
+                .map(|(parent, _, _)| client.list_folders_with_counts(mailbox, parent.as_deref())),
+        )
+        .await;
+        let mut next = Vec::new();
+        for ((parent, parent_path, depth), listing) in frontier.into_iter().zip(listings) {
+            let mut kids = Vec::new();
+            for folder in listing?.value {
+                if !seen.insert(folder.id.clone()) {
+                    continue;
+                }
+                if count >= TREE_MAX_FOLDERS {
+                    truncated = true;
+                    break;
+                }
+                count += 1;
+                let path = if parent_path.is_empty() {
+                    folder.display_name.clone()
+                } else {
+                    format!("{parent_path}/{}", folder.display_name)
+                };
+                if folder.child_folder_count.unwrap_or(0) > 0 {
+                    next.push((Some(folder.id.clone()), path.clone(), depth + 1));
+                }
+                kids.push(TreeFolder {
+                    path,
+                    depth,
+                    folder,
+                });
+            }
+            children.insert(parent, kids);
+        }
+        frontier = if truncated { Vec::new() } else { next };
+    }
+
+    // Parents before children: depth first from the start.
+    let mut folders = Vec::with_capacity(count);
+    let mut stack: Vec<TreeFolder> = children
+        .remove(&under.map(|(id, _)| id.to_string()))
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .collect();
+    while let Some(folder) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(folder.folder.id.clone())) {
+            stack.extend(kids.into_iter().rev());
+        }
+        folders.push(folder);
+    }
+    Ok(FolderTree { folders, truncated })
+}

@@ -5,6 +5,7 @@
 pub mod printer;
 mod prompt;
 mod table;
+mod width;
 
 pub use printer::{ColorChoice, Format, Printer, Render};
 pub use prompt::Prompter;

@@ -88,7 +88,7 @@ impl Prompter {
             return Ok(());
         }
         if !self.interactive {
-            return Err(CliError::usage(format!("{question}: confirmation needed"))
+            return Err(CliError::usage(unconfirmed(question))
                 .hint("pass --yes to confirm without a prompt"));
         }
         let ok = dialoguer::Confirm::new()
@@ -102,4 +102,16 @@ impl Prompter {
             Err(CliError::usage("cancelled"))
         }
     }
+}
+
+/// The error of a confirmation that could not be asked: `Remove route 'x'?`
+/// becomes "confirmation needed to remove route 'x'".
+fn unconfirmed(question: &str) -> String {
+    let action = question.trim().trim_end_matches('?');
+    let mut chars = action.chars();
+    let action = match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    format!("confirmation needed to {action}")
 }

@@ -44,9 +44,8 @@ impl Table {
             table
                 .load_preset(UTF8_BORDERS_ONLY)
                 .set_content_arrangement(ContentArrangement::Dynamic);
-            if let Some(w) = width {
-                table.set_width(w);
-            }
+            // `table.width()` is the terminal's, as nothing is set yet.
+            table.set_width(super::width::table_columns(width, table.width()));
             table.set_header(&self.headers);
             for row in &self.rows {
                 table.add_row(row);

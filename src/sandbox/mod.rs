@@ -83,7 +83,7 @@ pub enum SandboxError {
         source: std::io::Error,
     },
     #[error(
-        "refusing to listen on {addr}: the sandbox hands out tokens to anyone who asks; listen on a loopback address, or pass --allow-non-loopback (ServeOptions::allow_non_loopback) to expose it on purpose"
+        "refusing to listen on {addr}: the sandbox hands out tokens to anyone who asks; listen on a loopback address, or pass --allow-non-loopback to expose it on purpose"
     )]
     NonLoopback { addr: SocketAddr },
     #[error("the seed's mail part: {0}")]

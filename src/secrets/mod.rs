@@ -94,6 +94,14 @@ pub enum SecretError {
 }
 
 impl SecretError {
+    /// The configuration names a source that cannot be read (an unset
+    /// variable): bad input the user fixes, exit 2 in every command, as an
+    /// unset `--password-env` variable is. A keyring that is unreachable,
+    /// slow, refusing, or lacks the entry is a runtime failure (exit 1).
+    pub fn is_configuration(&self) -> bool {
+        matches!(self, SecretError::EnvMissing { .. })
+    }
+
     pub fn hint(&self) -> String {
         match self {
             SecretError::Unavailable(_) | SecretError::Timeout(_) | SecretError::Failed(_) => format!(

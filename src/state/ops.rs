@@ -20,14 +20,59 @@ pub enum AddOutcome {
     Unchanged,
 }
 
-fn differences<T: PartialEq + std::fmt::Debug>(
-    name: &str,
-    old: &T,
-    new: &T,
-    out: &mut Vec<String>,
-) {
+/// A setting's value as a person reads it in a "differs" message: quoted
+/// text, `none`, `on`/`off`, comma-separated lists (never Rust's `Debug`).
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for String {
+    fn shown(&self) -> String {
+        format!("'{self}'")
+    }
+}
+
+impl Shown for bool {
+    fn shown(&self) -> String {
+        if *self { "on" } else { "off" }.to_string()
+    }
+}
+
+impl Shown for UseFor {
+    fn shown(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+impl Shown for AiFeature {
+    fn shown(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+impl<T: Shown> Shown for Option<T> {
+    fn shown(&self) -> String {
+        self.as_ref()
+            .map_or_else(|| "none".to_string(), Shown::shown)
+    }
+}
+
+impl<T: Shown> Shown for Vec<T> {
+    fn shown(&self) -> String {
+        if self.is_empty() {
+            return "none".to_string();
+        }
+        self.iter().map(Shown::shown).collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn differences<T: PartialEq + Shown>(name: &str, old: &T, new: &T, out: &mut Vec<String>) {
     if old != new {
-        out.push(format!("{name}: existing {old:?}, requested {new:?}"));
+        out.push(format!(
+            "{name}: existing {}, requested {}",
+            old.shown(),
+            new.shown()
+        ));
     }
 }
 

@@ -7,10 +7,12 @@
 //! Service errors are exit 1 with the hints of [`crate::diagnose::hints`];
 //! untrusted senders are exit 4; bad input exit 2 (SPEC §2).
 
+mod folders;
 mod peek;
 mod routing;
 mod send;
 
+pub use folders::folders;
 pub use peek::peek;
 pub use send::send;
 

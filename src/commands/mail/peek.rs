@@ -169,6 +169,14 @@ pub async fn peek(ctx: &Context, args: MailPeekArgs) -> Result<()> {
     });
     let folders = futures::future::join_all(reads).await;
     bar.finish();
+    let peeked: Vec<(String, String)> = folders
+        .iter()
+        .filter_map(|f| Some((f.path.clone(), f.id.clone()?)))
+        .collect();
+    let mailbox = request.connector.address.trim();
+    for note in super::folders::subfolder_notes(&client, mailbox, &peeked).await {
+        ctx.printer.note(format!("note: {note}"));
+    }
 
     let failed = folders.iter().filter(|f| f.error.is_some()).count();
     let view = PeekView {
