@@ -2270,3 +2270,67 @@ async fn bench_all_over_200_mailboxes() {
         requests.len()
     );
 }
+
+// ---------------------------------------------------------------- TLS
+
+/// Issue 12 #13: a server certificate this machine does not trust is not a
+/// dropped connection: no retries, and the error says what was presented
+/// and what to do. (The sandbox with `--tls` is such a server without its CA.)
+#[tokio::test]
+async fn an_untrusted_certificate_fails_at_once_and_says_what_was_presented() {
+    let sandbox = graphmail::sandbox::start(graphmail::sandbox::ServeOptions {
+        tls: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let origin = sandbox.base_url().to_string();
+    assert!(origin.starts_with("https://"), "{origin}");
+    let endpoints = Endpoints {
+        authority_host: origin.clone(),
+        graph_endpoint: origin.clone(),
+    };
+    let tenant = graphmail::sandbox::seed::BUILTIN_TENANT_ID;
+    let app = graphmail::sandbox::seed::APP_GRAPHMAIL;
+    // The default policy: a transient failure would be retried for seconds.
+    let tokens = Arc::new(TokenProvider::new(
+        http(),
+        TokenRequest::new(&endpoints, tenant, app),
+        secret(),
+    ));
+    let started = Instant::now();
+    let err = tokens.token().await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(900), "{elapsed:?} {err:?}");
+    assert!(matches!(err, TokenError::Certificate { .. }), "{err:?}");
+    assert_eq!(tokens.requests_sent(), 1);
+    assert!(!err.is_inconclusive(), "a refused certificate refutes");
+    let shown = err.to_string();
+    for part in [
+        "certificate",
+        "subject CN=localhost",
+        "issued by CN=graphmail sandbox CA",
+        "--ca-file",
+        "system trust store",
+    ] {
+        assert!(shown.contains(part), "{part:?} missing from {shown}");
+    }
+
+    // Discovery and Graph say the same.
+    let err = graphmail::auth::discover_authority(&http(), &endpoints, tenant)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, TokenError::Certificate { .. }), "{err:?}");
+    let trusted_tokens = Arc::new(TokenProvider::new(
+        http(),
+        TokenRequest::new(&endpoints, tenant, app),
+        secret(),
+    ));
+    let client = GraphClient::new(http(), &origin, trusted_tokens).unwrap();
+    let started = Instant::now();
+    let err = client.get_folder(MAILBOX, "inbox").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(900));
+    // The token is asked for first, so the refusal comes from there.
+    assert!(!err.is_inconclusive(), "{err:?}");
+    assert!(err.to_string().contains("--ca-file"), "{err}");
+}

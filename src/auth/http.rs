@@ -184,7 +184,16 @@ pub fn build_http_client(options: &HttpOptions) -> Result<reqwest::Client, HttpS
 
 /// The builder with everything but the trusted roots.
 fn client_builder(options: &HttpOptions) -> Result<reqwest::ClientBuilder, HttpSetupError> {
-    let mut builder = reqwest::Client::builder()
+    pinned_builder(options, reqwest::Client::builder())
+}
+
+/// `builder` with graphmail's settings: timeouts, no redirects, `localhost`
+/// pinned, proxies from the environment.
+fn pinned_builder(
+    options: &HttpOptions,
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, HttpSetupError> {
+    let mut builder = builder
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
         .user_agent(concat!("graphmail/", env!("CARGO_PKG_VERSION")))
@@ -455,19 +464,22 @@ pub(crate) fn wire_failure(e: &reqwest::Error) -> WireFailure {
 
 /// rustls' reason when the error chain holds a refused server certificate.
 ///
-/// NOTE: `io::Error::source` skips the error it wraps, so each io::Error's
-/// inner error is looked at too.
+/// NOTE: `io::Error::source` skips the error it wraps (hyper-util wraps
+/// rustls' error in two of them), so io::Errors are unwrapped by hand.
 fn certificate_rejection(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = current {
-        if let Some(reason) = as_certificate_error(err) {
-            return Some(reason);
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(reason) = as_certificate_error(inner)
-        {
-            return Some(reason);
+    while let Some(mut err) = current {
+        loop {
+            if let Some(reason) = as_certificate_error(err) {
+                return Some(reason);
+            }
+            match err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => err = inner,
+                None => break,
+            }
         }
         current = err.source();
     }
@@ -476,7 +488,21 @@ fn certificate_rejection(e: &(dyn std::error::Error + 'static)) -> Option<String
 
 fn as_certificate_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
     match err.downcast_ref::<rustls::Error>()? {
-        rustls::Error::InvalidCertificate(reason) => Some(format!("{reason:?}")),
+        rustls::Error::InvalidCertificate(reason) => {
+            use rustls::CertificateError as C;
+            Some(match reason {
+                C::UnknownIssuer => "its issuer is not a trusted CA".to_string(),
+                C::Expired | C::ExpiredContext { .. } => "it has expired".to_string(),
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "it is not valid yet (or this machine's clock is off)".to_string()
+                }
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "it is not valid for this host name".to_string()
+                }
+                C::Revoked => "it has been revoked".to_string(),
+                other => format!("{other:?}"),
+            })
+        }
         _ => None,
     }
 }
@@ -590,6 +616,67 @@ mod tests {
         assert!(is_loopback_host("LOCALHOST"));
         assert!(!is_loopback_host("graph.microsoft.com"));
         assert!(!is_loopback_host("10.0.0.1"));
+        // Names that merely look local are not.
+        assert!(!is_loopback_host("localhost.evil.com"));
+        assert!(!is_loopback_host("localhost."));
+        assert!(!is_loopback_host("foo.localhost"));
+        assert!(!is_loopback_host("[::ffff:127.0.0.1]"));
+        assert_eq!(
+            loopback_name_ip("localhost"),
+            Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        );
+    }
+
+    /// A resolver that answers every name with 127.0.0.1 and remembers the
+    /// names it was asked.
+    struct Recording(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl reqwest::dns::Resolve for Recording {
+        fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            self.0.lock().unwrap().push(name.as_str().to_string());
+            let addrs: reqwest::dns::Addrs =
+                Box::new(std::iter::once(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))));
+            Box::pin(async move { Ok(addrs) })
+        }
+    }
+
+    /// Issue 12 #10: `localhost` goes to 127.0.0.1 without asking the
+    /// resolver (a hosts file or DNS could point it anywhere); other names
+    /// are resolved as usual.
+    #[tokio::test]
+    async fn localhost_is_never_resolved() {
+        install_tls_provider();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                    .await;
+            }
+        });
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let builder =
+            reqwest::Client::builder().dns_resolver(std::sync::Arc::new(Recording(asked.clone())));
+        let client = pinned_builder(&HttpOptions::default(), builder)
+            .unwrap()
+            .build()
+            .unwrap();
+        let url = check_url(&format!("http://localhost:{port}/")).unwrap();
+        let answer = client.get(url).send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 204);
+        assert!(asked.lock().unwrap().is_empty(), "{asked:?}");
+        // The resolver is in use for other names.
+        let answer = client
+            .get(format!("http://any.example:{port}/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 204);
+        assert_eq!(*asked.lock().unwrap(), vec!["any.example".to_string()]);
     }
 
     #[test]
@@ -597,6 +684,8 @@ mod tests {
         assert!(check_url("https://login.microsoftonline.com").is_ok());
         assert!(check_url("http://127.0.0.1:8080").is_ok());
         assert!(check_url("http://[::1]:8080/x").is_ok());
+        assert!(check_url("http://localhost:8080/x").is_ok());
+        assert!(check_url("http://localhost.evil.com:8080/x").is_err());
         let err = check_url("http://graph.example.com").unwrap_err();
         assert!(err.to_string().contains("only loopback"), "{err}");
         assert!(check_url("ftp://x").is_err());

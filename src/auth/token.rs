@@ -856,6 +856,41 @@ mod tests {
         assert_eq!(claims.appid.as_deref(), Some("a"));
     }
 
+    /// Issue 12 #5: the bearer header is marked sensitive, so `Debug` of
+    /// the request (and HTTP/2's header table) never shows it.
+    #[test]
+    fn bearer_header_is_sensitive() {
+        let token = AccessToken::new("sekrit-token".into(), 3600);
+        let header = token.bearer_header().unwrap();
+        assert!(header.is_sensitive());
+        assert_eq!(header.to_str().unwrap(), "Bearer sekrit-token");
+        assert!(!format!("{header:?}").contains("sekrit"));
+        assert!(
+            AccessToken::new("bad\nvalue".into(), 3600)
+                .bearer_header()
+                .is_err()
+        );
+    }
+
+    /// Issue 12 #4: no lifetime panics `Instant` arithmetic.
+    #[test]
+    fn absurd_lifetimes_are_clamped() {
+        let token = AccessToken::new("t".into(), u64::MAX);
+        assert_eq!(token.expires_in, MAX_TOKEN_LIFETIME.as_secs());
+        assert!(token.fresh());
+        for body in [
+            r#"{"access_token":"t","expires_in":"18446744073709551615"}"#,
+            r#"{"access_token":"t","expires_in":1e300}"#,
+            r#"{"access_token":"t","expires_in":"99999999999999999999999999"}"#,
+        ] {
+            let token = parse_token_response("u", 200, body.as_bytes()).unwrap();
+            assert_eq!(token.expires_in, MAX_TOKEN_LIFETIME.as_secs(), "{body}");
+        }
+        let short =
+            parse_token_response("u", 200, br#"{"access_token":"t","expires_in":-5}"#).unwrap();
+        assert_eq!(short.expires_in, 3600);
+    }
+
     #[test]
     fn token_debug_is_redacted() {
         let token = parse_token_response(
