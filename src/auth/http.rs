@@ -1,10 +1,12 @@
 //! The HTTP transport shared by the token client and the Graph client: how a
 //! `reqwest::Client` is built (timeouts, an extra trusted root, proxies from
-//! the environment with loopback never proxied), which URLs may be used
-//! (HTTPS, or plain HTTP to a loopback host only), and the retry policy
-//! (which answers are retried, how long to wait).
+//! the environment with loopback never proxied, no redirects followed,
+//! `localhost` pinned to 127.0.0.1), which URLs may be used (HTTPS, or plain
+//! HTTP to loopback only), and the retry rules of SPEC §4: which answers and
+//! failures are transient, how long to wait, and the deadline that bounds it
+//! all ([`RetryPolicy`], [`RetryStats`]).
 //!
-//! The retry *loop* lives with its callers: the Graph client has to release
+//! The retry *loops* live with their callers: the Graph client has to release
 //! its per-mailbox slot while it waits, the token client does not.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -334,13 +336,10 @@ impl std::fmt::Display for RetryStats {
             "retries"
         };
         write!(f, "{} {plural}", self.retries)?;
-        if self.throttled > 0 {
-            let times = if self.throttled == 1 { "once" } else { "times" };
-            if self.throttled == 1 {
-                write!(f, " (throttled {times})")?;
-            } else {
-                write!(f, " (throttled {} {times})", self.throttled)?;
-            }
+        match self.throttled {
+            0 => {}
+            1 => f.write_str(" (throttled once)")?,
+            n => write!(f, " (throttled {n} times)")?,
         }
         write!(f, ", waited {:.1} s", self.waited.as_secs_f64())
     }

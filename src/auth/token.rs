@@ -86,7 +86,7 @@ pub enum TokenError {
     Service(Box<EntraError>),
     /// Entra stayed busy (429, 5xx), timed out or dropped the connection
     /// until the deadline: no conclusive answer. `last` is what it said last.
-    #[error("no conclusive answer from {url} within {:.0} s ({retry}); last: {last}", .allowed.as_secs_f64())]
+    #[error("no conclusive answer from {url} within {:.0} s, after {retry}; last: {last}", .allowed.as_secs_f64())]
     NoAnswer {
         url: String,
         /// The last answer, e.g. `HTTP 503 temporarily_unavailable: AADSTS…`

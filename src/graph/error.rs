@@ -84,7 +84,7 @@ impl fmt::Display for GraphError {
             )?,
             GraphErrorKind::NoAnswer { last, allowed } => write!(
                 f,
-                "no conclusive answer from Graph within {:.0} s ({}); last: {last}",
+                "no conclusive answer from Graph within {:.0} s, after {}; last: {last}",
                 allowed.as_secs_f64(),
                 self.retry
             )?,
