@@ -512,9 +512,15 @@ pub(crate) async fn describe_certificate_rejection(url: &str, reason: &str) -> S
     let host = url::Url::parse(url)
         .ok()
         .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)));
+    // NOTE: through a proxy the refused certificate is the proxy's (a
+    // TLS-inspecting one) and a direct look would show another: look only
+    // where no proxy is in the way.
+    let proxied = env_first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]).is_some();
     let presented = match &host {
-        Some((name, port)) => presented_certificate(name.clone(), *port).await,
-        None => None,
+        Some((name, port)) if !proxied || is_loopback_host(name) => {
+            presented_certificate(name.clone(), *port).await
+        }
+        _ => None,
     };
     let shown = host
         .as_ref()
