@@ -157,20 +157,27 @@ impl TokenError {
 
     /// True when Entra gave no answer about the configuration: it stayed
     /// busy until the deadline ([`TokenError::NoAnswer`]), asked for a wait
-    /// longer than graphmail honours ([`TokenError::RetryAfterTooLong`]), or
-    /// could not be reached at all ([`TokenError::Transport`]). Such a step
+    /// longer than graphmail honours ([`TokenError::RetryAfterTooLong`]),
+    /// could not be reached at all ([`TokenError::Transport`]), or answered
+    /// 429 or 5xx (Entra attaches AADSTS codes to throttling and outages
+    /// too, e.g. AADSTS90055: those are the service being busy). Such a step
     /// neither establishes nor refutes its fact (SPEC §4).
     ///
-    /// False for every answer that refutes: Entra's error JSON (an AADSTS
-    /// code), a refused TLS certificate, an answer that is not Entra's, a
-    /// bad endpoint or credential on this side.
+    /// False for every answer that refutes: Entra's error JSON with a 4xx
+    /// (an AADSTS code), a refused TLS certificate, a redirect or another
+    /// answer that is not Entra's, a bad endpoint or credential on this side.
     pub fn is_inconclusive(&self) -> bool {
-        matches!(
-            self,
+        let busy = |status: u16| status == 429 || status >= 500;
+        match self {
             TokenError::NoAnswer { .. }
-                | TokenError::RetryAfterTooLong { .. }
-                | TokenError::Transport { .. }
-        )
+            | TokenError::RetryAfterTooLong { .. }
+            | TokenError::Transport { .. } => true,
+            TokenError::Service(e) => busy(e.status),
+            TokenError::InvalidResponse { status, .. } => busy(*status),
+            TokenError::Certificate { .. } | TokenError::Setup(_) | TokenError::Assertion(_) => {
+                false
+            }
+        }
     }
 
     /// The retries made before this error, where they are known.

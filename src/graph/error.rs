@@ -123,23 +123,25 @@ impl GraphError {
     /// True when Graph (or Entra, for the token) gave no answer about the
     /// configuration: it stayed busy until the deadline
     /// ([`GraphErrorKind::NoAnswer`]), asked for a longer wait than graphmail
-    /// honours, a send got no answer ([`GraphErrorKind::Timeout`]), the
-    /// endpoint could not be reached ([`GraphErrorKind::Transport`]), or the
-    /// token request was inconclusive ([`TokenError::is_inconclusive`]).
-    /// Such a step neither establishes nor refutes its fact (SPEC §4).
+    /// honours, answered a send with server trouble that is not retried (a
+    /// 5xx: the send may or may not have happened), a send got no answer
+    /// ([`GraphErrorKind::Timeout`]), the endpoint could not be reached
+    /// ([`GraphErrorKind::Transport`]), or the token request was
+    /// inconclusive ([`TokenError::is_inconclusive`]). Such a step neither
+    /// establishes nor refutes its fact (SPEC §4).
     ///
-    /// False for every answer that refutes (401, 403, 404 and any other
-    /// error status Graph sends with its error JSON), a refused TLS
-    /// certificate, and answers that are not Graph's.
+    /// False for every answer that refutes (401, 403, 404 and any other 4xx
+    /// Graph sends), a refused TLS certificate, a redirect, and answers that
+    /// are not Graph's.
     pub fn is_inconclusive(&self) -> bool {
         match &self.kind {
             GraphErrorKind::NoAnswer { .. }
             | GraphErrorKind::RetryAfterTooLong { .. }
             | GraphErrorKind::Timeout
             | GraphErrorKind::Transport => true,
+            GraphErrorKind::Service => matches!(self.status, Some(429 | 500..=599)),
             GraphErrorKind::Token(inner) => inner.is_inconclusive(),
-            GraphErrorKind::Service
-            | GraphErrorKind::Certificate
+            GraphErrorKind::Certificate
             | GraphErrorKind::InvalidResponse
             | GraphErrorKind::InvalidRequest => false,
         }
@@ -241,6 +243,41 @@ pub(crate) fn decode_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_silence_and_server_trouble_are_inconclusive() {
+        let answered = |status: u16| decode_error(status, b"{}", None, None);
+        for status in [400, 401, 403, 404, 409] {
+            assert!(!answered(status).is_inconclusive(), "{status}");
+        }
+        for status in [429, 500, 502, 503, 504] {
+            assert!(answered(status).is_inconclusive(), "{status}");
+        }
+        let no_answer = GraphError::new(
+            GraphErrorKind::NoAnswer {
+                last: "HTTP 503".into(),
+                allowed: Duration::from_secs(60),
+            },
+            "",
+        );
+        assert!(no_answer.is_inconclusive());
+        assert!(GraphError::new(GraphErrorKind::Timeout, "").is_inconclusive());
+        assert!(GraphError::new(GraphErrorKind::Transport, "").is_inconclusive());
+        assert!(!GraphError::new(GraphErrorKind::Certificate, "").is_inconclusive());
+        assert!(!GraphError::new(GraphErrorKind::InvalidResponse, "").is_inconclusive());
+        let busy_entra = TokenError::Service(Box::new(crate::auth::EntraError {
+            status: 503,
+            error_codes: vec![90055],
+            ..Default::default()
+        }));
+        assert!(GraphError::token(busy_entra).is_inconclusive());
+        let refused = TokenError::Service(Box::new(crate::auth::EntraError {
+            status: 401,
+            error_codes: vec![7000215],
+            ..Default::default()
+        }));
+        assert!(!GraphError::token(refused).is_inconclusive());
+    }
 
     #[test]
     fn inner_codes_most_specific_first() {
