@@ -438,8 +438,9 @@ pub(crate) fn is_throttling(status: u16) -> bool {
 pub(crate) enum WireFailure {
     /// The server's TLS certificate was refused: not transient.
     Certificate(String),
-    /// No connection could be opened (refused, no such host): the request
-    /// never left, so it may be sent again whatever its method.
+    /// No connection could be opened (refused, no such host, no answer
+    /// within the connect timeout): the request never left, so it may be
+    /// sent again whatever its method.
     Connect(String),
     /// No answer within the request timeout.
     Timeout,
@@ -452,10 +453,12 @@ pub(crate) fn wire_failure(e: &reqwest::Error) -> WireFailure {
     if let Some(reason) = certificate_rejection(e) {
         return WireFailure::Certificate(reason);
     }
-    if e.is_timeout() {
-        WireFailure::Timeout
-    } else if e.is_connect() {
+    // NOTE: a connect timeout is both; it is a connect failure first: the
+    // request never left, so even a send may go again.
+    if e.is_connect() {
         WireFailure::Connect(error_chain(e))
+    } else if e.is_timeout() {
+        WireFailure::Timeout
     } else {
         WireFailure::Dropped(error_chain(e))
     }
