@@ -1,15 +1,17 @@
 //! The HTTP transport shared by the token client and the Graph client: how a
 //! `reqwest::Client` is built (timeouts, an extra trusted root, proxies from
-//! the environment with loopback never proxied), which URLs may be used
-//! (HTTPS, or plain HTTP to a loopback host only), and the retry policy
-//! (which answers are retried, how long to wait).
+//! the environment with loopback never proxied, no redirects followed,
+//! `localhost` pinned to 127.0.0.1), which URLs may be used (HTTPS, or plain
+//! HTTP to loopback only), and the retry rules of SPEC §4: which answers and
+//! failures are transient, how long to wait, and the deadline that bounds it
+//! all ([`RetryPolicy`], [`RetryStats`]).
 //!
-//! The retry *loop* lives with its callers: the Graph client has to release
+//! The retry *loops* live with their callers: the Graph client has to release
 //! its per-mailbox slot while it waits, the token client does not.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -46,7 +48,7 @@ pub enum HttpSetupError {
     #[error("invalid URL {url}: {reason}")]
     InvalidUrl { url: String, reason: String },
     #[error(
-        "refusing plain http:// for {url}: only loopback hosts (127.0.0.1, ::1, localhost) may be reached without TLS; use https://"
+        "refusing plain http:// for {url}: only loopback addresses (127.0.0.0/8, [::1], and localhost as 127.0.0.1) may be reached without TLS; use https://"
     )]
     InsecureUrl { url: String },
     #[error("cannot read the CA file {path}: {reason}")]
@@ -57,16 +59,22 @@ pub enum HttpSetupError {
     Client(String),
 }
 
-/// True for `localhost`, `127.0.0.0/8` and `::1`.
+/// True for a loopback IP literal (`127.0.0.0/8`, `[::1]`) and for the
+/// name `localhost`, which every client of [`build_http_client`] sends to
+/// `127.0.0.1` without asking the resolver (so a hosts file or DNS answer
+/// cannot send plain HTTP elsewhere). Any other name is not loopback.
 pub fn is_loopback_host(host: &str) -> bool {
+    loopback_name_ip(host).is_some()
+}
+
+/// The loopback address `host` stands for: the literal itself, `127.0.0.1`
+/// for `localhost`, `None` for anything else.
+pub(crate) fn loopback_name_ip(host: &str) -> Option<IpAddr> {
     let trimmed = host.trim_start_matches('[').trim_end_matches(']');
     if trimmed.eq_ignore_ascii_case("localhost") {
-        return true;
+        return Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
-    trimmed
-        .parse::<IpAddr>()
-        .map(|ip| ip.is_loopback())
-        .unwrap_or(false)
+    trimmed.parse::<IpAddr>().ok().filter(IpAddr::is_loopback)
 }
 
 /// Checks that `url` is `https://`, or `http://` to a loopback host.
@@ -178,10 +186,26 @@ pub fn build_http_client(options: &HttpOptions) -> Result<reqwest::Client, HttpS
 
 /// The builder with everything but the trusted roots.
 fn client_builder(options: &HttpOptions) -> Result<reqwest::ClientBuilder, HttpSetupError> {
-    let mut builder = reqwest::Client::builder()
+    pinned_builder(options, reqwest::Client::builder())
+}
+
+/// `builder` with graphmail's settings: timeouts, no redirects, `localhost`
+/// pinned, proxies from the environment.
+fn pinned_builder(
+    options: &HttpOptions,
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, HttpSetupError> {
+    let mut builder = builder
         .connect_timeout(options.connect_timeout)
         .timeout(options.request_timeout)
         .user_agent(concat!("graphmail/", env!("CARGO_PKG_VERSION")))
+        // NOTE: reqwest follows up to 10 redirects by default, https to http
+        // included, and re-sends a POST body (the token form with its secret)
+        // on 307/308 to any host. Entra and Graph never need one followed.
+        .redirect(reqwest::redirect::Policy::none())
+        // `localhost` is loopback by definition, not by the resolver's say.
+        // (Port 0: the URL's port is used.)
+        .resolve("localhost", SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .no_proxy();
 
     let https = env_first(&["HTTPS_PROXY", "https_proxy"])
@@ -218,11 +242,14 @@ fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, Htt
     Ok(certs)
 }
 
-/// When and how often a request is retried (SPEC §4).
+/// When and for how long a request is retried (SPEC §4).
+///
+/// Retries are bounded by time, not by a count: a transient answer is
+/// retried until the call's deadline ([`RetryPolicy::budget`] from its start
+/// unless the caller gives one), and a wait that would cross the deadline is
+/// not started.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included. Default 4.
-    pub max_attempts: u32,
     /// The longest `Retry-After` honoured; a longer one ends the request with
     /// an error that names it. Default 30 s.
     pub max_retry_after: Duration,
@@ -231,23 +258,39 @@ pub struct RetryPolicy {
     pub backoff_base: Duration,
     /// Cap of one backoff delay. Default 8 s.
     pub backoff_max: Duration,
+    /// The deadline of a call made without one (`mail peek`, `mail send`):
+    /// this long after it starts. Default 60 s, a target's deadline.
+    pub budget: Duration,
+    /// How long a connection that cannot be opened at all (refused, no such
+    /// host, no route) is tried again. Nothing answered, but nothing is busy
+    /// either: waiting the whole deadline for a wrong port helps nobody.
+    /// Default 3 s.
+    pub connect_window: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 4,
             max_retry_after: Duration::from_secs(30),
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
+            budget: Duration::from_secs(60),
+            connect_window: Duration::from_secs(3),
         }
     }
 }
 
 impl RetryPolicy {
-    /// Statuses worth another attempt: throttling and gateway trouble.
-    pub fn is_retryable_status(status: StatusCode) -> bool {
-        matches!(status.as_u16(), 429 | 503 | 504)
+    /// Statuses worth another attempt: throttling and gateway trouble. A
+    /// request that is not idempotent is re-sent only on 429 and 503 (the
+    /// service says it did not take the request); after a 502 or 504 it may
+    /// have been carried out behind the gateway.
+    pub fn is_retryable_status(status: StatusCode, idempotent: bool) -> bool {
+        match status.as_u16() {
+            429 | 503 => true,
+            502 | 504 => idempotent,
+            _ => false,
+        }
     }
 
     /// Jittered exponential backoff before attempt `attempt + 1` (`attempt`
@@ -261,6 +304,292 @@ impl RetryPolicy {
         let factor: f64 = rand::rng().random_range(0.5..=1.0);
         capped.mul_f64(factor)
     }
+}
+
+/// The retries one call (or one step) met: shown per step in reports
+/// ("throttled twice, waited 6 s"). Carried by successes and failures alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryStats {
+    /// Requests sent again after the first.
+    pub retries: u32,
+    /// Answers that said "busy" (429, 503) among them.
+    pub throttled: u32,
+    /// Time spent waiting between attempts.
+    pub waited: Duration,
+}
+
+impl RetryStats {
+    /// Adds another call's retries (a paged listing, a step of many calls).
+    pub fn add(&mut self, other: RetryStats) {
+        self.retries = self.retries.saturating_add(other.retries);
+        self.throttled = self.throttled.saturating_add(other.throttled);
+        self.waited = self.waited.saturating_add(other.waited);
+    }
+}
+
+impl std::fmt::Display for RetryStats {
+    /// `3 retries (throttled 2 times), waited 6.2 s`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.retries == 1 {
+            "retry"
+        } else {
+            "retries"
+        };
+        write!(f, "{} {plural}", self.retries)?;
+        match self.throttled {
+            0 => {}
+            1 => f.write_str(" (throttled once)")?,
+            n => write!(f, " (throttled {n} times)")?,
+        }
+        write!(f, ", waited {:.1} s", self.waited.as_secs_f64())
+    }
+}
+
+/// What to do before the next attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Plan {
+    /// Wait this long, then try again.
+    Wait(Duration),
+    /// The service asked for a longer wait than graphmail honours.
+    TooLong(Duration),
+    /// The wait would end past the deadline: stop now with what the
+    /// service said.
+    PastDeadline,
+}
+
+/// The retry bookkeeping of one call: its deadline and the waits so far.
+#[derive(Debug)]
+pub(crate) struct RetryBudget<'a> {
+    policy: &'a RetryPolicy,
+    pub deadline: Instant,
+    started: Instant,
+    pub stats: RetryStats,
+}
+
+impl<'a> RetryBudget<'a> {
+    /// `deadline: None` = [`RetryPolicy::budget`] from now.
+    pub fn new(policy: &'a RetryPolicy, deadline: Option<Instant>) -> Self {
+        let started = Instant::now();
+        let deadline = deadline.unwrap_or_else(|| {
+            started
+                .checked_add(policy.budget)
+                .unwrap_or(started + Duration::from_secs(86_400))
+        });
+        RetryBudget {
+            policy,
+            deadline,
+            started,
+            stats: RetryStats::default(),
+        }
+    }
+
+    /// How long the call was given, for messages.
+    pub fn allowed(&self) -> Duration {
+        self.deadline.saturating_duration_since(self.started)
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn max_retry_after(&self) -> Duration {
+        self.policy.max_retry_after
+    }
+
+    /// Still within the window in which an unopenable connection is retried.
+    pub fn in_connect_window(&self) -> bool {
+        self.started.elapsed() < self.policy.connect_window
+    }
+
+    /// The wait before the next attempt: `Retry-After` when the service gave
+    /// one, else the jittered backoff.
+    pub fn plan(&self, retry_after: Option<Duration>) -> Plan {
+        let wait = match retry_after {
+            Some(wait) if wait > self.policy.max_retry_after => return Plan::TooLong(wait),
+            Some(wait) => wait,
+            None => self.policy.backoff(self.stats.retries.saturating_add(1)),
+        };
+        match Instant::now().checked_add(wait) {
+            Some(end) if end < self.deadline => Plan::Wait(wait),
+            _ => Plan::PastDeadline,
+        }
+    }
+
+    /// Sleeps `wait` and counts the retry it precedes.
+    pub async fn wait(&mut self, wait: Duration, throttled: bool) {
+        tokio::time::sleep(wait).await;
+        self.stats.retries = self.stats.retries.saturating_add(1);
+        if throttled {
+            self.stats.throttled = self.stats.throttled.saturating_add(1);
+        }
+        self.stats.waited = self.stats.waited.saturating_add(wait);
+    }
+
+    /// Counts a re-send that needed no wait (a fresh token after a 401).
+    pub fn count_resend(&mut self) {
+        self.stats.retries = self.stats.retries.saturating_add(1);
+    }
+}
+
+/// Whether a status means "busy" (counted as throttling).
+pub(crate) fn is_throttling(status: u16) -> bool {
+    matches!(status, 429 | 503)
+}
+
+/// What went wrong on the wire, as far as retrying is concerned.
+#[derive(Debug)]
+pub(crate) enum WireFailure {
+    /// The server's TLS certificate was refused: not transient.
+    Certificate(String),
+    /// No connection could be opened (refused, no such host, no answer
+    /// within the connect timeout): the request never left, so it may be
+    /// sent again whatever its method.
+    Connect(String),
+    /// No answer within the request timeout.
+    Timeout,
+    /// The connection failed after the request may have been sent.
+    Dropped(String),
+}
+
+/// Sorts a reqwest error for the retry loops.
+pub(crate) fn wire_failure(e: &reqwest::Error) -> WireFailure {
+    if let Some(reason) = certificate_rejection(e) {
+        return WireFailure::Certificate(reason);
+    }
+    // NOTE: a connect timeout is both; it is a connect failure first: the
+    // request never left, so even a send may go again.
+    if e.is_connect() {
+        WireFailure::Connect(error_chain(e))
+    } else if e.is_timeout() {
+        WireFailure::Timeout
+    } else {
+        WireFailure::Dropped(error_chain(e))
+    }
+}
+
+/// rustls' reason when the error chain holds a refused server certificate.
+///
+/// NOTE: `io::Error::source` skips the error it wraps (hyper-util wraps
+/// rustls' error in two of them), so io::Errors are unwrapped by hand.
+fn certificate_rejection(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(mut err) = current {
+        loop {
+            if let Some(reason) = as_certificate_error(err) {
+                return Some(reason);
+            }
+            match err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => err = inner,
+                None => break,
+            }
+        }
+        current = err.source();
+    }
+    None
+}
+
+fn as_certificate_error(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    match err.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(reason) => {
+            use rustls::CertificateError as C;
+            Some(match reason {
+                C::UnknownIssuer => "its issuer is not a trusted CA".to_string(),
+                C::Expired | C::ExpiredContext { .. } => "it has expired".to_string(),
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "it is not valid yet (or this machine's clock is off)".to_string()
+                }
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "it is not valid for this host name".to_string()
+                }
+                C::Revoked => "it has been revoked".to_string(),
+                other => format!("{other:?}"),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The message for a refused certificate: what the server presented (when a
+/// second, unverified look at it succeeds) and what to do.
+pub(crate) async fn describe_certificate_rejection(url: &str, reason: &str) -> String {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)));
+    // NOTE: through a proxy the refused certificate is the proxy's (a
+    // TLS-inspecting one) and a direct look would show another: look only
+    // where no proxy is in the way.
+    let proxied = env_first(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]).is_some();
+    let presented = match &host {
+        Some((name, port)) if !proxied || is_loopback_host(name) => {
+            presented_certificate(name.clone(), *port).await
+        }
+        _ => None,
+    };
+    let shown = host
+        .as_ref()
+        .map(|(h, p)| format!("{h}:{p}"))
+        .unwrap_or_else(|| url.to_string());
+    let mut text = format!("the TLS certificate of {shown} was rejected ({reason})");
+    if let Some(presented) = presented {
+        text.push_str(&format!("; it presented {presented}"));
+    }
+    text.push_str(
+        ". If a TLS-inspecting proxy sits in between, pass its root CA with --ca-file; otherwise \
+         the issuer must be in the system trust store (or SSL_CERT_FILE / SSL_CERT_DIR)",
+    );
+    text
+}
+
+/// Subject and issuer of the certificate `host:port` presents, read with
+/// verification off: only to say what was refused, never to send anything.
+/// `None` when a direct connection does not succeed within 2 s (a proxy in
+/// between, for one).
+async fn presented_certificate(host: String, port: u16) -> Option<String> {
+    let task = tokio::task::spawn_blocking(move || {
+        use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+        use std::net::{TcpStream, ToSocketAddrs};
+        let limit = Duration::from_secs(2);
+        let ip = loopback_name_ip(&host);
+        let addr = match ip {
+            Some(ip) => std::net::SocketAddr::new(ip, port),
+            None => (host.trim_start_matches('[').trim_end_matches(']'), port)
+                .to_socket_addrs()
+                .ok()?
+                .next()?,
+        };
+        let stream = TcpStream::connect_timeout(&addr, limit).ok()?;
+        stream.set_read_timeout(Some(limit)).ok()?;
+        stream.set_write_timeout(Some(limit)).ok()?;
+        let mut builder = SslConnector::builder(SslMethod::tls_client()).ok()?;
+        builder.set_verify(SslVerifyMode::NONE);
+        let connector = builder.build();
+        let mut config = connector.configure().ok()?;
+        config.set_verify_hostname(false);
+        let sni = host.trim_start_matches('[').trim_end_matches(']');
+        let ssl = config.connect(sni, stream).ok()?;
+        let cert = ssl.ssl().peer_certificate()?;
+        Some(format!(
+            "subject {}, issued by {}",
+            super::certificate::one_line_name(cert.subject_name()),
+            super::certificate::one_line_name(cert.issuer_name())
+        ))
+    });
+    tokio::time::timeout(Duration::from_secs(3), task)
+        .await
+        .ok()?
+        .ok()?
+}
+
+/// Why a 3xx is an error: graphmail follows no redirects (a token form or a
+/// bearer token must never be re-sent to wherever a `Location` points).
+pub(crate) fn redirect_refusal(status: u16, headers: &HeaderMap) -> String {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("(no Location header)");
+    format!(
+        "HTTP {status} redirect to {location}: graphmail follows no redirects; point the endpoint at its final address"
+    )
 }
 
 /// Reads `Retry-After` as integer seconds, fractional seconds (Graph's
@@ -295,6 +624,67 @@ mod tests {
         assert!(is_loopback_host("LOCALHOST"));
         assert!(!is_loopback_host("graph.microsoft.com"));
         assert!(!is_loopback_host("10.0.0.1"));
+        // Names that merely look local are not.
+        assert!(!is_loopback_host("localhost.evil.com"));
+        assert!(!is_loopback_host("localhost."));
+        assert!(!is_loopback_host("foo.localhost"));
+        assert!(!is_loopback_host("[::ffff:127.0.0.1]"));
+        assert_eq!(
+            loopback_name_ip("localhost"),
+            Some(IpAddr::V4(Ipv4Addr::LOCALHOST))
+        );
+    }
+
+    /// A resolver that answers every name with 127.0.0.1 and remembers the
+    /// names it was asked.
+    struct Recording(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl reqwest::dns::Resolve for Recording {
+        fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            self.0.lock().unwrap().push(name.as_str().to_string());
+            let addrs: reqwest::dns::Addrs =
+                Box::new(std::iter::once(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))));
+            Box::pin(async move { Ok(addrs) })
+        }
+    }
+
+    /// Issue 12 #10: `localhost` goes to 127.0.0.1 without asking the
+    /// resolver (a hosts file or DNS could point it anywhere); other names
+    /// are resolved as usual.
+    #[tokio::test]
+    async fn localhost_is_never_resolved() {
+        install_tls_provider();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                    .await;
+            }
+        });
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let builder =
+            reqwest::Client::builder().dns_resolver(std::sync::Arc::new(Recording(asked.clone())));
+        let client = pinned_builder(&HttpOptions::default(), builder)
+            .unwrap()
+            .build()
+            .unwrap();
+        let url = check_url(&format!("http://localhost:{port}/")).unwrap();
+        let answer = client.get(url).send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 204);
+        assert!(asked.lock().unwrap().is_empty(), "{asked:?}");
+        // The resolver is in use for other names.
+        let answer = client
+            .get(format!("http://any.example:{port}/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), 204);
+        assert_eq!(*asked.lock().unwrap(), vec!["any.example".to_string()]);
     }
 
     #[test]
@@ -302,6 +692,8 @@ mod tests {
         assert!(check_url("https://login.microsoftonline.com").is_ok());
         assert!(check_url("http://127.0.0.1:8080").is_ok());
         assert!(check_url("http://[::1]:8080/x").is_ok());
+        assert!(check_url("http://localhost:8080/x").is_ok());
+        assert!(check_url("http://localhost.evil.com:8080/x").is_err());
         let err = check_url("http://graph.example.com").unwrap_err();
         assert!(err.to_string().contains("only loopback"), "{err}");
         assert!(check_url("ftp://x").is_err());

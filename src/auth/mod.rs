@@ -20,12 +20,12 @@ pub use certificate::{
     generate_self_signed, load_pfx,
 };
 pub use http::{
-    HttpOptions, HttpSetupError, RetryPolicy, build_http_client, check_url, install_tls_provider,
-    is_loopback_host,
+    HttpOptions, HttpSetupError, RetryPolicy, RetryStats, build_http_client, check_url,
+    install_tls_provider, is_loopback_host,
 };
 pub use token::{
-    AccessToken, AuthorityInfo, EntraError, TokenClaims, TokenError, TokenProvider, TokenRequest,
-    discover_authority,
+    AccessToken, AuthorityInfo, EntraError, MAX_TOKEN_LIFETIME, TokenClaims, TokenError,
+    TokenProvider, TokenRequest, discover_authority, discover_authority_until,
 };
 
 /// How the app proves who it is.

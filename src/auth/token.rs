@@ -13,14 +13,37 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tokio::sync::Mutex;
+use zeroize::Zeroizing;
 
 use super::ClientCredential;
 use super::assertion::client_assertion;
-use super::http::{RetryPolicy, check_url, parse_retry_after};
+use super::http::{
+    Plan, RetryBudget, RetryPolicy, RetryStats, WireFailure, check_url,
+    describe_certificate_rejection, is_throttling, parse_retry_after, redirect_refusal,
+    wire_failure,
+};
 use crate::state::{AssertionForm, Endpoints};
+
+/// The longest token lifetime believed: Entra's are about an hour. A larger
+/// `expires_in` (even `u64::MAX`) is clamped to this, never trusted into
+/// `Instant` arithmetic.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Bytes holding a secret (a token form, a bearer header), zeroed when the
+/// last reference drops. `Bytes::from_owner` lets reqwest and `http` use
+/// them without copying into a buffer nobody clears.
+pub(crate) struct SecretBytes(pub(crate) Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for SecretBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// Entra's error answer, decoded (reference §1.5).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -35,6 +58,8 @@ pub struct EntraError {
     pub correlation_id: Option<String>,
     pub timestamp: Option<String>,
     pub error_uri: Option<String>,
+    /// The retries made before this answer (throttling, gateway trouble).
+    pub retry: RetryStats,
 }
 
 impl EntraError {
@@ -50,15 +75,37 @@ impl EntraError {
 }
 
 /// Why no token was obtained (or the tenant did not resolve).
+///
+/// [`TokenError::is_inconclusive`] tells an answer about the configuration
+/// (it refutes) from no conclusive answer at all (it neither establishes nor
+/// refutes).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
     /// Entra answered with its error JSON.
     #[error("Entra ID refused the request ({}): {}{}", .0.error, .0.description, trace_suffix(.0.trace_id.as_deref()))]
     Service(Box<EntraError>),
-    #[error("no answer from {url} within the request timeout")]
-    Timeout { url: String },
+    /// Entra stayed busy (429, 5xx), timed out or dropped the connection
+    /// until the deadline: no conclusive answer. `last` is what it said last.
+    #[error("no conclusive answer from {url} within {:.0} s, after {retry}; last: {last}", .allowed.as_secs_f64())]
+    NoAnswer {
+        url: String,
+        /// The last answer, e.g. `HTTP 503 temporarily_unavailable: AADSTS…`
+        /// or `no answer within the request timeout`.
+        last: String,
+        /// Its HTTP status, when there was one.
+        status: Option<u16>,
+        /// The time the call was given (its deadline, from its start).
+        allowed: Duration,
+        retry: RetryStats,
+    },
+    /// No connection could be opened at all (refused, no such host), within
+    /// the connect window; or one dropped in a way not worth retrying.
     #[error("cannot reach {url}: {detail}")]
     Transport { url: String, detail: String },
+    /// The server's TLS certificate was refused: never retried. `detail`
+    /// says what was presented and what to do.
+    #[error("cannot reach {url}: {detail}")]
+    Certificate { url: String, detail: String },
     #[error("unexpected answer from {url} (HTTP {status}): {detail}")]
     InvalidResponse {
         url: String,
@@ -69,6 +116,7 @@ pub enum TokenError {
     RetryAfterTooLong {
         retry_after: Duration,
         limit: Duration,
+        retry: RetryStats,
     },
     #[error("{0}")]
     Setup(String),
@@ -104,6 +152,42 @@ impl TokenError {
         match self {
             TokenError::Service(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// True when Entra gave no answer about the configuration: it stayed
+    /// busy until the deadline ([`TokenError::NoAnswer`]), asked for a wait
+    /// longer than graphmail honours ([`TokenError::RetryAfterTooLong`]),
+    /// could not be reached at all ([`TokenError::Transport`]), or answered
+    /// 429 or 5xx (Entra attaches AADSTS codes to throttling and outages
+    /// too, e.g. AADSTS90055: those are the service being busy). Such a step
+    /// neither establishes nor refutes its fact (SPEC §4).
+    ///
+    /// False for every answer that refutes: Entra's error JSON with a 4xx
+    /// (an AADSTS code), a refused TLS certificate, a redirect or another
+    /// answer that is not Entra's, a bad endpoint or credential on this side.
+    pub fn is_inconclusive(&self) -> bool {
+        let busy = |status: u16| status == 429 || status >= 500;
+        match self {
+            TokenError::NoAnswer { .. }
+            | TokenError::RetryAfterTooLong { .. }
+            | TokenError::Transport { .. } => true,
+            TokenError::Service(e) => busy(e.status),
+            TokenError::InvalidResponse { status, .. } => busy(*status),
+            TokenError::Certificate { .. } | TokenError::Setup(_) | TokenError::Assertion(_) => {
+                false
+            }
+        }
+    }
+
+    /// The retries made before this error, where they are known.
+    pub fn retry_stats(&self) -> RetryStats {
+        match self {
+            TokenError::Service(e) => e.retry,
+            TokenError::NoAnswer { retry, .. } | TokenError::RetryAfterTooLong { retry, .. } => {
+                *retry
+            }
+            _ => RetryStats::default(),
         }
     }
 }
@@ -155,6 +239,7 @@ pub fn parse_entra_error(status: u16, body: &[u8]) -> Option<EntraError> {
         correlation_id: raw.correlation_id,
         timestamp: raw.timestamp,
         error_uri: raw.error_uri,
+        retry: RetryStats::default(),
     })
 }
 
@@ -213,9 +298,12 @@ pub struct AccessToken {
     secret: SecretString,
     /// When it stops being valid, by this process's clock.
     pub expires_at: Instant,
-    /// Seconds of validity Entra announced.
+    /// Seconds of validity Entra announced, clamped to
+    /// [`MAX_TOKEN_LIFETIME`].
     pub expires_in: u64,
     pub claims: TokenClaims,
+    /// The retries the request that obtained it met.
+    pub retry: RetryStats,
 }
 
 impl fmt::Debug for AccessToken {
@@ -229,27 +317,48 @@ impl fmt::Debug for AccessToken {
 }
 
 impl AccessToken {
-    /// For tests and the Graph client: a token with a known value.
+    /// For tests and the Graph client: a token with a known value. An
+    /// absurd lifetime is clamped to [`MAX_TOKEN_LIFETIME`].
     pub fn new(value: String, expires_in: u64) -> Self {
         let claims = TokenClaims::decode(&value);
+        let expires_in = expires_in.min(MAX_TOKEN_LIFETIME.as_secs());
+        let now = Instant::now();
         AccessToken {
             secret: SecretString::from(value),
-            expires_at: Instant::now() + Duration::from_secs(expires_in),
+            expires_at: now
+                .checked_add(Duration::from_secs(expires_in))
+                .unwrap_or(now),
             expires_in,
             claims,
+            retry: RetryStats::default(),
         }
     }
 
-    /// The `Authorization` header value. Only the request builder calls this.
-    pub fn bearer(&self) -> String {
-        format!("Bearer {}", self.secret.expose_secret())
+    /// The `Authorization` header, marked sensitive (never shown by `Debug`,
+    /// kept out of HTTP/2 header compression tables), in a buffer zeroed when
+    /// the request is done with it. Only the request builder calls this.
+    pub fn bearer_header(&self) -> Result<HeaderValue, TokenError> {
+        let secret = self.secret.expose_secret();
+        let mut buffer = Zeroizing::new(Vec::with_capacity(7 + secret.len()));
+        buffer.extend_from_slice(b"Bearer ");
+        buffer.extend_from_slice(secret.as_bytes());
+        let mut value = HeaderValue::from_maybe_shared(Bytes::from_owner(SecretBytes(buffer)))
+            .map_err(|_| TokenError::InvalidResponse {
+                url: "the token endpoint".into(),
+                status: 200,
+                detail: "the access token holds characters a header cannot carry".into(),
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
     }
 
     /// Reused until 5 minutes before expiry (or half its life for a short
     /// token).
     fn fresh(&self) -> bool {
         let margin = Duration::from_secs(300.min(self.expires_in / 2));
-        Instant::now() + margin < self.expires_at
+        Instant::now()
+            .checked_add(margin)
+            .is_some_and(|at| at < self.expires_at)
     }
 }
 
@@ -341,13 +450,37 @@ impl TokenProvider {
         self.sent.load(Ordering::Relaxed)
     }
 
-    /// A valid token: the cached one, or a new one.
+    /// A valid token: the cached one, or a new one requested with the
+    /// policy's [`RetryPolicy::budget`] as its deadline.
     pub async fn token(&self) -> Result<Arc<AccessToken>, TokenError> {
-        let mut cached = self.cache.lock().await;
+        let now = Instant::now();
+        let deadline = now
+            .checked_add(self.retry.budget)
+            .unwrap_or(now + MAX_TOKEN_LIFETIME);
+        self.token_until(deadline).await
+    }
+
+    /// A valid token: the cached one, or a new one requested until
+    /// `deadline` (transient answers retried, SPEC §4). Waiting for another
+    /// caller's request counts against the deadline too.
+    pub async fn token_until(&self, deadline: Instant) -> Result<Arc<AccessToken>, TokenError> {
+        let started = Instant::now();
+        let locked =
+            tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), self.cache.lock())
+                .await;
+        let Ok(mut cached) = locked else {
+            return Err(TokenError::NoAnswer {
+                url: self.request.token_url.clone(),
+                last: "another token request of this run was still waiting for an answer".into(),
+                status: None,
+                allowed: deadline.saturating_duration_since(started),
+                retry: RetryStats::default(),
+            });
+        };
         if let Some(token) = cached.as_ref().filter(|t| t.fresh()) {
             return Ok(token.clone());
         }
-        let token = Arc::new(self.fetch().await?);
+        let token = Arc::new(self.fetch(deadline).await?);
         *cached = Some(token.clone());
         Ok(token)
     }
@@ -357,93 +490,194 @@ impl TokenProvider {
         *self.cache.lock().await = None;
     }
 
-    fn form(&self) -> Result<Vec<(&'static str, String)>, TokenError> {
-        let mut form = vec![
-            ("client_id", self.request.app_id.clone()),
-            ("scope", self.request.scope.clone()),
-            ("grant_type", "client_credentials".to_string()),
-        ];
-        match &self.credential {
-            ClientCredential::Secret(secret) => {
-                form.push(("client_secret", secret.expose_secret().to_string()))
-            }
+    /// The urlencoded token form, in a buffer zeroed once sent: the secret
+    /// or the assertion is written into it directly, never into a `String`
+    /// of its own. (Sized up front so no reallocation leaves a copy behind.)
+    fn form_body(&self) -> Result<Bytes, TokenError> {
+        // A fresh assertion (new jti, fresh times) per attempt.
+        let assertion = match &self.credential {
+            ClientCredential::Secret(_) => None,
             ClientCredential::Certificate(key) => {
                 let now = chrono::Utc::now().timestamp();
-                let assertion =
+                let signed =
                     client_assertion(key, &self.request.app_id, &self.request.token_url, now)
                         .map_err(|e| TokenError::Assertion(e.to_string()))?;
-                form.push((
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".into(),
-                ));
-                form.push(("client_assertion", assertion));
+                Some(Zeroizing::new(signed))
             }
+        };
+        let secret_len = match (&self.credential, &assertion) {
+            (ClientCredential::Secret(secret), _) => secret.expose_secret().len(),
+            (_, Some(assertion)) => assertion.len(),
+            _ => 0,
+        };
+        // Percent-encoding triples a byte at most.
+        let capacity =
+            3 * (secret_len + self.request.app_id.len() + self.request.scope.len()) + 256;
+        let mut text = Zeroizing::new(String::with_capacity(capacity));
+        {
+            let mut form = url::form_urlencoded::Serializer::new(&mut *text);
+            form.append_pair("client_id", &self.request.app_id)
+                .append_pair("scope", &self.request.scope)
+                .append_pair("grant_type", "client_credentials");
+            match (&self.credential, &assertion) {
+                (ClientCredential::Secret(secret), _) => {
+                    form.append_pair("client_secret", secret.expose_secret());
+                }
+                (_, Some(assertion)) => {
+                    form.append_pair(
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    )
+                    .append_pair("client_assertion", assertion);
+                }
+                _ => {}
+            }
+            form.finish();
         }
-        Ok(form)
+        let bytes = Zeroizing::new(std::mem::take(&mut *text).into_bytes());
+        Ok(Bytes::from_owner(SecretBytes(bytes)))
     }
 
-    async fn fetch(&self) -> Result<AccessToken, TokenError> {
+    async fn fetch(&self, deadline: Instant) -> Result<AccessToken, TokenError> {
         let url = self.request.token_url.clone();
         check_url(&url).map_err(|e| TokenError::Setup(e.to_string()))?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            // A fresh assertion (new jti, fresh times) per attempt.
-            let form = self.form()?;
+        let mut budget = RetryBudget::new(&self.retry, Some(deadline));
+        let (status, body) = send_with_retries(&url, &mut budget, || {
+            let body = self.form_body()?;
             self.sent.fetch_add(1, Ordering::Relaxed);
-            let sent = self
+            Ok(self
                 .http
                 .post(&url)
-                .header("Accept", "application/json")
-                .form(&form)
-                .send()
-                .await;
-            drop(form);
-            let response = match sent {
-                Ok(response) => response,
-                Err(e) if e.is_connect() && attempt < self.retry.max_attempts => {
-                    tokio::time::sleep(self.retry.backoff(attempt)).await;
-                    continue;
-                }
-                Err(e) => return Err(transport_error(&url, &e)),
-            };
-            let status = response.status();
-            let retry_after = parse_retry_after(response.headers());
-            if (RetryPolicy::is_retryable_status(status) || status.as_u16() == 500)
-                && attempt < self.retry.max_attempts
-            {
-                let wait = match retry_after {
-                    Some(wait) if wait > self.retry.max_retry_after => {
-                        return Err(TokenError::RetryAfterTooLong {
-                            retry_after: wait,
-                            limit: self.retry.max_retry_after,
-                        });
-                    }
-                    Some(wait) => wait,
-                    None => self.retry.backoff(attempt),
-                };
-                tokio::time::sleep(wait).await;
-                continue;
+                .header(ACCEPT, "application/json")
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body))
+        })
+        .await?;
+        match parse_token_response(&url, status, &body) {
+            Ok(mut token) => {
+                token.retry = budget.stats;
+                Ok(token)
             }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| transport_error(&url, &e))?;
-            return parse_token_response(&url, status.as_u16(), &body);
+            Err(TokenError::Service(mut e)) => {
+                e.retry = budget.stats;
+                Err(TokenError::Service(e))
+            }
+            Err(e) => Err(e),
         }
     }
 }
 
-fn transport_error(url: &str, e: &reqwest::Error) -> TokenError {
-    if e.is_timeout() {
-        TokenError::Timeout {
-            url: url.to_string(),
+/// Statuses Entra is asked again on: throttling and any server trouble
+/// (MSAL retries 429 and every 5xx, reference §1.5).
+fn token_retryable(status: u16) -> bool {
+    status == 429 || (500..600).contains(&status)
+}
+
+/// One line for an answer that will be retried, kept in case it is the last.
+fn describe_answer(status: u16, body: &[u8]) -> String {
+    match parse_entra_error(status, body) {
+        Some(e) => format!("HTTP {status} {}: {}", e.error, e.description),
+        None => format!("HTTP {status}: {}", snippet(body)),
+    }
+}
+
+/// Sends the request `build` makes until an answer that is not transient,
+/// or the deadline (SPEC §4): 429 and 5xx honour `Retry-After` (up to the
+/// policy's limit) or back off; timeouts and dropped connections are retried
+/// (a token request and a discovery are idempotent); a connection that
+/// cannot be opened is retried within the connect window; a refused TLS
+/// certificate and a redirect end it at once. Returns the status and body.
+async fn send_with_retries(
+    url: &str,
+    budget: &mut RetryBudget<'_>,
+    mut build: impl FnMut() -> Result<reqwest::RequestBuilder, TokenError>,
+) -> Result<(u16, Vec<u8>), TokenError> {
+    let mut last: Option<(Option<u16>, String)> = None;
+    loop {
+        let request = build()?;
+        let deadline = tokio::time::Instant::from_std(budget.deadline);
+        let sent = tokio::time::timeout_at(deadline, async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        })
+        .await;
+        let (retry_after, throttled) = match sent {
+            Err(_) => {
+                let last = last.unwrap_or((None, "no answer before the deadline".into()));
+                return Err(no_answer(url, budget, last));
+            }
+            Ok(Ok((status, headers, body))) => {
+                let code = status.as_u16();
+                if (300..400).contains(&code) {
+                    return Err(TokenError::InvalidResponse {
+                        url: url.to_string(),
+                        status: code,
+                        detail: redirect_refusal(code, &headers),
+                    });
+                }
+                if !token_retryable(code) {
+                    return Ok((code, body.to_vec()));
+                }
+                last = Some((Some(code), describe_answer(code, &body)));
+                (parse_retry_after(&headers), is_throttling(code))
+            }
+            Ok(Err(e)) => match wire_failure(&e) {
+                WireFailure::Certificate(reason) => {
+                    return Err(TokenError::Certificate {
+                        url: url.to_string(),
+                        detail: describe_certificate_rejection(url, &reason).await,
+                    });
+                }
+                WireFailure::Connect(detail) => {
+                    if !budget.in_connect_window() {
+                        return Err(TokenError::Transport {
+                            url: url.to_string(),
+                            detail,
+                        });
+                    }
+                    last = Some((None, format!("cannot connect: {detail}")));
+                    (None, false)
+                }
+                WireFailure::Timeout => {
+                    last = Some((None, "no answer within the request timeout".into()));
+                    (None, false)
+                }
+                WireFailure::Dropped(detail) => {
+                    last = Some((None, format!("the connection dropped: {detail}")));
+                    (None, false)
+                }
+            },
+        };
+        match budget.plan(retry_after) {
+            Plan::Wait(wait) => {
+                tracing::debug!(?wait, url, "Entra ID asked to retry");
+                budget.wait(wait, throttled).await;
+            }
+            Plan::TooLong(wait) => {
+                return Err(TokenError::RetryAfterTooLong {
+                    retry_after: wait,
+                    limit: budget.max_retry_after(),
+                    retry: budget.stats,
+                });
+            }
+            Plan::PastDeadline => {
+                let last = last.unwrap_or((None, "no answer".into()));
+                return Err(no_answer(url, budget, last));
+            }
         }
-    } else {
-        TokenError::Transport {
-            url: url.to_string(),
-            detail: error_chain(e),
-        }
+    }
+}
+
+fn no_answer(url: &str, budget: &RetryBudget<'_>, last: (Option<u16>, String)) -> TokenError {
+    TokenError::NoAnswer {
+        url: url.to_string(),
+        last: last.1,
+        status: last.0,
+        allowed: budget.allowed(),
+        retry: budget.stats,
     }
 }
 
@@ -504,10 +738,19 @@ pub fn parse_token_response(
             detail: format!("token_type {kind}, expected Bearer"),
         });
     }
-    // NOTE: some servers send expires_in as a string.
+    // NOTE: some servers send expires_in as a string. Anything above
+    // MAX_TOKEN_LIFETIME (u64::MAX included) is clamped by AccessToken::new;
+    // a lifetime too large even for u64 is as good as that.
     let expires_in = match raw.expires_in {
-        Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(3600),
-        Some(serde_json::Value::String(s)) => s.parse().unwrap_or(3600),
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 1.0).map(|_| u64::MAX))
+            .unwrap_or(3600),
+        Some(serde_json::Value::String(s)) => match s.trim().parse::<u64>() {
+            Ok(secs) => secs,
+            Err(e) if *e.kind() == std::num::IntErrorKind::PosOverflow => u64::MAX,
+            Err(_) => 3600,
+        },
         _ => 3600,
     };
     if raw.access_token.is_empty() {
@@ -530,27 +773,36 @@ pub struct AuthorityInfo {
 }
 
 /// `GET {authority}/{tenant}/v2.0/.well-known/openid-configuration`: does the
-/// tenant exist on this cloud's authority host? (reference §1.1)
+/// tenant exist on this cloud's authority host? (reference §1.1) Retried
+/// under the default [`RetryPolicy`]; see [`discover_authority_until`].
 pub async fn discover_authority(
     http: &reqwest::Client,
     endpoints: &Endpoints,
     tenant: &str,
+) -> Result<AuthorityInfo, TokenError> {
+    discover_authority_until(http, endpoints, tenant, &RetryPolicy::default(), None).await
+}
+
+/// [`discover_authority`] with a retry policy and a deadline (`None`: the
+/// policy's budget from now). Transient answers are retried as token
+/// requests are.
+pub async fn discover_authority_until(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    tenant: &str,
+    policy: &RetryPolicy,
+    deadline: Option<Instant>,
 ) -> Result<AuthorityInfo, TokenError> {
     let url = format!(
         "{}/{}/v2.0/.well-known/openid-configuration",
         endpoints.authority_host, tenant
     );
     check_url(&url).map_err(|e| TokenError::Setup(e.to_string()))?;
-    let response = http
-        .get(&url)
-        .send()
-        .await
-        .map_err(|e| transport_error(&url, &e))?;
-    let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| transport_error(&url, &e))?;
+    let mut budget = RetryBudget::new(policy, deadline);
+    let (status, body) = send_with_retries(&url, &mut budget, || {
+        Ok(http.get(&url).header(ACCEPT, "application/json"))
+    })
+    .await?;
     if !(200..300).contains(&status) {
         return Err(match parse_entra_error(status, &body) {
             Some(e) => TokenError::Service(Box::new(e)),
@@ -609,6 +861,41 @@ mod tests {
         let claims = TokenClaims::decode(&format!("h.{payload}.s"));
         assert!(claims.readable && claims.has_role("mail.send"));
         assert_eq!(claims.appid.as_deref(), Some("a"));
+    }
+
+    /// Issue 12 #5: the bearer header is marked sensitive, so `Debug` of
+    /// the request (and HTTP/2's header table) never shows it.
+    #[test]
+    fn bearer_header_is_sensitive() {
+        let token = AccessToken::new("sekrit-token".into(), 3600);
+        let header = token.bearer_header().unwrap();
+        assert!(header.is_sensitive());
+        assert_eq!(header.to_str().unwrap(), "Bearer sekrit-token");
+        assert!(!format!("{header:?}").contains("sekrit"));
+        assert!(
+            AccessToken::new("bad\nvalue".into(), 3600)
+                .bearer_header()
+                .is_err()
+        );
+    }
+
+    /// Issue 12 #4: no lifetime panics `Instant` arithmetic.
+    #[test]
+    fn absurd_lifetimes_are_clamped() {
+        let token = AccessToken::new("t".into(), u64::MAX);
+        assert_eq!(token.expires_in, MAX_TOKEN_LIFETIME.as_secs());
+        assert!(token.fresh());
+        for body in [
+            r#"{"access_token":"t","expires_in":"18446744073709551615"}"#,
+            r#"{"access_token":"t","expires_in":1e300}"#,
+            r#"{"access_token":"t","expires_in":"99999999999999999999999999"}"#,
+        ] {
+            let token = parse_token_response("u", 200, body.as_bytes()).unwrap();
+            assert_eq!(token.expires_in, MAX_TOKEN_LIFETIME.as_secs(), "{body}");
+        }
+        let short =
+            parse_token_response("u", 200, br#"{"access_token":"t","expires_in":-5}"#).unwrap();
+        assert_eq!(short.expires_in, 3600);
     }
 
     #[test]

@@ -32,7 +32,19 @@ impl HintContext {
 pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
     let code = match error {
         TokenError::Service(_) => error.code().unwrap_or_default(),
-        TokenError::Timeout { .. } | TokenError::Transport { .. } => {
+        TokenError::NoAnswer { .. } => {
+            return Some(format!(
+                "{} gave no conclusive answer in time: try again later, or allow longer with --timeout.",
+                ctx.authority_host
+            ));
+        }
+        TokenError::Certificate { .. } => {
+            return Some(
+                "Behind a TLS-inspecting proxy, pass its root CA with --ca-file; otherwise the certificate's issuer must be in the system trust store (SSL_CERT_FILE / SSL_CERT_DIR)."
+                    .into(),
+            );
+        }
+        TokenError::Transport { .. } => {
             return Some(format!(
                 "Check that {} is reachable from this machine: DNS, firewall, and the proxy in HTTPS_PROXY/NO_PROXY; for a TLS-inspecting proxy pass its root with --ca-file.",
                 ctx.authority_host
@@ -125,6 +137,18 @@ pub fn graph_hint(
     role: &str,
 ) -> Option<String> {
     match &error.kind {
+        GraphErrorKind::NoAnswer { .. } => {
+            return Some(
+                "Graph gave no conclusive answer in time: try again later, or allow longer with --timeout."
+                    .into(),
+            );
+        }
+        GraphErrorKind::Certificate => {
+            return Some(
+                "Behind a TLS-inspecting proxy, pass its root CA with --ca-file; otherwise the certificate's issuer must be in the system trust store (SSL_CERT_FILE / SSL_CERT_DIR)."
+                    .into(),
+            );
+        }
         GraphErrorKind::Timeout => {
             return Some(
                 "Graph did not answer in time: retry later, or raise the limit with --timeout."

@@ -6,17 +6,32 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::auth::TokenError;
+use crate::auth::{RetryStats, TokenError};
 
-/// What kind of failure a [`GraphError`] is.
+/// What kind of failure a [`GraphError`] is. [`GraphError::is_inconclusive`]
+/// sorts them into answers about the configuration and no answer at all.
 #[derive(Debug, Clone)]
 pub enum GraphErrorKind {
     /// Graph answered with an error status.
     Service,
-    /// No answer within the request timeout.
+    /// Graph stayed busy (429, 503, 502/504), timed out or dropped the
+    /// connection until the deadline: no conclusive answer. `last` is what
+    /// it said last; `status`, `code`, `message` and `request_id` of the
+    /// error are that answer's when there was one.
+    NoAnswer {
+        last: String,
+        /// The time the call was given (its deadline, from its start).
+        allowed: Duration,
+    },
+    /// No answer within the request timeout to a request that is not
+    /// re-sent (a send: it may have gone through).
     Timeout,
-    /// The connection failed or dropped (after the retries allowed).
+    /// No connection could be opened within the connect window, or one
+    /// dropped after a send may have gone through (never re-sent).
     Transport,
+    /// The server's TLS certificate was refused: never retried. The message
+    /// says what was presented and what to do.
+    Certificate,
     /// Graph asked to wait longer than graphmail waits.
     RetryAfterTooLong {
         retry_after: Duration,
@@ -44,8 +59,8 @@ pub struct GraphError {
     pub message: String,
     pub request_id: Option<String>,
     pub client_request_id: Option<String>,
-    /// Attempts made, retries included.
-    pub attempts: u32,
+    /// The retries made (and throttling waits met) before this error.
+    pub retry: RetryStats,
 }
 
 impl fmt::Display for GraphError {
@@ -67,6 +82,12 @@ impl fmt::Display for GraphError {
                 self.status.unwrap_or_default(),
                 limit.as_secs()
             )?,
+            GraphErrorKind::NoAnswer { last, allowed } => write!(
+                f,
+                "no conclusive answer from Graph within {:.0} s, after {}; last: {last}",
+                allowed.as_secs_f64(),
+                self.retry
+            )?,
             GraphErrorKind::Token(e) => write!(f, "{e}")?,
             _ => f.write_str(&self.message)?,
         }
@@ -87,13 +108,43 @@ impl GraphError {
             message: message.into(),
             request_id: None,
             client_request_id: None,
-            attempts: 0,
+            retry: RetryStats::default(),
         }
     }
 
     pub(crate) fn token(e: TokenError) -> Self {
         let message = e.to_string();
-        GraphError::new(GraphErrorKind::Token(Box::new(e)), message)
+        let retry = e.retry_stats();
+        let mut error = GraphError::new(GraphErrorKind::Token(Box::new(e)), message);
+        error.retry = retry;
+        error
+    }
+
+    /// True when Graph (or Entra, for the token) gave no answer about the
+    /// configuration: it stayed busy until the deadline
+    /// ([`GraphErrorKind::NoAnswer`]), asked for a longer wait than graphmail
+    /// honours, answered a send with server trouble that is not retried (a
+    /// 5xx: the send may or may not have happened), a send got no answer
+    /// ([`GraphErrorKind::Timeout`]), the endpoint could not be reached
+    /// ([`GraphErrorKind::Transport`]), or the token request was
+    /// inconclusive ([`TokenError::is_inconclusive`]). Such a step neither
+    /// establishes nor refutes its fact (SPEC §4).
+    ///
+    /// False for every answer that refutes (401, 403, 404 and any other 4xx
+    /// Graph sends), a refused TLS certificate, a redirect, and answers that
+    /// are not Graph's.
+    pub fn is_inconclusive(&self) -> bool {
+        match &self.kind {
+            GraphErrorKind::NoAnswer { .. }
+            | GraphErrorKind::RetryAfterTooLong { .. }
+            | GraphErrorKind::Timeout
+            | GraphErrorKind::Transport => true,
+            GraphErrorKind::Service => matches!(self.status, Some(429 | 500..=599)),
+            GraphErrorKind::Token(inner) => inner.is_inconclusive(),
+            GraphErrorKind::Certificate
+            | GraphErrorKind::InvalidResponse
+            | GraphErrorKind::InvalidRequest => false,
+        }
     }
 
     /// True when any code of the chain equals `code` (case-insensitive).
@@ -192,6 +243,41 @@ pub(crate) fn decode_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_silence_and_server_trouble_are_inconclusive() {
+        let answered = |status: u16| decode_error(status, b"{}", None, None);
+        for status in [400, 401, 403, 404, 409] {
+            assert!(!answered(status).is_inconclusive(), "{status}");
+        }
+        for status in [429, 500, 502, 503, 504] {
+            assert!(answered(status).is_inconclusive(), "{status}");
+        }
+        let no_answer = GraphError::new(
+            GraphErrorKind::NoAnswer {
+                last: "HTTP 503".into(),
+                allowed: Duration::from_secs(60),
+            },
+            "",
+        );
+        assert!(no_answer.is_inconclusive());
+        assert!(GraphError::new(GraphErrorKind::Timeout, "").is_inconclusive());
+        assert!(GraphError::new(GraphErrorKind::Transport, "").is_inconclusive());
+        assert!(!GraphError::new(GraphErrorKind::Certificate, "").is_inconclusive());
+        assert!(!GraphError::new(GraphErrorKind::InvalidResponse, "").is_inconclusive());
+        let busy_entra = TokenError::Service(Box::new(crate::auth::EntraError {
+            status: 503,
+            error_codes: vec![90055],
+            ..Default::default()
+        }));
+        assert!(GraphError::token(busy_entra).is_inconclusive());
+        let refused = TokenError::Service(Box::new(crate::auth::EntraError {
+            status: 401,
+            error_codes: vec![7000215],
+            ..Default::default()
+        }));
+        assert!(!GraphError::token(refused).is_inconclusive());
+    }
 
     #[test]
     fn inner_codes_most_specific_first() {

@@ -16,6 +16,7 @@ pub mod limiter;
 pub mod types;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, HeaderMap};
 use reqwest::{Method, StatusCode};
@@ -29,10 +30,12 @@ pub use types::{
     WELL_KNOWN_FOLDERS, well_known_folder,
 };
 
-pub use crate::auth::RetryPolicy;
-use crate::auth::http::parse_retry_after;
-use crate::auth::token::error_chain;
+use crate::auth::http::{
+    Plan, RetryBudget, WireFailure, describe_certificate_rejection, is_throttling,
+    parse_retry_after, redirect_refusal, wire_failure,
+};
 use crate::auth::{HttpSetupError, TokenProvider, check_url};
+pub use crate::auth::{RetryPolicy, RetryStats};
 use types::Page;
 
 /// A Graph client for `integration` with `credential`: builds the HTTP
@@ -65,8 +68,8 @@ pub struct GraphResponse<T> {
     pub value: T,
     pub status: u16,
     pub request_id: Option<String>,
-    /// Attempts made, retries included.
-    pub attempts: u32,
+    /// The retries made (and throttling waits met) on the way.
+    pub retry: RetryStats,
 }
 
 /// Query options for listing messages (reference §4.4).
@@ -123,7 +126,7 @@ struct RawResponse {
     status: u16,
     body: Vec<u8>,
     request_id: Option<String>,
-    attempts: u32,
+    retry: RetryStats,
 }
 
 /// A Graph client for one endpoint and token provider.
@@ -135,6 +138,8 @@ pub struct GraphClient {
     origin: String,
     tokens: Arc<TokenProvider>,
     retry: RetryPolicy,
+    /// Every request's deadline; `None`: the policy's budget per request.
+    deadline: Option<Instant>,
     limiter: Arc<MailboxLimiter>,
 }
 
@@ -153,6 +158,7 @@ impl GraphClient {
             origin: parsed.origin().ascii_serialization(),
             tokens,
             retry: RetryPolicy::default(),
+            deadline: None,
             limiter: MailboxLimiter::shared(),
         })
     }
@@ -160,6 +166,21 @@ impl GraphClient {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// A client whose requests (their token included) all end by
+    /// `deadline`: a target's deadline (SPEC §4). Transient answers are
+    /// retried until then; a wait that would cross it is not started, and
+    /// the error is [`GraphErrorKind::NoAnswer`]. Cheap: clone the run's
+    /// client and set one per target.
+    pub fn with_deadline(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The deadline set with [`GraphClient::with_deadline`].
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 
     /// Replaces the process-wide limiter (tests use their own).
@@ -373,7 +394,7 @@ impl GraphClient {
             value: (),
             status: raw.status,
             request_id: raw.request_id,
-            attempts: raw.attempts,
+            retry: raw.retry,
         })
     }
 
@@ -405,11 +426,17 @@ impl GraphClient {
         let mut items = Vec::new();
         let mut url = first;
         let mut pages = 0;
-        let mut attempts = 0;
+        let mut retry = RetryStats::default();
         loop {
-            let page: GraphResponse<Page<T>> = self.get_json(mailbox, url, prefer).await?;
+            let page: GraphResponse<Page<T>> =
+                self.get_json(mailbox, url, prefer).await.map_err(|mut e| {
+                    let mut total = retry;
+                    total.add(e.retry);
+                    e.retry = total;
+                    e
+                })?;
             pages += 1;
-            attempts += page.attempts;
+            retry.add(page.retry);
             items.extend(page.value.value);
             match page.value.next_link {
                 Some(next) if pages < max_pages => {
@@ -422,6 +449,7 @@ impl GraphClient {
                             format!("Graph's nextLink points outside {}: {next}", self.origin),
                         );
                         e.request_id = page.request_id;
+                        e.retry = retry;
                         return Err(e);
                     }
                     url = next;
@@ -431,30 +459,57 @@ impl GraphClient {
                         value: items,
                         status: page.status,
                         request_id: page.request_id,
-                        attempts,
+                        retry,
                     });
                 }
             }
         }
     }
 
-    /// Sends one request with retries (SPEC §4): 429/503/504 and failed
-    /// connections are retried up to `max_attempts`, waiting `Retry-After`
-    /// (up to `max_retry_after`; a longer one fails and names it) or a
-    /// jittered backoff. The mailbox slot is held only while a request is on
-    /// the wire, never during a wait.
+    /// Sends one request with retries (SPEC §4), until the client's
+    /// deadline (or the policy's budget from now):
+    /// - 429 and 503, and for idempotent requests 502 and 504, wait
+    ///   `Retry-After` (up to `max_retry_after`; a longer one fails and names
+    ///   it) or a jittered backoff, then go again;
+    /// - an idempotent request that timed out or whose connection dropped
+    ///   goes again; a send (not idempotent) does not, since it may have
+    ///   been carried out: it fails with [`GraphErrorKind::Timeout`] or
+    ///   [`GraphErrorKind::Transport`];
+    /// - a connection that cannot be opened goes again within the policy's
+    ///   connect window (the request never left);
+    /// - a refused TLS certificate, a redirect and every other answer end it
+    ///   at once; an expired token is renewed once;
+    /// - a wait that would cross the deadline is not started, and the
+    ///   deadline passing mid-request ends it: [`GraphErrorKind::NoAnswer`]
+    ///   with the last answer.
+    ///
+    /// The mailbox slot is held only while a request is on the wire, never
+    /// during a wait.
     async fn execute(&self, mailbox: &str, spec: RequestSpec) -> Result<RawResponse, GraphError> {
-        let policy = &self.retry;
-        let max_attempts = policy.max_attempts.max(1);
-        let mut attempt = 0;
+        let mut budget = RetryBudget::new(&self.retry, self.deadline);
+        let deadline = tokio::time::Instant::from_std(budget.deadline);
+        let mut last: Option<GraphError> = None;
+        let mut renewed = false;
+        let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let token = self.tokens.token().await.map_err(GraphError::token)?;
+            let token = self
+                .tokens
+                .token_until(budget.deadline)
+                .await
+                .map_err(|e| {
+                    let mut error = GraphError::token(e);
+                    let mut total = budget.stats;
+                    total.add(error.retry);
+                    error.retry = total;
+                    error
+                })?;
+            let bearer = token.bearer_header().map_err(GraphError::token)?;
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let mut request = self
                 .http
                 .request(spec.method.clone(), &spec.url)
-                .header(AUTHORIZATION, token.bearer())
+                .header(AUTHORIZATION, bearer)
                 .header(ACCEPT, "application/json")
                 .header("client-request-id", &client_request_id);
             if let Some(prefer) = spec.prefer {
@@ -465,17 +520,28 @@ impl GraphClient {
                 None if spec.method == Method::POST => request.header(CONTENT_LENGTH, "0"),
                 None => request,
             };
-            let permit = self.limiter.acquire(mailbox).await;
             let started = std::time::Instant::now();
-            let outcome = async {
-                let response = request.send().await?;
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = response.bytes().await?.to_vec();
-                Ok::<_, reqwest::Error>((status, headers, body))
-            }
+            let outcome = tokio::time::timeout_at(deadline, async {
+                let permit = self.limiter.acquire(mailbox).await;
+                let outcome = async {
+                    let response = request.send().await?;
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await?.to_vec();
+                    Ok::<_, reqwest::Error>((status, headers, body))
+                }
+                .await;
+                drop(permit);
+                outcome
+            })
             .await;
-            drop(permit);
+            let Ok(outcome) = outcome else {
+                let fallback = GraphError::new(
+                    GraphErrorKind::Timeout,
+                    format!("no answer from {} before the deadline", host_of(&spec.url)),
+                );
+                return Err(self.no_answer(last.unwrap_or(fallback), &budget, client_request_id));
+            };
             // `-vv` shows each request; the bearer token is a header, never logged.
             if let Ok((status, headers, _)) = &outcome {
                 tracing::debug!(
@@ -488,96 +554,158 @@ impl GraphClient {
                 );
             }
 
-            match outcome {
+            let (retry_after, throttled) = match outcome {
                 Ok((status, headers, body)) => {
                     let request_id = header_text(&headers, "request-id");
-                    if RetryPolicy::is_retryable_status(status) {
+                    let code = status.as_u16();
+                    if status.is_redirection() {
+                        let mut e = GraphError::new(
+                            GraphErrorKind::InvalidResponse,
+                            format!("Graph answered {}", redirect_refusal(code, &headers)),
+                        );
+                        e.status = Some(code);
+                        e.request_id = request_id;
+                        e.client_request_id = Some(client_request_id);
+                        e.retry = budget.stats;
+                        return Err(e);
+                    }
+                    if RetryPolicy::is_retryable_status(status, spec.idempotent) {
                         let retry_after = parse_retry_after(&headers);
-                        if let Some(wait) = retry_after
-                            && wait > policy.max_retry_after
-                        {
-                            let mut e = error::decode_error(
-                                status.as_u16(),
-                                &body,
-                                request_id,
-                                Some(client_request_id),
-                            );
-                            e.kind = GraphErrorKind::RetryAfterTooLong {
-                                retry_after: wait,
-                                limit: policy.max_retry_after,
-                            };
-                            e.attempts = attempt;
-                            return Err(e);
-                        }
-                        if attempt < max_attempts {
-                            let wait = retry_after.unwrap_or_else(|| policy.backoff(attempt));
-                            tracing::debug!(
-                                status = status.as_u16(),
-                                ?wait,
-                                attempt,
-                                "Graph asked to retry"
-                            );
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                    }
-                    if status == StatusCode::UNAUTHORIZED && attempt == 1 && token_expired(&body) {
-                        // NOTE: a token can expire between the cache check and
-                        // Graph's; fetch a new one once.
-                        self.tokens.invalidate().await;
-                        continue;
-                    }
-                    if !status.is_success() {
-                        let mut e = error::decode_error(
-                            status.as_u16(),
+                        last = Some(error::decode_error(
+                            code,
                             &body,
                             request_id,
                             Some(client_request_id),
-                        );
-                        e.attempts = attempt;
+                        ));
+                        (retry_after, is_throttling(code))
+                    } else if status == StatusCode::UNAUTHORIZED && !renewed && token_expired(&body)
+                    {
+                        // NOTE: a token can expire between the cache check and
+                        // Graph's; fetch a new one once.
+                        renewed = true;
+                        self.tokens.invalidate().await;
+                        budget.count_resend();
+                        continue;
+                    } else if !status.is_success() {
+                        let mut e =
+                            error::decode_error(code, &body, request_id, Some(client_request_id));
+                        e.retry = budget.stats;
                         return Err(e);
+                    } else {
+                        return Ok(RawResponse {
+                            status: code,
+                            body,
+                            request_id,
+                            retry: budget.stats,
+                        });
                     }
-                    return Ok(RawResponse {
-                        status: status.as_u16(),
-                        body,
-                        request_id,
-                        attempts: attempt,
-                    });
                 }
                 Err(e) => {
-                    let dropped = !e.is_timeout()
-                        && (e.is_connect() || (spec.idempotent && (e.is_request() || e.is_body())));
-                    if dropped && attempt < max_attempts {
-                        let wait = policy.backoff(attempt);
-                        tracing::debug!(error = %e, ?wait, attempt, "connection failed; retrying");
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    let (kind, message) = if e.is_timeout() {
-                        (
-                            GraphErrorKind::Timeout,
-                            format!(
-                                "no answer from Graph within the request timeout ({})",
-                                host_of(&spec.url)
-                            ),
-                        )
-                    } else {
-                        (
-                            GraphErrorKind::Transport,
-                            format!(
-                                "connection to {} failed: {}",
-                                host_of(&spec.url),
-                                error_chain(&e)
-                            ),
-                        )
+                    let host = host_of(&spec.url);
+                    let fail = |kind, message: String| {
+                        let mut error = GraphError::new(kind, message);
+                        error.client_request_id = Some(client_request_id.clone());
+                        error.retry = budget.stats;
+                        error
                     };
-                    let mut error = GraphError::new(kind, message);
-                    error.client_request_id = Some(client_request_id);
-                    error.attempts = attempt;
-                    return Err(error);
+                    match wire_failure(&e) {
+                        WireFailure::Certificate(reason) => {
+                            let message = describe_certificate_rejection(&spec.url, &reason).await;
+                            return Err(fail(
+                                GraphErrorKind::Certificate,
+                                format!("cannot reach Graph: {message}"),
+                            ));
+                        }
+                        WireFailure::Connect(detail) => {
+                            let error = fail(
+                                GraphErrorKind::Transport,
+                                format!("connection to {host} failed: {detail}"),
+                            );
+                            if !budget.in_connect_window() {
+                                return Err(error);
+                            }
+                            last = Some(error);
+                        }
+                        WireFailure::Timeout => {
+                            let error = fail(
+                                GraphErrorKind::Timeout,
+                                format!("no answer from Graph within the request timeout ({host})"),
+                            );
+                            if !spec.idempotent {
+                                return Err(error);
+                            }
+                            last = Some(error);
+                        }
+                        WireFailure::Dropped(detail) => {
+                            let mut error = fail(
+                                GraphErrorKind::Transport,
+                                format!("connection to {host} failed: {detail}"),
+                            );
+                            if !spec.idempotent {
+                                error.message.push_str(
+                                    " (not sent again: the request may have been carried out)",
+                                );
+                                return Err(error);
+                            }
+                            last = Some(error);
+                        }
+                    }
+                    (None, false)
+                }
+            };
+            match budget.plan(retry_after) {
+                Plan::Wait(wait) => {
+                    tracing::debug!(?wait, attempt, "Graph asked to retry (or failed); retrying");
+                    budget.wait(wait, throttled).await;
+                }
+                Plan::TooLong(wait) => {
+                    let mut e =
+                        last.unwrap_or_else(|| GraphError::new(GraphErrorKind::Service, ""));
+                    e.kind = GraphErrorKind::RetryAfterTooLong {
+                        retry_after: wait,
+                        limit: budget.max_retry_after(),
+                    };
+                    e.retry = budget.stats;
+                    return Err(e);
+                }
+                Plan::PastDeadline => {
+                    let fallback = GraphError::new(GraphErrorKind::Timeout, "no answer");
+                    let id = uuid::Uuid::new_v4().to_string();
+                    return Err(self.no_answer(last.unwrap_or(fallback), &budget, id));
                 }
             }
         }
+    }
+
+    /// Turns the last answer into the [`GraphErrorKind::NoAnswer`] error.
+    fn no_answer(
+        &self,
+        mut last: GraphError,
+        budget: &RetryBudget<'_>,
+        client_request_id: String,
+    ) -> GraphError {
+        let described = match last.kind {
+            GraphErrorKind::Service => {
+                let mut text = format!("HTTP {}", last.status.unwrap_or_default());
+                if let Some(code) = &last.code {
+                    text.push_str(&format!(" {code}"));
+                }
+                if !last.message.is_empty() {
+                    text.push_str(&format!(": {}", last.message));
+                }
+                text
+            }
+            _ => last.message.clone(),
+        };
+        last.kind = GraphErrorKind::NoAnswer {
+            last: described,
+            allowed: budget.allowed(),
+        };
+        last.retry = budget.stats;
+        if last.client_request_id.is_none() {
+            last.client_request_id = Some(client_request_id);
+        }
+        last
     }
 
     pub fn retry_policy(&self) -> &RetryPolicy {
@@ -615,7 +743,7 @@ fn decode_json<T: DeserializeOwned>(raw: RawResponse) -> Result<GraphResponse<T>
             value,
             status: raw.status,
             request_id: raw.request_id,
-            attempts: raw.attempts,
+            retry: raw.retry,
         }),
         Err(e) => {
             let mut error = GraphError::new(
@@ -627,7 +755,7 @@ fn decode_json<T: DeserializeOwned>(raw: RawResponse) -> Result<GraphResponse<T>
             );
             error.status = Some(raw.status);
             error.request_id = raw.request_id;
-            error.attempts = raw.attempts;
+            error.retry = raw.retry;
             Err(error)
         }
     }
