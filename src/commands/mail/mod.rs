@@ -7,7 +7,9 @@
 //! Service errors are exit 1 with the hints of [`crate::diagnose::hints`];
 //! untrusted senders are exit 4; bad input exit 2 (SPEC §2).
 
+mod input_file;
 mod peek;
+mod preflight;
 mod routing;
 mod send;
 
