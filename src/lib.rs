@@ -13,6 +13,7 @@ pub mod diagnose;
 pub mod error;
 pub mod graph;
 pub mod output;
+pub mod process_limits;
 pub mod sandbox;
 pub mod secrets;
 pub mod state;

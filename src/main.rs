@@ -8,6 +8,8 @@ use graphmail::cli::Cli;
 use graphmail::output::Printer;
 
 fn main() -> ExitCode {
+    // Before any secret is read: a crash must never dump one to disk.
+    graphmail::process_limits::disable_core_dumps();
     let cli = Cli::parse();
     let printer = Printer::new(
         cli.global.output,

@@ -675,3 +675,41 @@ fn the_sandbox_admin_refuses_a_foreign_host_and_bodies_that_are_not_json() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(offset(&sandbox), Some(3600));
 }
+
+/// Issue 12 #7: a crash must never write a core file holding a secret. The
+/// parent allows core files (`ulimit -c`); the running graphmail has
+/// RLIMIT_CORE 0, soft and hard, as `/proc/<pid>/limits` shows.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_process_refuses_core_dumps_even_when_its_parent_allows_them() {
+    use std::io::BufRead;
+    let env = TestEnv::new();
+    let bin = assert_cmd::cargo::cargo_bin("graphmail");
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -S -c 2048 && exec "$0" sandbox serve --listen 127.0.0.1:0"#)
+        .arg(&bin)
+        .env_clear()
+        .env("HOME", env.path("home"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn graphmail sandbox serve");
+    let mut ready = String::new();
+    let stdout = child.stdout.take().expect("stdout");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut ready)
+        .expect("ready line");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id()));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ready.contains("admin_endpoint"), "not ready: {ready}");
+    let limits = limits.expect("read /proc/<pid>/limits");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap_or_else(|| panic!("no core line in {limits}"));
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}
