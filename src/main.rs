@@ -57,7 +57,8 @@ fn init_logging(verbose: u8, quiet: bool) {
     ));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Logged values may come from outside (URLs, names): made inert too.
+        .with_writer(|| graphmail::output::inert::InertWriter::new(std::io::stderr(), false))
         .with_ansi(false)
         .with_target(false)
         .without_time()

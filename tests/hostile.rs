@@ -520,6 +520,13 @@ fn hand_edited_addresses_and_names_are_refused_before_any_graph_request() {
             check(&out, 2, args);
             let stderr = text(&out.stderr);
             assert!(stderr.contains("state file"), "{stderr}");
+            assert_inert("the refusal", &stderr);
+        }
+        // `status` lists the hand-edited value, inert, as text and as JSON.
+        for format in ["table", "json"] {
+            let out = mail.run(&["status", "--output", format]);
+            assert_inert("status", &text(&out.stdout));
+            assert_inert("status stderr", &text(&out.stderr));
         }
     }
     assert_eq!(mail.graph_requests(), before, "no request reached Graph");

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod enable;
 pub mod integration;
 pub mod mail;
+pub mod preflight;
 mod progress;
 pub mod route;
 pub mod sandbox;

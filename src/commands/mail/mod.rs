@@ -9,7 +9,6 @@
 
 mod input_file;
 mod peek;
-mod preflight;
 mod routing;
 mod send;
 

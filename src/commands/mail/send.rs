@@ -344,7 +344,7 @@ pub fn content_type(name: &str) -> &'static str {
 
 pub async fn send(ctx: &Context, args: MailSendArgs) -> Result<()> {
     let state = ctx.store.load()?.state;
-    super::preflight::check(&state)?;
+    crate::commands::preflight::check(&state)?;
     let request = resolve(&state, &args)?;
     let (client, hints) = connect(ctx, &state)?;
     let mut result = SendResult::new(&request);

@@ -1,9 +1,11 @@
-//! Before a mail command touches the network: the state file's own values
-//! must be ones graphmail would have written. Addresses, names and folders
-//! become Graph URL paths (`/users/{address}/mailFolders/...`) and the
-//! tenant becomes the token URL; a hand-edited `address = ".."` must not
-//! turn into a request for `/users/..`. `status` lists the same problems as
-//! rows; here any of them stops the command with exit 2 and no request.
+//! Before a command touches the network: the state file's own values must
+//! be ones graphmail would have written. Addresses, names and folders become
+//! Graph URL paths (`/users/{address}/mailFolders/...`) and the tenant
+//! becomes the token URL; a hand-edited `address = ".."` must not turn into
+//! a request for `/users/..`. `status` lists the same problems as rows; here
+//! any of them stops the command with exit 2 and no request. Used by
+//! `mail peek` and `mail send`; any command that builds URLs from the state
+//! should call [`check`] first.
 
 use crate::error::{CliError, Result};
 use crate::state::State;
@@ -15,13 +17,10 @@ use crate::state::validate;
 /// fails the checks the commands apply to typed input.
 pub fn check(state: &State) -> Result<()> {
     if let Some(integration) = &state.integration {
-        for bad in [
-            validate::tenant(&integration.tenant).err(),
-            validate::app_id(&integration.app_id).err(),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        let bad = validate::tenant(&integration.tenant)
+            .err()
+            .or_else(|| validate::app_id(&integration.app_id).err());
+        if let Some(bad) = bad {
             return Err(refuse(format!(
                 "the integration's {} in the state file is not valid: {}",
                 bad.field.trim_start_matches('-'),
