@@ -246,10 +246,20 @@ fn escape_sequences_in_a_peeked_message_come_out_inert_as_table_and_json() {
     );
 }
 
+/// A folder that Graph lists under Inbox, named by whoever set up the rules.
+const HOSTILE_FOLDER: &str = "Evil\x1b]0;pwned\x07\u{202e}gpj.exe";
+
 #[test]
 fn a_hostile_folder_name_in_an_error_is_inert_as_text_and_json() {
-    let mail = Mail::on(Sandbox::with_seed(hostile_seed()));
-    let folder = "Inbox/\x1b]0;pwned\x07\u{202e}x";
+    let mut seed = hostile_seed();
+    seed.mail
+        .mailboxes
+        .iter_mut()
+        .find(|m| m.address == "support@contoso.com")
+        .expect("support mailbox")
+        .folders
+        .push(format!("Inbox/{HOSTILE_FOLDER}"));
+    let mail = Mail::on(Sandbox::with_seed(seed));
     let out = mail.run(&[
         "connector",
         "add",
@@ -265,21 +275,39 @@ fn a_hostile_folder_name_in_an_error_is_inert_as_text_and_json() {
     ]);
     check(&out, 0, &["connector", "add"]);
     for format in ["table", "json"] {
+        // A folder that is not there: the error lists what Graph has under
+        // Inbox, the hostile name among them.
         let out = mail.run(&[
             "mail",
             "peek",
             "--connector",
             "support",
             "--folder",
-            folder,
+            "Inbox/Missing",
             "--output",
             format,
         ]);
         assert_ne!(out.status.code(), Some(0));
-        let stderr = text(&out.stderr);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
         assert_inert("error", &stderr);
-        assert_inert("stdout", &text(&out.stdout));
-        assert!(stderr.contains("pwned"), "{stderr}");
+        assert_inert("stdout", &stdout);
+        assert!(
+            format!("{stdout}{stderr}").contains("pwned"),
+            "the folder is listed:\n{stdout}\n{stderr}"
+        );
+        // A hostile name typed on the command line: refused, and inert.
+        let out = mail.run(&[
+            "mail",
+            "peek",
+            "--connector",
+            "support",
+            "--folder",
+            &format!("Inbox/{HOSTILE_FOLDER}"),
+            "--output",
+            format,
+        ]);
+        assert_ne!(out.status.code(), Some(0));
+        assert_inert("error", &text(&out.stderr));
     }
 }
 
