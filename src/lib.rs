@@ -14,6 +14,7 @@ pub mod diagnose;
 pub mod error;
 pub mod graph;
 pub mod output;
+pub mod process_limits;
 pub mod sandbox;
 pub mod scope;
 pub mod secrets;

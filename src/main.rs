@@ -8,6 +8,8 @@ use graphmail::cli::Cli;
 use graphmail::output::Printer;
 
 fn main() -> ExitCode {
+    // Before any secret is read: a crash must never dump one to disk.
+    graphmail::process_limits::disable_core_dumps();
     // A TAB in a shell that sourced `graphmail completion SHELL`: print the
     // candidates and exit before anything else runs.
     clap_complete::CompleteEnv::with_factory(Cli::command)
@@ -60,7 +62,8 @@ fn init_logging(verbose: u8, quiet: bool) {
     ));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        // Logged values may come from outside (URLs, names): made inert too.
+        .with_writer(|| graphmail::output::inert::InertWriter::new(std::io::stderr(), false))
         .with_ansi(false)
         .with_target(false)
         .without_time()

@@ -414,3 +414,44 @@ fn ci_set_on_a_terminal_never_prompts() {
     assert_names_flag_without_prompting(code, &shown, "--yes", "[y/N]");
     assert!(sb.connector_json("sales").contains("sales@contoso.com"));
 }
+
+/// Issue 12 #8: `--client-secret-stdin` with a terminal on stdin used to read
+/// the terminal with echo on, showing the secret as it was typed. Now the
+/// value is read with the hidden prompt.
+#[test]
+#[cfg_attr(
+    not(feature = "test-store"),
+    ignore = "needs the test-store feature: --features test-store"
+)]
+fn client_secret_stdin_on_a_terminal_reads_hidden() {
+    let sb = Sandbox::new();
+    let secret = "Stdin~Typed~Secret~42";
+    let mut pty = sb.graphmail_in_pty(
+        &[
+            "integration",
+            "set",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--app-id",
+            "11111111-2222-3333-4444-555555555555",
+            "--client-secret-stdin",
+            "--skip-test",
+        ],
+        &[("CI", "1")],
+    );
+    pty.expect("(hidden)");
+    // NOTE: as above, let graphmail turn echo off before typing.
+    std::thread::sleep(Duration::from_millis(500));
+    pty.answer(secret);
+    let (code, shown) = pty.finish();
+    assert_eq!(code, 0, "integration set failed:\n{shown}");
+    assert!(
+        !shown.contains(secret),
+        "the secret was echoed on the terminal:\n{shown}"
+    );
+    let stored: Vec<String> = std::fs::read_dir(sb.secrets_dir())
+        .expect("the secret store dir")
+        .map(|e| std::fs::read_to_string(e.expect("entry").path()).expect("read"))
+        .collect();
+    assert_eq!(stored, vec![secret.to_string()]);
+}

@@ -263,21 +263,21 @@ fn located_at(line: usize, column: usize, needle: &'static str) -> impl Fn(&Stat
 
 #[test]
 fn malformed_toml_is_located_and_never_overwritten() {
-    let text = "schema_version = 1\ninstance_id = \"i\"\n\n[[connector]]\nname = \"a\nuse_for = \"outbound\"\n";
+    let text = "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n\n[[connector]]\nname = \"a\nuse_for = \"outbound\"\n";
     assert_refused_and_untouched(text, located_at(5, 10, "expected `\"`"));
 }
 
 #[test]
 fn a_wrongly_typed_field_is_located_and_never_overwritten() {
-    let text = "schema_version = 1\ninstance_id = \"i\"\n[[connector]]\nname = \"a\"\nuse_for = \"sideways\"\naddress = \"a@contoso.com\"\n";
+    let text = "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n[[connector]]\nname = \"a\"\nuse_for = \"sideways\"\naddress = \"a@contoso.com\"\n";
     assert_refused_and_untouched(text, located_at(5, 11, "sideways"));
-    let text = "schema_version = 1\ninstance_id = \"i\"\n[[route]]\nname = \"r\"\nconnector = \"c\"\naddress = 42\n";
+    let text = "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n[[route]]\nname = \"r\"\nconnector = \"c\"\naddress = 42\n";
     assert_refused_and_untouched(text, located_at(6, 11, "string"));
 }
 
 #[test]
 fn a_newer_schema_is_refused_and_never_overwritten() {
-    let text = "# from the future\nschema_version = 2\ninstance_id = \"i\"\nshiny = true\n";
+    let text = "# from the future\nschema_version = 2\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\nshiny = true\n";
     assert_refused_and_untouched(text, |err| {
         assert!(
             matches!(err, StateError::TooNew { found: 2, .. }),
@@ -311,7 +311,9 @@ fn an_erroring_change_writes_nothing() {
 
 #[test]
 fn a_kill_mid_write_leaves_the_old_or_the_new_file_never_a_torn_one() {
-    let (dir, path, file) = seeded("# keep me\nschema_version = 1\ninstance_id = \"i\"\n");
+    let (dir, path, file) = seeded(
+        "# keep me\nschema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+    );
     let mut seen_sizes = std::collections::BTreeSet::new();
     for round in 0..10u64 {
         let mut child = spawn_hammer(&[path.to_str().unwrap(), "churn"]);
@@ -356,8 +358,9 @@ fn a_kill_mid_write_leaves_the_old_or_the_new_file_never_a_torn_one() {
 fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
     const PROCESSES: usize = 16;
     const EACH: usize = 5;
-    let (_dir, path, file) =
-        seeded("# shared by many writers\nschema_version = 1\ninstance_id = \"i\"\n");
+    let (_dir, path, file) = seeded(
+        "# shared by many writers\nschema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+    );
     let children: Vec<(usize, Child)> = (0..PROCESSES)
         .map(|p| {
             (
@@ -393,6 +396,58 @@ fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
         fs::read_to_string(&path)
             .unwrap()
             .starts_with("# shared by many writers\n")
+    );
+}
+
+/// Issue 12 #9: a link and its target are one file, so they take one lock.
+/// Writers through `link.toml` (in another folder) and through the real
+/// file at once: every update survives. With the lock derived from the path
+/// as typed, the two sides locked different files and overwrote each other.
+#[cfg(unix)]
+#[test]
+fn writers_through_a_symlink_and_its_target_share_one_lock() {
+    const EACH_SIDE: usize = 4;
+    const EACH: usize = 15;
+    let (dir, real, file) =
+        seeded("schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n");
+    let links = dir.path().join("links");
+    fs::create_dir(&links).unwrap();
+    let link = links.join("link.toml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let children: Vec<(String, Child)> = (0..EACH_SIDE * 2)
+        .map(|p| {
+            let (side, path) = if p % 2 == 0 {
+                ("link", &link)
+            } else {
+                ("real", &real)
+            };
+            let prefix = format!("{side}{p}");
+            let child = spawn_hammer(&[path.to_str().unwrap(), "add", &prefix, &EACH.to_string()]);
+            (prefix, child)
+        })
+        .collect();
+    let prefixes: Vec<String> = children.iter().map(|(p, _)| p.clone()).collect();
+    for (prefix, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{prefix}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let state = file.load().unwrap().state;
+    let lost: Vec<String> = prefixes
+        .iter()
+        .flat_map(|p| (0..EACH).map(move |n| format!("{p}-{n}")))
+        .filter(|name| state.connector(name).is_none())
+        .collect();
+    assert!(lost.is_empty(), "lost updates: {lost:?}");
+    assert_eq!(state.connectors.len(), EACH_SIDE * 2 * EACH);
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
     );
 }
 

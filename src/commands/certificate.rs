@@ -91,19 +91,49 @@ fn password(ctx: &Context, args: &CertificateNewArgs) -> Result<SecretString> {
         .hint("pass --password-stdin or --password-env VAR"))
 }
 
+/// Writes one output file. Without `--force` the file must not exist
+/// (`O_EXCL`: a link there is not followed either). With `--force` the bytes
+/// go to a temp file in the same folder, made 0600 (0644 for the public
+/// parts) before any byte is written, then renamed over the target: an
+/// existing file never keeps its old mode with a new private key in it, and
+/// a symlink at the target is replaced, not followed.
 fn write_file(path: &Path, bytes: &[u8], private: bool, force: bool) -> Result<()> {
     let fail = |e: io::Error| CliError::runtime(format!("cannot write {}: {e}", path.display()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true);
+    #[cfg(unix)]
+    let mode = if private { 0o600 } else { 0o644 };
     if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // tempfile creates the file 0600 (O_EXCL); the public parts are widened after.
+        let mut temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(fail)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file()
+                .set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(fail)?;
+        }
+        temp.write_all(bytes).map_err(fail)?;
+        temp.as_file().sync_all().map_err(fail)?;
+        temp.persist(path).map_err(|e| fail(e.error))?;
+        return Ok(());
     }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(if private { 0o600 } else { 0o644 });
+        options.mode(mode);
     }
     let mut file = options.open(path).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {

@@ -120,11 +120,12 @@ fn cloud(arg: CloudArg) -> Cloud {
 }
 
 /// Where an imported certificate lives: the private data dir, one file per
-/// state file.
-fn imported_certificate_path(data_dir: &Path, instance_id: &str) -> PathBuf {
+/// state file. Named from the parsed UUID only, so the name is 36 hex digits
+/// and hyphens: never a path of its own.
+fn imported_certificate_path(data_dir: &Path, instance_id: &uuid::Uuid) -> PathBuf {
     data_dir
         .join("certificates")
-        .join(format!("{instance_id}.pfx"))
+        .join(format!("{}.pfx", instance_id.hyphenated()))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -403,7 +404,7 @@ fn store_credential(
 /// failure here is a warning: the new credential is already in place.
 fn forget_keyring_entries(
     ctx: &Context,
-    instance: &str,
+    instance: &uuid::Uuid,
     previous: Option<&Credential>,
     keep_secret: bool,
     keep_password: bool,
@@ -463,7 +464,7 @@ pub fn remove(ctx: &Context, cascade: bool, ignore_missing: bool) -> Result<()> 
             return Ok((ops::Removed::default(), state.instance_id.clone(), None));
         }
         let removed = ops::remove_integration(state, cascade)?;
-        Ok::<_, CliError>((removed, state.instance_id.clone(), previous))
+        Ok::<_, CliError>((removed, state.instance_id, previous))
     })?;
     if previous.is_none() {
         return views::nothing_to_remove(

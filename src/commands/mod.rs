@@ -9,6 +9,7 @@ pub mod demo;
 pub mod enable;
 pub mod integration;
 pub mod mail;
+pub mod preflight;
 mod progress;
 pub mod route;
 pub mod sandbox;
@@ -139,19 +140,80 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     }
 }
 
+/// The longest secret read from standard input. Larger than any client
+/// secret or password, and larger than std's 8 KiB stdin buffer, so reads go
+/// straight into our buffer instead of through std's (which is not wiped).
+const STDIN_SECRET_MAX: usize = 64 * 1024;
+
 /// Reads a secret from standard input (one value; a trailing newline is
 /// dropped). `flag` names the option for the error.
+///
+/// On a terminal, standard input would echo the secret as it is typed: the
+/// value is read with the hidden prompt instead. The bytes read land in one
+/// fixed buffer that is wiped when dropped (`Zeroizing`); the only other
+/// copy is the `SecretString`, which wipes itself.
 fn read_secret_stdin(flag: &str) -> Result<SecretString> {
-    let mut value = String::new();
-    std::io::stdin()
-        .read_to_string(&mut value)
-        .map_err(|e| CliError::usage(format!("{flag}: cannot read standard input: {e}")))?;
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return read_secret_from_terminal(flag);
+    }
+    let mut buffer = zeroize::Zeroizing::new(vec![0u8; STDIN_SECRET_MAX]);
+    let mut len = 0;
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        if len == buffer.len() {
+            return Err(CliError::usage(format!(
+                "{flag}: standard input is longer than {} KiB; that is not a secret",
+                STDIN_SECRET_MAX / 1024
+            )));
+        }
+        match stdin.read(&mut buffer[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(CliError::usage(format!(
+                    "{flag}: cannot read standard input: {e}"
+                )));
+            }
+        }
+    }
+    let Ok(value) = std::str::from_utf8(&buffer[..len]) else {
+        return Err(CliError::usage(format!(
+            "{flag}: standard input is not UTF-8 text"
+        )));
+    };
     let trimmed = value.trim_end_matches(['\r', '\n']);
     if trimmed.is_empty() {
         return Err(CliError::usage(format!("{flag}: standard input was empty"))
             .hint("pipe the value in, e.g. `printf %s \"$SECRET\" | graphmail ...`"));
     }
-    Ok(SecretString::from(trimmed.to_string()))
+    Ok(SecretString::from(trimmed))
+}
+
+/// `--...-stdin` typed at a terminal: the hidden prompt, so the secret is
+/// never shown. It needs stderr on the terminal to draw the prompt.
+fn read_secret_from_terminal(flag: &str) -> Result<SecretString> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return Err(CliError::usage(format!(
+            "{flag}: standard input is a terminal, which would show the secret as it is typed"
+        ))
+        .hint("pipe the value in, e.g. `printf %s \"$SECRET\" | graphmail ...`, or keep stderr on the terminal for a hidden prompt"));
+    }
+    let value = zeroize::Zeroizing::new(
+        dialoguer::Password::new()
+            .with_prompt(format!("Value for {flag} (hidden)"))
+            .allow_empty_password(true)
+            .interact()
+            .map_err(|e| {
+                CliError::runtime(format!("{flag}: could not read from the terminal: {e}"))
+            })?,
+    );
+    if value.is_empty() {
+        return Err(CliError::usage(format!("{flag}: nothing was typed")));
+    }
+    Ok(SecretString::from(value.as_str()))
 }
 
 /// A value from a flag, else from a prompt on a terminal, else an error

@@ -32,7 +32,7 @@ pub struct FreshSecrets {
 /// Builds the client credential for a test of `integration`.
 pub fn resolve_credential(
     ctx: &Context,
-    instance_id: &str,
+    instance_id: &uuid::Uuid,
     integration: &Integration,
     fresh: &FreshSecrets,
 ) -> Result<ClientCredential> {

@@ -185,7 +185,7 @@ struct InnerError {
 }
 
 /// Decodes Graph's error JSON; headers' IDs win over the body's.
-pub(crate) fn decode_error(
+pub fn decode_error(
     status: u16,
     body: &[u8],
     request_id: Option<String>,

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::error::CliError;
 
+use super::inert::{self, InertWriter, inert_lines};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
@@ -39,6 +41,7 @@ impl TextContext {
         if !self.color {
             return text.to_string();
         }
+        // Only these codes pass the inert writer (inert::PAINT_CODES).
         let code = match color {
             Paint::Green => "32",
             Paint::Yellow => "33",
@@ -121,10 +124,16 @@ impl Printer {
         let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
         match self.format {
             Format::Json => {
-                serde_json::to_writer_pretty(&mut out, value)?;
+                inert::to_writer_pretty(&mut out, value)?;
                 writeln!(out)?;
             }
-            Format::Table => value.render_text(&mut out, &self.text_context())?,
+            Format::Table => {
+                // Text from outside (subjects, folder names, hand-edited
+                // names) cannot drive the terminal: see `inert`.
+                let mut inert = InertWriter::new(&mut out, self.color_stdout);
+                value.render_text(&mut inert, &self.text_context())?;
+                inert.finish()?;
+            }
         }
         out.flush()
     }
@@ -133,7 +142,7 @@ impl Printer {
     /// messages still go to stderr, so stdout stays parseable.
     pub fn note(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", message.as_ref());
+            eprintln!("{}", inert_lines(message.as_ref()));
         }
     }
 
@@ -145,7 +154,7 @@ impl Printer {
             } else {
                 "✓"
             };
-            eprintln!("{mark} {}", message.as_ref());
+            eprintln!("{mark} {}", inert_lines(message.as_ref()));
         }
     }
 
@@ -155,13 +164,13 @@ impl Printer {
         } else {
             "warning:"
         };
-        eprintln!("{label} {}", message.as_ref());
+        eprintln!("{label} {}", inert_lines(message.as_ref()));
     }
 
     /// Detail shown with `-v`.
     pub fn debug(&self, message: impl AsRef<str>) {
         if self.verbose > 0 {
-            eprintln!("{}", message.as_ref());
+            eprintln!("{}", inert_lines(message.as_ref()));
         }
     }
 
@@ -178,7 +187,9 @@ impl Printer {
                     "hints": err.hints,
                 }
             });
-            eprintln!("{body}");
+            // The exact message, with unsafe characters as \u escapes.
+            let line = inert::to_string_compact(&body).unwrap_or_else(|_| body.to_string());
+            eprintln!("{line}");
             return;
         }
         let label = if self.color_stderr {
@@ -186,9 +197,9 @@ impl Printer {
         } else {
             "error:"
         };
-        eprintln!("{label} {}", err.message);
+        eprintln!("{label} {}", inert_lines(&err.message));
         for hint in &err.hints {
-            eprintln!("  hint: {hint}");
+            eprintln!("  hint: {}", inert_lines(hint));
         }
     }
 }

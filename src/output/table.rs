@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{ContentArrangement, Table as Comfy};
 
+use super::inert::inert_cell;
+
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     headers: Vec<String>,
@@ -38,6 +40,8 @@ impl Table {
 
     /// Writes the table: bordered when `terminal` is set, else a header line
     /// and tab-separated rows (tabs and newlines in cells become spaces).
+    /// Cells are made inert first (`super::inert`), so the borders are
+    /// fitted to what the terminal shows.
     pub fn write(&self, out: &mut dyn Write, terminal: bool, width: Option<u16>) -> io::Result<()> {
         if terminal {
             let mut table = Comfy::new();
@@ -48,11 +52,12 @@ impl Table {
             table.set_width(super::width::table_columns(width, table.width()));
             table.set_header(&self.headers);
             for row in &self.rows {
-                table.add_row(row);
+                table.add_row(row.iter().map(|cell| inert_cell(cell, true).into_owned()));
             }
             writeln!(out, "{table}")
         } else {
-            let clean = |s: &String| s.replace(['\t', '\n'], " ");
+            let clean =
+                |s: &String| inert_cell(&s.replace(['\t', '\n', '\r'], " "), false).into_owned();
             writeln!(
                 out,
                 "{}",

@@ -15,13 +15,23 @@
 //! | `GET /_sandbox/credentials` | every seeded tenant, app, secret and certificate |
 //! | `/_sandbox/mail/...` | the Graph half's admin routes (mailbox contents, concurrency) |
 //!
-//! Limits: no authentication beyond the loopback check; it is a test tool.
+//! Who may call it: a loopback client (the peer address), naming the sandbox
+//! by a loopback Host (`127.0.0.1`, `[::1]` or `localhost`, with the
+//! sandbox's port), and sending bodies as `Content-Type: application/json`.
+//! The Host check stops DNS rebinding: a web page whose name re-resolves to
+//! 127.0.0.1 still sends its own name as Host, so it can neither read
+//! `/credentials` nor move the clock. The Content-Type check stops the
+//! "simple" cross-origin POST a page may send without a CORS preflight
+//! (`text/plain`, form encodings). Refusals: 403 for the peer or Host, 415
+//! for the Content-Type.
+//!
+//! Limits: no authentication beyond these checks; it is a test tool.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -36,8 +46,9 @@ use super::graph;
 /// The admin path prefix.
 pub const PREFIX: &str = "/_sandbox";
 
-/// The admin router (to be nested under [`PREFIX`]).
-pub fn routes() -> Router<Arc<Sandbox>> {
+/// The admin router (to be nested under [`PREFIX`]); `sandbox` gives the
+/// guard the port a loopback Host must name.
+pub fn routes(sandbox: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/", get(index))
         .route("/counters", get(counters).delete(reset_counters))
@@ -54,19 +65,81 @@ pub fn routes() -> Router<Arc<Sandbox>> {
         )
         .route("/credentials", get(credentials))
         .nest("/mail", graph::admin_routes())
-        .layer(axum::middleware::from_fn(loopback_only))
+        .layer(axum::middleware::from_fn_with_state(sandbox, loopback_only))
 }
 
-/// Refuses anyone not on loopback, whatever address the sandbox listens on.
-async fn loopback_only(request: Request, next: Next) -> Response {
+/// Refuses anyone not on loopback, whatever address the sandbox listens on;
+/// a Host that is not a loopback name for this sandbox's port; a body that
+/// is not declared JSON.
+async fn loopback_only(
+    State(sandbox): State<Arc<Sandbox>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>();
-    match peer {
-        Some(ConnectInfo(addr)) if addr.ip().is_loopback() => next.run(request).await,
-        _ => error(
+    if !matches!(peer, Some(ConnectInfo(addr)) if addr.ip().is_loopback()) {
+        return error(
             StatusCode::FORBIDDEN,
             "the sandbox admin endpoint answers loopback clients only",
-        ),
+        );
     }
+    // HTTP/1.1 sends Host; HTTP/2 sends :authority, which lands in the URI.
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()));
+    let port = sandbox.listen_addr().port();
+    if !host.as_deref().is_some_and(|h| is_loopback_host(h, port)) {
+        return error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "the sandbox admin endpoint answers only Host 127.0.0.1:{port}, [::1]:{port} or localhost:{port}"
+            ),
+        );
+    }
+    let has_body = request.method() != Method::GET
+        && request.method() != Method::HEAD
+        && request.method() != Method::DELETE;
+    if has_body && !is_json(request.headers().get(header::CONTENT_TYPE)) {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the sandbox admin endpoint takes bodies as Content-Type: application/json",
+        );
+    }
+    next.run(request).await
+}
+
+/// `127.0.0.1:PORT` (any 127/8 address), `[::1]:PORT` or `localhost:PORT`:
+/// names only this machine can mean, with the sandbox's own port.
+fn is_loopback_host(host: &str, port: u16) -> bool {
+    let Some((name, given)) = host.rsplit_once(':') else {
+        return false;
+    };
+    if given.parse::<u16>().ok() != Some(port) {
+        return false;
+    }
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let literal = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    match literal.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() && !name.starts_with('['),
+        Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback() && name.starts_with('['),
+        Err(_) => false,
+    }
+}
+
+/// `application/json`, with parameters (`; charset=utf-8`) allowed.
+fn is_json(value: Option<&axum::http::HeaderValue>) -> bool {
+    value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -170,4 +243,34 @@ async fn reset_clock(State(sandbox): State<Arc<Sandbox>>) -> Response {
 
 async fn credentials(State(sandbox): State<Arc<Sandbox>>) -> Response {
     Json(sandbox.credentials()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_with_the_sandbox_port_pass() {
+        for ok in [
+            "127.0.0.1:8080",
+            "127.1.2.3:8080",
+            "[::1]:8080",
+            "LOCALHOST:8080",
+        ] {
+            assert!(is_loopback_host(ok, 8080), "{ok}");
+        }
+        for bad in [
+            "evil.example:8080",
+            "127.0.0.1",
+            "127.0.0.1:8081",
+            "localhost.evil.example:8080",
+            "[::1]",
+            "::1:8080",
+            "[127.0.0.1]:8080",
+            "10.0.0.1:8080",
+            "",
+        ] {
+            assert!(!is_loopback_host(bad, 8080), "{bad}");
+        }
+    }
 }

@@ -279,6 +279,14 @@ impl Seed {
                 if !app_ids.insert(app.id.to_ascii_lowercase()) {
                     return Err(format!("{at}.id '{}' appears twice", app.id));
                 }
+                // The name becomes `<output-dir>/<name>.pfx`: a plain file name only.
+                if let Some(name) = &app.name
+                    && !is_file_base_name(name)
+                {
+                    return Err(format!(
+                        "{at}.name {name:?}: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (it names the app's certificate files)"
+                    ));
+                }
                 for (s, secret) in app.secrets.iter().enumerate() {
                     if secret.expires_at.is_some() && secret.expires_in_days.is_some() {
                         return Err(format!(
@@ -312,9 +320,36 @@ impl Seed {
     }
 }
 
+/// A name that stays inside the folder it is joined to: no separator, no
+/// `..`, no hidden file, nothing a shell or a terminal would read twice.
+fn is_file_base_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn app_names_that_would_leave_the_output_dir_are_refused() {
+        let seed = |name: &str| {
+            format!(
+                "[[tenants]]\nid = \"11111111-2222-3333-4444-555555555555\"\n[[tenants.apps]]\nid = \"21111111-2222-3333-4444-555555555555\"\nname = {name:?}\ncertificates = [{{ generate = true }}]\n"
+            )
+        };
+        for bad in ["../x", "/tmp/x", "a/b", "..", ".hidden", "a\\b", "", "a b"] {
+            let err = parse(&seed(bad)).unwrap_err();
+            assert!(matches!(err, SeedError::Invalid { .. }), "{bad:?}: {err}");
+            assert!(err.to_string().contains(".name"), "{err}");
+        }
+        for good in ["graphmail", "no-consent", "app_2.test"] {
+            parse(&seed(good)).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+    }
 
     fn parse(text: &str) -> Result<Seed, SeedError> {
         Seed::from_toml_str(text, Path::new("seed.toml"), Path::new("/seeds"))

@@ -95,7 +95,7 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
             faults::apply,
         ));
     services
-        .nest(admin::PREFIX, admin::routes())
+        .nest(admin::PREFIX, admin::routes(sandbox.clone()))
         .with_state(sandbox)
 }
 

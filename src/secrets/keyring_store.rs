@@ -71,7 +71,10 @@ impl SecretStore for KeyringStore {
     fn get(&self, key: &SecretKey) -> Result<Option<SecretString>, SecretError> {
         let key = key.clone();
         with_timeout(move || match entry(&key)?.get_password() {
-            Ok(v) => Ok(Some(SecretString::from(v))),
+            // The keyring's copy is wiped once the secret holds its own.
+            Ok(v) => Ok(Some(SecretString::from(
+                zeroize::Zeroizing::new(v).as_str(),
+            ))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_error(e)),
         })

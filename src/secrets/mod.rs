@@ -60,14 +60,16 @@ impl SecretKind {
 /// user `<instance-id>/<kind>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretKey {
-    pub instance_id: String,
+    /// A parsed UUID, never the state file's text: the entry name cannot
+    /// reach another file's secrets.
+    pub instance_id: uuid::Uuid,
     pub kind: SecretKind,
 }
 
 impl SecretKey {
-    pub fn new(instance_id: &str, kind: SecretKind) -> Self {
+    pub fn new(instance_id: &uuid::Uuid, kind: SecretKind) -> Self {
         SecretKey {
-            instance_id: instance_id.to_string(),
+            instance_id: *instance_id,
             kind,
         }
     }
@@ -75,7 +77,11 @@ impl SecretKey {
     pub const SERVICE: &'static str = "graphmail";
 
     pub fn user(&self) -> String {
-        format!("{}/{}", self.instance_id, self.kind.entry_suffix())
+        format!(
+            "{}/{}",
+            self.instance_id.hyphenated(),
+            self.kind.entry_suffix()
+        )
     }
 }
 
@@ -173,7 +179,7 @@ pub fn effective_source(kind: SecretKind, recorded: &SecretSource) -> EffectiveS
 /// recorded source. `Ok(None)` only for [`SecretSource::None`].
 pub fn resolve(
     store: &dyn SecretStore,
-    instance_id: &str,
+    instance_id: &uuid::Uuid,
     kind: SecretKind,
     recorded: &SecretSource,
 ) -> Result<Option<SecretString>, SecretError> {

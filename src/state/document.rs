@@ -343,7 +343,7 @@ mod tests {
 
     const TWO: &str = r#"# my notes
 schema_version = 1   # do not touch
-instance_id = "abc"
+instance_id = "00000000-0000-4000-8000-000000000001"
 
 # the outbound one
 [[connector]]
@@ -400,7 +400,7 @@ process = "Case"
 
     #[test]
     fn inline_tables_written_by_hand_stay_inline() {
-        let text = "schema_version = 1\ninstance_id = \"abc\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\ntest = { at = \"2026-01-01T00:00:00Z\", passed = false, fingerprint = \"f\" }\n";
+        let text = "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\ntest = { at = \"2026-01-01T00:00:00Z\", passed = false, fingerprint = \"f\" }\n";
         let out = patched(text, |s| {
             s.connectors[0].test.as_mut().unwrap().passed = true
         });
@@ -437,7 +437,7 @@ process = "Case"
 
     #[test]
     fn duplicated_names_match_in_order() {
-        let text = "schema_version = 1\ninstance_id = \"abc\"\n# first\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\n# second\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"b@contoso.com\"\n";
+        let text = "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n# first\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\n# second\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"b@contoso.com\"\n";
         let out = patched(text, |s| {
             s.connectors.remove(0);
         });

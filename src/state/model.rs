@@ -16,8 +16,11 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct State {
     pub schema_version: u32,
     /// Keys this file's keyring entries and private data, so two state files
-    /// never share secrets.
-    pub instance_id: String,
+    /// never share secrets. A UUID, checked when the file is read: it becomes
+    /// a file name and a keyring key, so a hand-edited `"../x"` or `"/tmp/x"`
+    /// must never get that far.
+    #[serde(with = "instance_id")]
+    pub instance_id: uuid::Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration: Option<Integration>,
     #[serde(default, rename = "connector", skip_serializing_if = "Vec::is_empty")]
@@ -35,7 +38,7 @@ impl State {
     pub fn new() -> Self {
         State {
             schema_version: SCHEMA_VERSION,
-            instance_id: uuid::Uuid::new_v4().to_string(),
+            instance_id: uuid::Uuid::new_v4(),
             integration: None,
             connectors: Vec::new(),
             routes: Vec::new(),
@@ -68,6 +71,27 @@ impl State {
 impl Default for State {
     fn default() -> Self {
         State::new()
+    }
+}
+
+/// `instance_id` as TOML: a hyphenated UUID string. Anything else is refused
+/// with a message that names the field and the way out.
+mod instance_id {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(id: &uuid::Uuid, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&id.hyphenated())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<uuid::Uuid, D::Error> {
+        let text = String::deserialize(d)?;
+        uuid::Uuid::try_parse(&text).map_err(|_| {
+            D::Error::custom(format!(
+                "instance_id must be a UUID such as 5b0c1f8e-2f7e-4d7a-9a51-0c9d4e1f2a3b, not {text:?}: \
+                 it names this file's keyring entries and certificate file; put back the value \
+                 graphmail wrote, or move the file away to start fresh"
+            ))
+        })
     }
 }
 

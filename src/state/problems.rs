@@ -244,7 +244,10 @@ mod tests {
     use super::*;
 
     fn state(text: &str) -> State {
-        toml::from_str(&format!("schema_version = 1\ninstance_id = \"i\"\n{text}")).unwrap()
+        toml::from_str(&format!(
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n{text}"
+        ))
+        .unwrap()
     }
 
     fn kinds(state: &State) -> Vec<ProblemKind> {

@@ -19,8 +19,9 @@
 //!
 //! Limits: the lock is advisory (`flock`); an editor saving the file during
 //! an update is not stopped, but its write is either read before the change
-//! or replaced whole. Symlinked state files are followed: the target is
-//! replaced, the link kept.
+//! or replaced whole. Symlinked state files are followed: the lock, the temp
+//! file and the rename all use [`canonical_path`], so a link and its target
+//! (or two links) take one lock; the target is replaced, the link kept.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
@@ -183,6 +184,36 @@ fn resolve_path_from(
         .ok_or(StateError::NoConfigDir)
 }
 
+/// The real file behind a state file path: every link followed, in the file
+/// name and in its folders. Two paths to one file give one answer, so they
+/// share one lock, one temp-file folder and anything else derived from the
+/// path (use this, not the path as typed, for such derivations). A file that
+/// does not exist yet is its folder's real path joined with its name; a
+/// folder that does not exist yet leaves the path as given.
+pub fn canonical_path(path: &Path) -> Result<PathBuf, StateError> {
+    match fs::canonicalize(path) {
+        Ok(real) => Ok(real),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if fs::symlink_metadata(path).is_ok() {
+                // A dangling link: writing would replace the link, not fill its target.
+                return Err(io_error("follow the link", path)(e));
+            }
+            let (Some(name), dir) = (path.file_name(), parent_of(path)) else {
+                return Ok(path.to_path_buf());
+            };
+            Ok(fs::canonicalize(&dir).map_or_else(|_| path.to_path_buf(), |d| d.join(name)))
+        }
+        Err(e) => Err(io_error("resolve", path)(e)),
+    }
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// `<file>.lock`, next to the state file.
 pub fn lock_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -226,6 +257,11 @@ impl StateFile {
         &self.path
     }
 
+    /// The real file behind [`Self::path`] ([`canonical_path`]).
+    pub fn canonical_path(&self) -> Result<PathBuf, StateError> {
+        canonical_path(&self.path)
+    }
+
     /// Reads the state without locking: for commands that only read.
     pub fn load(&self) -> Result<Loaded, StateError> {
         match self.read_text()? {
@@ -260,7 +296,11 @@ impl StateFile {
     where
         E: From<StateError>,
     {
-        let _lock = self.lock()?;
+        let dir = self.parent_dir();
+        create_private_dir(&dir).map_err(io_error("create the folder", &dir))?;
+        // One lock per file, however it is reached (links, `..`).
+        let real = self.canonical_path()?;
+        let _lock = self.lock(&real)?;
         let text = self.read_text()?;
         let (old, mut doc, migrated) = match &text {
             None => (State::new(), None, false),
@@ -278,7 +318,7 @@ impl StateFile {
             return Ok(output);
         }
         let rendered = self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?;
-        self.write_atomic(&rendered)?;
+        self.write_atomic(&real, &rendered)?;
         Ok(output)
     }
 
@@ -345,18 +385,14 @@ impl StateFile {
     }
 
     fn parent_dir(&self) -> PathBuf {
-        match self.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
+        parent_of(&self.path)
     }
 
-    /// Waits, up to the timeout, for the exclusive lock on `<file>.lock`;
-    /// released when the returned file is dropped.
-    fn lock(&self) -> Result<File, StateError> {
-        let dir = self.parent_dir();
-        create_private_dir(&dir).map_err(io_error("create the folder", &dir))?;
-        let lock_path = lock_path(&self.path);
+    /// Waits, up to the timeout, for the exclusive lock on `<real>.lock`,
+    /// where `real` is the canonical path; released when the returned file
+    /// is dropped.
+    fn lock(&self, real: &Path) -> Result<File, StateError> {
+        let lock_path = lock_path(real);
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -373,7 +409,7 @@ impl StateFile {
                     let waited = start.elapsed();
                     if waited >= self.lock_timeout {
                         return Err(StateError::LockTimeout {
-                            path: self.path.clone(),
+                            path: real.to_path_buf(),
                             waited,
                         });
                     }
@@ -385,19 +421,11 @@ impl StateFile {
         }
     }
 
-    /// Temp file in the same folder, fsync, 0600, rename, fsync the folder.
-    fn write_atomic(&self, text: &str) -> Result<(), StateError> {
-        let target = match fs::symlink_metadata(&self.path) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                fs::canonicalize(&self.path).map_err(io_error("follow the link", &self.path))?
-            }
-            _ => self.path.clone(),
-        };
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let prefix = temp_prefix(&target);
+    /// Temp file in the real file's folder, fsync, 0600, rename over the
+    /// real file (a link to it is kept), fsync the folder.
+    fn write_atomic(&self, target: &Path, text: &str) -> Result<(), StateError> {
+        let dir = parent_of(target);
+        let prefix = temp_prefix(target);
         remove_stale_temp_files(&dir, &prefix);
         let mut temp = tempfile::Builder::new()
             .prefix(&prefix)
@@ -417,8 +445,8 @@ impl StateFile {
         temp.as_file()
             .sync_all()
             .map_err(io_error("flush", &temp_path))?;
-        temp.persist(&target)
-            .map_err(|e| io_error("replace", &target)(e.error))?;
+        temp.persist(target)
+            .map_err(|e| io_error("replace", target)(e.error))?;
         sync_dir(&dir).map_err(io_error("flush the folder", &dir))?;
         Ok(())
     }
@@ -620,7 +648,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = write(
             dir.path(),
-            "schema_version = 1\ninstance_id = \"i\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@b.c\"\nenabled = \"yes\"\n",
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@b.c\"\nenabled = \"yes\"\n",
         );
         let err = file.load().unwrap_err();
         let StateError::Malformed {
@@ -651,7 +679,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = write(
             dir.path(),
-            "schema_version = 1\ninstance_id = \"i\"\nbogus = [\n",
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\nbogus = [\n",
         );
         let StateError::Malformed { location, .. } = file.load().unwrap_err() else {
             panic!()
@@ -659,7 +687,7 @@ mod tests {
         assert!(location.is_some_and(|l| l.line >= 3), "{location:?}");
         let file = write(
             dir.path(),
-            "schema_version = 1\ninstance_id = \"i\"\nbogus = 1\n",
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\nbogus = 1\n",
         );
         let err = file.load().unwrap_err();
         let StateError::Malformed {
@@ -677,18 +705,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = write(
             dir.path(),
-            "schema_version = 2\ninstance_id = \"i\"\nnew_thing = 1\n",
+            "schema_version = 2\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\nnew_thing = 1\n",
         );
         assert!(matches!(
             file.load().unwrap_err(),
             StateError::TooNew { found: 2, .. }
         ));
-        let file = write(dir.path(), "schema_version = 7\ninstance_id = \"i\"\n");
+        let file = write(
+            dir.path(),
+            "schema_version = 7\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+        );
         assert!(matches!(
             file.load().unwrap_err(),
             StateError::TooNew { found: 7, .. }
         ));
-        let file = write(dir.path(), "schema_version = 0\ninstance_id = \"i\"\n");
+        let file = write(
+            dir.path(),
+            "schema_version = 0\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+        );
         assert!(matches!(
             file.load().unwrap_err(),
             StateError::UnknownVersion { found: 0, .. }
@@ -710,7 +744,7 @@ mod tests {
     fn hostile_nesting_and_huge_files_are_errors_not_crashes() {
         let dir = tempfile::tempdir().unwrap();
         let deep = format!(
-            "schema_version = 1\ninstance_id = \"i\"\nx = {}",
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\nx = {}",
             "[".repeat(100_000)
         );
         assert!(matches!(
@@ -718,7 +752,7 @@ mod tests {
             StateError::Malformed { .. }
         ));
         let inline = format!(
-            "schema_version = 1\ninstance_id = \"i\"\nx = {}",
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\nx = {}",
             "{a=".repeat(100_000)
         );
         assert!(matches!(
@@ -753,7 +787,7 @@ mod tests {
         );
         file.update(|s| {
             s.routes.clear();
-            s.instance_id = "fixed".into();
+            s.instance_id = uuid::Uuid::from_u128(7);
             Ok::<_, StateError>(())
         })
         .unwrap();
@@ -769,7 +803,7 @@ mod tests {
         }
         let modified = fs::metadata(file.path()).unwrap().modified().unwrap();
         file.update(|s| {
-            s.instance_id = "fixed".into();
+            s.instance_id = uuid::Uuid::from_u128(7);
             Ok::<_, StateError>(())
         })
         .unwrap();
@@ -805,7 +839,7 @@ mod tests {
         fs::write(&unrelated, "keep").unwrap();
         let file = StateFile::open(dir.path().join("state.toml"));
         file.update(|s| {
-            s.instance_id = "x".into();
+            s.instance_id = uuid::Uuid::from_u128(7);
             Ok::<_, StateError>(())
         })
         .unwrap();
@@ -819,11 +853,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let real = dir.path().join("real.toml");
         let link = dir.path().join("state.toml");
-        fs::write(&real, "schema_version = 1\ninstance_id = \"i\"\n").unwrap();
+        fs::write(
+            &real,
+            "schema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+        )
+        .unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
         StateFile::open(&link)
             .update(|s| {
-                s.instance_id = "j".into();
+                s.instance_id = uuid::Uuid::from_u128(2);
                 Ok::<_, StateError>(())
             })
             .unwrap();
@@ -833,6 +871,38 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
-        assert!(fs::read_to_string(&real).unwrap().contains("\"j\""));
+        assert!(
+            fs::read_to_string(&real)
+                .unwrap()
+                .contains("00000000-0000-0000-0000-000000000002")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_its_target_and_a_dotted_path_have_one_canonical_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.toml");
+        fs::write(&real, "").unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let link = dir.path().join("sub/link.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let want = fs::canonicalize(&real).unwrap();
+        assert_eq!(canonical_path(&link).unwrap(), want);
+        assert_eq!(
+            canonical_path(&dir.path().join("sub/../real.toml")).unwrap(),
+            want
+        );
+        // Not written yet: the real folder and the name.
+        let linked_dir = dir.path().join("dirlink");
+        std::os::unix::fs::symlink(dir.path(), &linked_dir).unwrap();
+        assert_eq!(
+            canonical_path(&linked_dir.join("new.toml")).unwrap(),
+            want.parent().unwrap().join("new.toml")
+        );
+        // A dangling link is refused rather than replaced by a file.
+        let dangling = dir.path().join("dangling.toml");
+        std::os::unix::fs::symlink(dir.path().join("gone.toml"), &dangling).unwrap();
+        assert!(canonical_path(&dangling).is_err());
     }
 }

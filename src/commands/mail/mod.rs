@@ -8,6 +8,7 @@
 //! untrusted senders are exit 4; bad input exit 2 (SPEC §2).
 
 mod folders;
+mod input_file;
 mod peek;
 mod routing;
 mod send;

@@ -158,6 +158,7 @@ pub fn resolve(state: &crate::state::State, args: &MailPeekArgs) -> Result<PeekR
 
 pub async fn peek(ctx: &Context, args: MailPeekArgs) -> Result<()> {
     let state = ctx.store.load()?.state;
+    crate::commands::preflight::check(&state)?;
     let request = resolve(&state, &args)?;
     let (client, hints) = connect(ctx, &state)?;
     let routes = RouteTable::new(&state, &request.connector);

@@ -15,7 +15,7 @@
 //! shows the `from` the copy carries: an alias rewritten to the primary
 //! address is reported as such, never assumed.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -261,14 +261,8 @@ pub fn resolve(state: &State, args: &MailSendArgs) -> Result<SendRequest> {
 }
 
 fn read_body(path: &Path) -> Result<String> {
-    let mut bytes = Vec::new();
-    let read = if path.as_os_str() == "-" {
-        io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
+    let bytes = super::input_file::read_body(path)?;
     let shown = path.display();
-    read.map_err(|e| CliError::usage(format!("--body-file {shown}: cannot read it: {e}")))?;
     String::from_utf8(bytes)
         .map_err(|_| CliError::usage(format!("--body-file {shown}: the body is not UTF-8 text")))
 }
@@ -289,27 +283,12 @@ fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<FileAttachment>>
     let mut total: u64 = 0;
     for path in paths {
         let shown = path.display();
-        let meta = std::fs::metadata(path)
-            .map_err(|e| CliError::usage(format!("--attach {shown}: {e}")))?;
-        if !meta.is_file() {
-            return Err(CliError::usage(format!("--attach {shown}: not a file")));
-        }
-        if meta.len() >= INLINE_LIMIT {
-            return Err(over_limit(format!(
-                "--attach {shown} is {} bytes ({}): over the 3 MB limit of inline attachments",
-                meta.len(),
-                mb(meta.len())
-            )));
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| CliError::usage(format!("--attach {shown}: cannot read it: {e}")))?;
-        // NOTE: the size is checked again: the file may have grown.
-        if bytes.len() as u64 >= INLINE_LIMIT {
-            return Err(over_limit(format!(
-                "--attach {shown} is {} bytes: over the 3 MB limit of inline attachments",
-                bytes.len()
-            )));
-        }
+        let bytes = super::input_file::read_attachment(path, INLINE_LIMIT - 1, |len| {
+            over_limit(format!(
+                "--attach {shown} is {len} bytes ({}): over the 3 MB limit of inline attachments",
+                mb(len)
+            ))
+        })?;
         total += bytes.len() as u64;
         if total >= INLINE_LIMIT {
             return Err(over_limit(format!(
@@ -365,6 +344,7 @@ pub fn content_type(name: &str) -> &'static str {
 
 pub async fn send(ctx: &Context, args: MailSendArgs) -> Result<()> {
     let state = ctx.store.load()?.state;
+    crate::commands::preflight::check(&state)?;
     let request = resolve(&state, &args)?;
     let (client, hints) = connect(ctx, &state)?;
     let mut result = SendResult::new(&request);
