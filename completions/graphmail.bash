@@ -28,6 +28,9 @@ _graphmail() {
             graphmail,disable)
                 cmd="graphmail__subcmd__disable"
                 ;;
+            graphmail,doctor)
+                cmd="graphmail__subcmd__doctor"
+                ;;
             graphmail,enable)
                 cmd="graphmail__subcmd__enable"
                 ;;
@@ -51,6 +54,9 @@ _graphmail() {
                 ;;
             graphmail,test-connection)
                 cmd="graphmail__subcmd__test__subcmd__connection"
+                ;;
+            graphmail,token)
+                cmd="graphmail__subcmd__token"
                 ;;
             graphmail__subcmd__certificate,help)
                 cmd="graphmail__subcmd__certificate__subcmd__help"
@@ -148,6 +154,9 @@ _graphmail() {
             graphmail__subcmd__help,disable)
                 cmd="graphmail__subcmd__help__subcmd__disable"
                 ;;
+            graphmail__subcmd__help,doctor)
+                cmd="graphmail__subcmd__help__subcmd__doctor"
+                ;;
             graphmail__subcmd__help,enable)
                 cmd="graphmail__subcmd__help__subcmd__enable"
                 ;;
@@ -171,6 +180,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help,test-connection)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection"
+                ;;
+            graphmail__subcmd__help,token)
+                cmd="graphmail__subcmd__help__subcmd__token"
                 ;;
             graphmail__subcmd__help__subcmd__certificate,new)
                 cmd="graphmail__subcmd__help__subcmd__certificate__subcmd__new"
@@ -243,6 +255,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help__subcmd__test__subcmd__connection,route)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection__subcmd__route"
+                ;;
+            graphmail__subcmd__help__subcmd__token,inspect)
+                cmd="graphmail__subcmd__help__subcmd__token__subcmd__inspect"
                 ;;
             graphmail__subcmd__integration,help)
                 cmd="graphmail__subcmd__integration__subcmd__help"
@@ -358,6 +373,18 @@ _graphmail() {
             graphmail__subcmd__test__subcmd__connection__subcmd__help,route)
                 cmd="graphmail__subcmd__test__subcmd__connection__subcmd__help__subcmd__route"
                 ;;
+            graphmail__subcmd__token,help)
+                cmd="graphmail__subcmd__token__subcmd__help"
+                ;;
+            graphmail__subcmd__token,inspect)
+                cmd="graphmail__subcmd__token__subcmd__inspect"
+                ;;
+            graphmail__subcmd__token__subcmd__help,help)
+                cmd="graphmail__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            graphmail__subcmd__token__subcmd__help,inspect)
+                cmd="graphmail__subcmd__token__subcmd__help__subcmd__inspect"
+                ;;
             *)
                 ;;
         esac
@@ -365,7 +392,7 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail sandbox demo help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -970,6 +997,36 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        graphmail__subcmd__doctor)
+            opts="-y -v -q -h -V --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         graphmail__subcmd__enable)
             opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version connector route help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1105,7 +1162,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail sandbox demo help"
+            opts="integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1275,6 +1332,20 @@ _graphmail() {
         graphmail__subcmd__help__subcmd__disable__subcmd__route)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1622,6 +1693,34 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        graphmail__subcmd__help__subcmd__token)
+            opts="inspect"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__token__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         graphmail__subcmd__integration)
             opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version set show remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1745,7 +1844,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__integration__subcmd__set)
-            opts="-y -v -q -h -V --tenant --app-id --client-secret-stdin --client-secret-env --certificate --certificate-password-stdin --certificate-password-env --no-certificate-password --assertion --cloud --authority-host --graph-endpoint --ca-file --skip-test --disable --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --tenant --app-id --client-secret-stdin --client-secret-env --certificate --certificate-password-stdin --certificate-password-env --no-certificate-password --assertion --cloud --authority-host --graph-endpoint --ca-file --secret-expires --skip-test --disable --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1788,6 +1887,10 @@ _graphmail() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-expires)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2627,6 +2730,100 @@ _graphmail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__help)
+            opts="inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__inspect)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -47,6 +47,8 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "certificate" -d
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "mail" -d 'Read and send mail through the connectors'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "token" -d 'The access token this integration gets'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l output -d 'Output format' -r -f -a "table\t''
@@ -78,6 +80,7 @@ china\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l authority-host -d 'Custom authority host (proxies, the sandbox), e.g. https://login.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l graph-endpoint -d 'Custom Graph endpoint, e.g. https://graph.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l ca-file -d 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l secret-expires -d 'When the client secret expires (YYYY-MM-DD or RFC 3339), as Entra shows it; `doctor` warns 30 days ahead' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -654,18 +657,61 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s v -l verbos
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "mail" -d 'Read and send mail through the connectors'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l timeout -d 'Seconds allowed per check (the network checks run concurrently)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "enable" -d 'Set a tested connector or route live'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "token" -d 'The access token this integration gets'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo doctor token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "set" -d 'Create or change the integration; tests it before saving'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "remove" -d 'Remove the integration and its stored secrets'
@@ -690,3 +736,4 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'

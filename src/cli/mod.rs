@@ -6,6 +6,7 @@ mod integration;
 mod mail;
 mod misc;
 mod route;
+mod support;
 
 use std::path::PathBuf;
 
@@ -16,6 +17,7 @@ pub use integration::*;
 pub use mail::*;
 pub use misc::*;
 pub use route::*;
+pub use support::*;
 
 use crate::output::{ColorChoice, Format};
 
@@ -24,7 +26,7 @@ Exit codes:
   0  ok
   1  runtime failure outside a test (keyring, file system, a mail command's service error)
   2  invalid usage or input
-  3  a connection test ran and a step failed
+  3  a connection test ran and a step failed, or `doctor` found a problem
   4  refused by the enable gate (untested or stale), or `status --check` found something untrusted
 
 Environment:
@@ -100,6 +102,11 @@ pub enum Command {
     Sandbox(SandboxCommand),
     /// Run the whole flow against the embedded sandbox
     Demo(DemoArgs),
+    /// Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry
+    Doctor(DoctorArgs),
+    /// The access token this integration gets
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// An on/off option given as `--x` / `--no-x`: `None` when neither was given.

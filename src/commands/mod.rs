@@ -5,6 +5,7 @@
 pub mod certificate;
 pub mod connector;
 pub mod demo;
+pub mod doctor;
 pub mod enable;
 pub mod integration;
 pub mod mail;
@@ -14,6 +15,7 @@ pub mod sandbox;
 pub mod status;
 pub mod test_connection;
 pub mod tester;
+pub mod token_inspect;
 mod views;
 
 use std::io::Read;
@@ -126,6 +128,13 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
+        Command::Doctor(args) => {
+            let options = doctor::DoctorOptions {
+                check_timeout: std::time::Duration::from_secs(args.timeout),
+            };
+            doctor::run(ctx, options).await
+        }
+        Command::Token(crate::cli::TokenCommand::Inspect) => token_inspect::run(ctx).await,
         Command::Sandbox(_) | Command::Demo(_) => unreachable!("handled above"),
     }
 }
