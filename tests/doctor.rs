@@ -728,7 +728,10 @@ fn secret_expires_in_the_past_is_a_problem_and_within_30_days_a_warning() {
     let case = Case::with_sandbox(shared());
     case.secret_integration(shared(), APP_GRAPHMAIL, &["--secret-expires", &day(-3)]);
     let shown = case.json(&["integration", "show"], 0);
-    assert!(!shown.to_string().contains("expires\":null"), "{shown:#}");
+    let recorded = shown["integration"]["secret_expires"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(recorded, format!("{}T00:00:00Z", day(-3)), "{shown:#}");
     let report = case.json(&["doctor"], 3);
     assert_status(
         finding(&report, "secret-expiry", "client secret"),
