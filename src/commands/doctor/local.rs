@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::diagnose::{CertificateExpiry, certificate_expiry};
 use crate::secrets::{self, EffectiveSource, SecretError, SecretKey, SecretKind, SecretStore};
@@ -234,13 +235,14 @@ async fn get_bounded(
 }
 
 /// `keyring` and `secret-source`: the integration's secret is readable
-/// where the state says it is. The value is read and dropped, never shown.
+/// where the state says it is. The value is never shown; a certificate
+/// password is handed back for [`certificate_file`], the rest dropped.
 pub async fn secret_sources(
     store: Arc<dyn SecretStore>,
     instance_id: &str,
     integration: Option<&Integration>,
     limit: Duration,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Option<SecretString>) {
     let store_name = store.name();
     let Some(integration) = integration else {
         // No integration: only whether the keyring answers at all.
@@ -253,24 +255,37 @@ pub async fn secret_sources(
             // Nothing depends on it yet.
             finding.status = Health::Warning;
         }
-        return vec![finding];
+        return (vec![finding], None);
     };
     let mut out = Vec::new();
+    let mut password = None;
     for (kind, recorded) in needed_secrets(integration) {
         let subject = kind.label().to_string();
+        let keep = |value: SecretString| (kind == SecretKind::CertificatePassword).then_some(value);
         match secrets::effective_source(kind, &recorded) {
-            EffectiveSource::Override(var) => out.push(Finding::ok(
-                "secret-source",
-                subject,
-                format!("environment variable {var} is set and overrides the recorded source for this run (value not shown)"),
-            )),
-            EffectiveSource::Recorded(SecretSource::None) => out.push(Finding::ok(
-                "secret-source",
-                subject,
-                "none needed (the certificate has no password)",
-            )),
+            EffectiveSource::Override(var) => {
+                password = std::env::var(var)
+                    .ok()
+                    .map(SecretString::from)
+                    .and_then(keep);
+                out.push(Finding::ok(
+                    "secret-source",
+                    subject,
+                    format!("environment variable {var} is set and overrides the recorded source for this run (value not shown)"),
+                ))
+            }
+            EffectiveSource::Recorded(SecretSource::None) => {
+                password = keep(SecretString::from(String::new()));
+                out.push(Finding::ok(
+                    "secret-source",
+                    subject,
+                    "none needed (the certificate has no password)",
+                ))
+            }
             EffectiveSource::Recorded(SecretSource::Env { var }) => {
-                let set = std::env::var(&var).is_ok_and(|v| !v.is_empty());
+                let value = std::env::var(&var).ok().filter(|v| !v.is_empty());
+                let set = value.is_some();
+                password = value.map(SecretString::from).and_then(keep);
                 out.push(if set {
                     Finding::ok(
                         "secret-source",
@@ -301,7 +316,10 @@ pub async fn secret_sources(
                     Ok(None) => Some(false),
                     Err(_) => None,
                 };
-                out.push(keyring_finding(store_name, result.map(|_| ()), ms));
+                let result = result.map(|value| {
+                    password = value.and_then(keep);
+                });
+                out.push(keyring_finding(store_name, result, ms));
                 out.push(match found {
                     Some(true) => Finding::ok(
                         "secret-source",
@@ -327,7 +345,83 @@ pub async fn secret_sources(
             }
         }
     }
-    out
+    (out, password)
+}
+
+/// `certificate-file`: the imported PFX is there, private, opens with its
+/// password (when that could be read) and is still the recorded certificate.
+pub fn certificate_file(
+    integration: &Integration,
+    password: Option<&SecretString>,
+) -> Option<Finding> {
+    let Credential::Certificate {
+        file, sha1, sha256, ..
+    } = &integration.credential
+    else {
+        return None;
+    };
+    let reimport = "import it again: `graphmail integration set --certificate FILE.pfx` (with its password option)";
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            return Some(Finding::problem(
+                "certificate-file",
+                file.clone(),
+                format!("cannot read the imported certificate: {e}"),
+                reimport,
+            ));
+        }
+    };
+    let mut mode_note = String::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(file) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return Some(Finding::problem(
+                    "certificate-file",
+                    file.clone(),
+                    format!("holds the private key but its mode is {mode:04o}: others can read it"),
+                    format!("chmod 600 {file}"),
+                ));
+            }
+            mode_note = format!("; mode {mode:04o}");
+        }
+    }
+    let Some(password) = password else {
+        return Some(Finding::ok(
+            "certificate-file",
+            file.clone(),
+            format!(
+                "present{mode_note}; not opened (its password could not be read, see secret-source)"
+            ),
+        ));
+    };
+    Some(
+        match crate::auth::load_pfx(&bytes, password.expose_secret()) {
+            Err(e) => Finding::problem(
+                "certificate-file",
+                file.clone(),
+                format!("the certificate password does not open it: {e}"),
+                "set the right password source, or import the certificate again with `graphmail integration set --certificate FILE.pfx`",
+            ),
+            Ok(loaded) if !loaded.sha256_hex.eq_ignore_ascii_case(sha256) => Finding::problem(
+                "certificate-file",
+                file.clone(),
+                format!(
+                    "holds certificate {} (SHA-1 {}), not the recorded SHA-1 {sha1}",
+                    loaded.subject, loaded.sha1_hex
+                ),
+                reimport,
+            ),
+            Ok(_) => Finding::ok(
+                "certificate-file",
+                file.clone(),
+                format!("opens with its password and matches the recorded SHA-1 {sha1}{mode_note}"),
+            ),
+        },
+    )
 }
 
 fn keyring_finding(store_name: &str, result: Result<(), SecretError>, ms: u64) -> Finding {

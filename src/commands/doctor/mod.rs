@@ -1,7 +1,7 @@
 //! `graphmail doctor`: checks this machine and this state file, each finding
 //! `ok`, `warning` or `problem` with a detail and a fix: the state file and
 //! its lock, the problems `status` would report, the secret source and the
-//! keyring, the expiry radar, and, against the integration's endpoints, the
+//! keyring, the imported certificate file, the expiry radar, and, against the integration's endpoints, the
 //! proxy, DNS, reachability, TLS chain, clock skew and cloud.
 //!
 //! Doctor is a test of the machine: it exits 3 when any finding is a
@@ -101,9 +101,10 @@ pub async fn examine(ctx: &Context, options: &DoctorOptions) -> DoctorReport {
             }
         }
     };
-    let (secret_findings, network_findings) = tokio::join!(secrets, network);
+    let ((secret_findings, password), network_findings) = tokio::join!(secrets, network);
     findings.extend(secret_findings);
     if let Some(integration) = integration {
+        findings.extend(local::certificate_file(integration, password.as_ref()));
         findings.extend(local::expiry(integration, chrono::Utc::now()));
     }
     findings.extend(network_findings);
