@@ -35,7 +35,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The claims shown (when present), in this order; plus every `xms_*`.
 const SHOWN_CLAIMS: [&str; 11] = [
-    "aud", "iss", "tid", "appid", "azp", "idtyp", "ver", "oid", "iat", "nbf", "exp",
+    "aud", "iss", "tid", "appid", "azp", "idtyp", "oid", "ver", "iat", "nbf", "exp",
 ];
 
 /// One role the configured connectors need.
@@ -245,10 +245,12 @@ impl Render for TokenInspection {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         writeln!(out, "token from:  {} ({})", self.token_url, self.credential)?;
         if self.readable {
-            for (key, value) in &self.claims {
-                if key == "roles" {
-                    continue;
-                }
+            // The named claims in their usual reading order, then `xms_*`.
+            let named = SHOWN_CLAIMS
+                .iter()
+                .filter_map(|k| self.claims.get_key_value(*k));
+            let extra = self.claims.iter().filter(|(k, _)| k.starts_with("xms_"));
+            for (key, value) in named.chain(extra) {
                 let shown = match value {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),

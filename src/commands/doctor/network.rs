@@ -126,6 +126,15 @@ fn endpoint_findings(
     certificate: bool,
 ) -> Vec<Finding> {
     let subject = endpoint.subject();
+    if let Some(why) = &outcome.not_probed {
+        let fix =
+            "check this endpoint with a connection test: `graphmail test-connection integration`";
+        let mut out = vec![Finding::warning("reach", &subject, why.clone(), fix)];
+        if endpoint.is_authority {
+            out.push(Finding::warning("clock", &subject, why.clone(), fix));
+        }
+        return out;
+    }
     let mut out = Vec::new();
     // dns
     out.push(match (&outcome.resolution, route) {

@@ -85,6 +85,8 @@ pub struct ClockReading {
 
 #[derive(Debug, Clone)]
 pub struct ProbeOutcome {
+    /// Why the endpoint was not probed at all (an https:// proxy), if so.
+    pub not_probed: Option<String>,
     /// `None` when a proxy resolves the name.
     pub resolution: Option<Resolution>,
     /// Where the TCP connection went, or why it failed.
@@ -100,6 +102,7 @@ pub fn run(request: &ProbeRequest) -> ProbeOutcome {
     let endpoint = &request.endpoint;
     let timeout = request.io_timeout;
     let mut outcome = ProbeOutcome {
+        not_probed: None,
         resolution: None,
         connect: Err(String::new()),
         tls: None,
@@ -124,6 +127,13 @@ pub fn run(request: &ProbeRequest) -> ProbeOutcome {
                 Err(e) => Err(format!("cannot resolve {}: {e}", endpoint.host)),
                 Ok(addrs) => connect_any(&addrs, timeout),
             }
+        }
+        Route::Proxy(p) if p.invalid.is_none() && !p.speaks_connect() => {
+            outcome.not_probed = Some(format!(
+                "not probed through {} {}: doctor tunnels through http:// proxies only",
+                p.var, p.shown
+            ));
+            return outcome;
         }
         Route::Proxy(p) => tunnel(p, endpoint, timeout),
     };
@@ -193,12 +203,6 @@ fn tunnel(
 ) -> Result<(TcpStream, String), String> {
     if let Some(reason) = &p.invalid {
         return Err(format!("{} cannot be used: {reason}", p.var));
-    }
-    if !p.speaks_connect() {
-        return Err(format!(
-            "{} is {}: doctor probes only http:// proxies",
-            p.var, p.shown
-        ));
     }
     let (mut stream, _) = proxy::connect(&p.host, p.port, timeout)
         .map_err(|e| format!("proxy {} ({}): {e}", p.shown, p.var))?;

@@ -130,9 +130,14 @@ impl ProxyTarget {
                 if url.password().is_some() {
                     let _ = url.set_password(Some("***"));
                 }
+                // NOTE: graphmail's reqwest is built without its `socks`
+                // feature (Cargo.toml), so a SOCKS proxy cannot be used.
                 let invalid = match url.scheme() {
-                    "http" | "https" | "socks5" | "socks5h" if !host.is_empty() => None,
-                    "http" | "https" | "socks5" | "socks5h" => Some("it names no host".to_string()),
+                    "http" | "https" if !host.is_empty() => None,
+                    "http" | "https" => Some("it names no host".to_string()),
+                    s if s.starts_with("socks") => {
+                        Some(format!("graphmail is built without SOCKS support ({s}://)"))
+                    }
                     other => Some(format!("scheme {other} is not supported")),
                 };
                 ProxyTarget {
@@ -158,7 +163,8 @@ impl ProxyTarget {
         }
     }
 
-    /// True for an HTTP(S) proxy that takes `CONNECT`; SOCKS is not probed.
+    /// True for a plain-http proxy, which doctor tunnels through with
+    /// `CONNECT`; an https:// proxy (TLS to the proxy itself) is not probed.
     pub fn speaks_connect(&self) -> bool {
         self.shown.starts_with("http://")
     }
