@@ -1010,3 +1010,143 @@ fn token_inspect_without_a_token_exits_3_with_the_service_code() {
     let (_, stderr) = empty.expect(&["token", "inspect"], 2);
     assert!(stderr.contains("integration set"), "{stderr}");
 }
+
+// ------------------------------------------- a TLS-inspecting proxy
+
+/// An HTTP proxy that answers every `CONNECT` with a tunnel to `upstream`
+/// whatever host was asked for, as a TLS-inspecting proxy presents its own
+/// chain for every host. Records the `CONNECT` targets it was asked for.
+fn inspecting_proxy(
+    upstream: std::net::SocketAddr,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = asked.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let record = record.clone();
+            std::thread::spawn(move || {
+                let mut client = client;
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let line = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                record.lock().unwrap().push(line);
+                let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                    return;
+                };
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let up = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c2, &mut s2);
+                    let _ = s2.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut s3, mut c3) = (server, client);
+                let _ = std::io::copy(&mut s3, &mut c3);
+                let _ = c3.shutdown(std::net::Shutdown::Write);
+                let _ = up.join();
+            });
+        }
+    });
+    (port, asked)
+}
+
+#[test]
+fn a_tls_inspecting_proxy_is_named_by_its_issuer() {
+    let sandbox = start(ServeOptions {
+        tls: true,
+        ..ServeOptions::default()
+    });
+    let upstream: std::net::SocketAddr = sandbox
+        .base_url()
+        .trim_start_matches("https://")
+        .parse()
+        .expect("sandbox address");
+    let (port, asked) = inspecting_proxy(upstream);
+    let mut case = Case::new();
+    case.set(SECRET_VAR, "not-used");
+    case.expect(
+        &[
+            "integration",
+            "set",
+            "--tenant",
+            BUILTIN_TENANT_ID,
+            "--app-id",
+            APP_GRAPHMAIL,
+            "--client-secret-env",
+            SECRET_VAR,
+            "--cloud",
+            "global",
+            "--skip-test",
+        ],
+        0,
+    );
+    case.set("HTTPS_PROXY", &format!("http://127.0.0.1:{port}"));
+
+    let report = case.json(&["doctor"], 3);
+    let authority = "authority https://login.microsoftonline.com";
+    assert_status(
+        finding(&report, "proxy", authority),
+        "ok",
+        &["via HTTPS_PROXY", "it answers"],
+    );
+    assert_status(
+        finding(&report, "reach", authority),
+        "ok",
+        &["login.microsoftonline.com:443 via HTTPS_PROXY"],
+    );
+    assert_status(
+        finding(&report, "tls", authority),
+        "problem",
+        &[
+            "untrusted issuer",
+            "'CN=graphmail sandbox CA'",
+            "TLS-inspecting proxy",
+            "--ca-file ROOT.pem",
+        ],
+    );
+    assert_status(
+        finding(&report, "tls", "graph https://graph.microsoft.com"),
+        "problem",
+        &["untrusted issuer"],
+    );
+    // The Date came through the tunnel: the clock is read.
+    assert_status(finding(&report, "clock", authority), "ok", &["within"]);
+    let asked = asked.lock().unwrap().clone();
+    assert!(
+        asked.contains(&"CONNECT login.microsoftonline.com:443 HTTP/1.1".to_string()),
+        "{asked:?}"
+    );
+    assert!(
+        asked.contains(&"CONNECT graph.microsoft.com:443 HTTP/1.1".to_string()),
+        "{asked:?}"
+    );
+
+    // Trusting the proxy's root leaves the name: its certificate is not for
+    // login.microsoftonline.com.
+    let ca_file = sandbox.ready().ca_file.clone().expect("ca_file with --tls");
+    let ca_file = ca_file.to_string_lossy().to_string();
+    case.expect(
+        &["integration", "set", "--ca-file", &ca_file, "--skip-test"],
+        0,
+    );
+    let report = case.json(&["doctor"], 3);
+    assert_status(
+        finding(&report, "tls", authority),
+        "problem",
+        &["is not for login.microsoftonline.com"],
+    );
+}

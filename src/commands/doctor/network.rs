@@ -441,11 +441,12 @@ fn cloud_finding(integration: &Integration) -> Finding {
             ),
             "pick one cloud: `graphmail integration set --cloud global|usgov|usgov-dod|china`",
         ),
-        (Some(a), Some(_)) if integration.cloud == Cloud::Custom => Finding::new("cloud", "integration", Health::Warning)
+        // NOTE: the Graph host tells usgov from usgov-dod; the authority does not.
+        (Some(_), Some(g)) if integration.cloud == Cloud::Custom => Finding::new("cloud", "integration", Health::Warning)
             .detail(format!(
-                "configured as custom endpoints, which are the {a} cloud's own hosts ({auth_host}, {graph_host})"
+                "configured as custom endpoints, which are the {g} cloud's own hosts ({auth_host}, {graph_host})"
             ))
-            .fix(format!("say so with `graphmail integration set --cloud {}`", a.split(' ').next().unwrap_or(a))),
+            .fix(format!("say so with `graphmail integration set --cloud {g}`")),
         (Some(a), Some(_)) => Finding::ok(
             "cloud",
             "integration",
@@ -469,4 +470,65 @@ fn cloud_finding(integration: &Integration) -> Finding {
         ),
     };
     finding.fact("configured", configured)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::SecretSource;
+
+    fn integration(cloud: Cloud, authority: Option<&str>, graph: Option<&str>) -> Integration {
+        Integration {
+            tenant: "contoso.onmicrosoft.com".into(),
+            app_id: "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b".into(),
+            cloud,
+            authority_host: authority.map(Into::into),
+            graph_endpoint: graph.map(Into::into),
+            ca_file: None,
+            secret_expires: None,
+            credential: Credential::Secret {
+                secret: SecretSource::Env { var: "S".into() },
+                credential_generation: "g".into(),
+            },
+            test: None,
+        }
+    }
+
+    #[test]
+    fn hosts_are_judged_against_the_configured_cloud() {
+        for cloud in [Cloud::Global, Cloud::Usgov, Cloud::UsgovDod, Cloud::China] {
+            let found = cloud_finding(&integration(cloud, None, None));
+            assert_eq!(found.status, Health::Ok, "{cloud:?}: {}", found.detail);
+        }
+        let mixed = cloud_finding(&integration(
+            Cloud::Custom,
+            Some("https://login.microsoftonline.com"),
+            Some("https://graph.microsoft.us"),
+        ));
+        assert_eq!(mixed.status, Health::Problem, "{}", mixed.detail);
+        assert!(mixed.detail.contains("usgov cloud"), "{}", mixed.detail);
+        let spelled_out = cloud_finding(&integration(
+            Cloud::Custom,
+            Some("https://login.microsoftonline.us"),
+            Some("https://dod-graph.microsoft.us"),
+        ));
+        assert_eq!(
+            spelled_out.status,
+            Health::Warning,
+            "{}",
+            spelled_out.detail
+        );
+        assert!(spelled_out.fix.unwrap().contains("--cloud usgov-dod"));
+        let gateway = cloud_finding(&integration(
+            Cloud::Custom,
+            Some("https://login.gateway.example"),
+            Some("https://graph.gateway.example"),
+        ));
+        assert_eq!(gateway.status, Health::Ok);
+        assert!(
+            gateway.detail.contains("not a Microsoft host"),
+            "{}",
+            gateway.detail
+        );
+    }
 }

@@ -276,8 +276,13 @@ fn judge(chain: &[X509], host: &str, ca_file: Option<&str>) -> Trust {
             .ok()
             .and_then(|pem| X509::stack_from_pem(&pem).ok())
             .unwrap_or_default();
-        if !extra.is_empty() && verify(leaf, &chain[1..], host, &extra).is_ok() {
-            return Trust::CaFile(path.to_string());
+        if !extra.is_empty() {
+            // With the CA file the chain may be anchored, and then what is
+            // left (a name, a date) is the error worth showing.
+            return match verify(leaf, &chain[1..], host, &extra) {
+                Ok(()) => Trust::CaFile(path.to_string()),
+                Err((code, reason)) => Trust::Refused { code, reason },
+            };
         }
     }
     match system {
