@@ -382,6 +382,12 @@ fn plain_http_to_loopback_says_tls_is_not_used() {
         "ok",
         &["loopback"],
     );
+    // The secret it read is nowhere in what it says.
+    let secret = shared().ready().client_secret.clone().unwrap();
+    let out = case.run(&["doctor", "-vv"]);
+    common::check(&out, 0, &["doctor", "-vv"]);
+    let all = format!("{}{}{report}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains(&secret), "the secret leaked: {all}");
     // Every collection is there, even empty.
     for c in report["checks"].as_array().unwrap() {
         assert!(c["facts"].is_object(), "{c:#}");
@@ -969,6 +975,18 @@ fn token_inspect_shows_the_roles_and_what_the_connectors_miss() {
             assert!(all.contains("roles        none"), "{all}");
         }
     }
+
+    // Certificate auth: the same token, and neither the password nor the
+    // token in what is shown.
+    let cert = Case::with_sandbox(shared());
+    cert.certificate_integration(shared());
+    let out = cert.run(&["token", "inspect", "--output", "json", "-vv"]);
+    common::check(&out, 0, &["token", "inspect"]);
+    let inspection: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(inspection["credential"], "certificate", "{inspection:#}");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let password = shared().ready().certificate_password.clone().unwrap();
+    assert!(!all.contains(&password) && !all.contains("eyJ"), "{all}");
 
     // The app with consent has both roles.
     let mut good = Case::with_sandbox(shared());
