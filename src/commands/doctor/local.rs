@@ -372,23 +372,10 @@ pub fn certificate_file(
             ));
         }
     };
-    let mut mode_note = String::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(file) {
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                return Some(Finding::problem(
-                    "certificate-file",
-                    file.clone(),
-                    format!("holds the private key but its mode is {mode:04o}: others can read it"),
-                    format!("chmod 600 {file}"),
-                ));
-            }
-            mode_note = format!("; mode {mode:04o}");
-        }
-    }
+    let mode_note = match private_mode(file) {
+        Ok(note) => note,
+        Err(finding) => return Some(*finding),
+    };
     let Some(password) = password else {
         return Some(Finding::ok(
             "certificate-file",
@@ -422,6 +409,30 @@ pub fn certificate_file(
             ),
         },
     )
+}
+
+/// `; mode 0600` for a private key file, or the finding when others can read it.
+#[cfg(unix)]
+fn private_mode(file: &str) -> Result<String, Box<Finding>> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(file) else {
+        return Ok(String::new());
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Box::new(Finding::problem(
+            "certificate-file",
+            file,
+            format!("holds the private key but its mode is {mode:04o}: others can read it"),
+            format!("chmod 600 {file}"),
+        )));
+    }
+    Ok(format!("; mode {mode:04o}"))
+}
+
+#[cfg(not(unix))]
+fn private_mode(_file: &str) -> Result<String, Box<Finding>> {
+    Ok(String::new())
 }
 
 fn keyring_finding(store_name: &str, result: Result<(), SecretError>, ms: u64) -> Finding {
