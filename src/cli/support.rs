@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 
 const DOCTOR_AFTER_HELP: &str = "\
 Checks, each ok, warning or problem with a fix:
-  state-file, state-lock, state-problems   the state file, its lock, what `status` would report
+  state-file, state-lock, state-problems    the state file, its lock, what `status` would report
   secret-source, keyring, certificate-file  the credential is readable (values never shown)
   certificate-expiry, secret-expiry         warning under 30 days, problem once expired
   proxy, dns, reach, tls, clock, cloud      against the authority host and the Graph endpoint
