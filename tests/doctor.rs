@@ -1168,3 +1168,48 @@ fn a_tls_inspecting_proxy_is_named_by_its_issuer() {
         &["is not for login.microsoftonline.com"],
     );
 }
+
+// ------------------------------------------------------------ time bounds
+
+#[test]
+fn a_host_that_accepts_and_never_answers_is_bounded_in_time() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream); // accept, say nothing
+        }
+    });
+    let mut case = Case::new();
+    case.set(SECRET_VAR, "not-used");
+    let origin = format!("http://127.0.0.1:{port}");
+    case.expect(
+        &[
+            "integration",
+            "set",
+            "--tenant",
+            BUILTIN_TENANT_ID,
+            "--app-id",
+            APP_GRAPHMAIL,
+            "--client-secret-env",
+            SECRET_VAR,
+            "--authority-host",
+            &origin,
+            "--graph-endpoint",
+            &origin,
+            "--skip-test",
+        ],
+        0,
+    );
+    let started = Instant::now();
+    let report = case.json(&["doctor", "--timeout", "2"], 0);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_status(finding(&report, "reach", "authority+graph"), "ok", &[]);
+    assert_status(
+        finding(&report, "clock", "authority+graph"),
+        "warning",
+        &["cannot read the server's time", "no answer in time"],
+    );
+}

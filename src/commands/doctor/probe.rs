@@ -341,6 +341,16 @@ fn read_head(stream: &mut dyn Read) -> Result<Head, String> {
         match stream.read(&mut byte) {
             Ok(0) => return Err("connection closed before an HTTP answer".into()),
             Ok(_) => buf.push(byte[0]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(
+                    "no answer in time: the connection was accepted, then nothing came back".into(),
+                );
+            }
             Err(e) => return Err(e.to_string()),
         }
     }
