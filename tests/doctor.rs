@@ -280,6 +280,40 @@ fn a_clock_ten_minutes_off_is_skew_naming_aadsts700024() {
     assert_no_problem(&report);
 
     shift_clock(&sandbox, 600);
+    // Every answer carries the shifted Date, Graph's and errors included.
+    for path in [
+        "/v1.0/users/support@contoso.com/mailFolders/Inbox",
+        "/_sandbox/clock",
+        "/nowhere",
+    ] {
+        let url = format!("{}{path}", sandbox.base_url());
+        let date = runtime().block_on(async {
+            let response = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .get(&url)
+                .send()
+                .await
+                .expect("answer");
+            response
+                .headers()
+                .get("date")
+                .expect("a Date header")
+                .to_str()
+                .unwrap()
+                .to_string()
+        });
+        let at = httpdate::parse_http_date(&date).expect("an HTTP date");
+        let ahead = at
+            .duration_since(std::time::SystemTime::now())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        assert!(
+            (595..=601).contains(&ahead),
+            "{url}: Date {date} is {ahead} s ahead"
+        );
+    }
     let report = case.json(&["doctor"], 3);
     let clock = finding(&report, "clock", "authority");
     assert_status(

@@ -35,9 +35,10 @@ impl Health {
 /// One check of one subject (a host, a variable, a file).
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// `state-file`, `state-lock`, `state-problems`, `clock`, `proxy`,
-    /// `dns`, `cloud`, `tls`, `keyring`, `secret-source`,
-    /// `certificate-expiry`, `secret-expiry`.
+    /// `state-file`, `state-lock`, `state-problems`, `secret-source`,
+    /// `keyring`, `certificate-file`, `certificate-expiry`, `secret-expiry`,
+    /// `integration`, `proxy`, `dns`, `reach`, `tls`, `clock`, `cloud`
+    /// (docs/json.md).
     pub check: &'static str,
     /// What was checked: a host, a variable, a path.
     pub subject: String,
