@@ -31,6 +31,9 @@ _graphmail() {
             graphmail,disable)
                 cmd="graphmail__subcmd__disable"
                 ;;
+            graphmail,doctor)
+                cmd="graphmail__subcmd__doctor"
+                ;;
             graphmail,enable)
                 cmd="graphmail__subcmd__enable"
                 ;;
@@ -57,6 +60,9 @@ _graphmail() {
                 ;;
             graphmail,test-connection)
                 cmd="graphmail__subcmd__test__subcmd__connection"
+                ;;
+            graphmail,token)
+                cmd="graphmail__subcmd__token"
                 ;;
             graphmail__subcmd__certificate,help)
                 cmd="graphmail__subcmd__certificate__subcmd__help"
@@ -157,6 +163,9 @@ _graphmail() {
             graphmail__subcmd__help,disable)
                 cmd="graphmail__subcmd__help__subcmd__disable"
                 ;;
+            graphmail__subcmd__help,doctor)
+                cmd="graphmail__subcmd__help__subcmd__doctor"
+                ;;
             graphmail__subcmd__help,enable)
                 cmd="graphmail__subcmd__help__subcmd__enable"
                 ;;
@@ -183,6 +192,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help,test-connection)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection"
+                ;;
+            graphmail__subcmd__help,token)
+                cmd="graphmail__subcmd__help__subcmd__token"
                 ;;
             graphmail__subcmd__help__subcmd__certificate,new)
                 cmd="graphmail__subcmd__help__subcmd__certificate__subcmd__new"
@@ -270,6 +282,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help__subcmd__test__subcmd__connection,route)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection__subcmd__route"
+                ;;
+            graphmail__subcmd__help__subcmd__token,inspect)
+                cmd="graphmail__subcmd__help__subcmd__token__subcmd__inspect"
                 ;;
             graphmail__subcmd__integration,help)
                 cmd="graphmail__subcmd__integration__subcmd__help"
@@ -421,6 +436,18 @@ _graphmail() {
             graphmail__subcmd__test__subcmd__connection__subcmd__help,route)
                 cmd="graphmail__subcmd__test__subcmd__connection__subcmd__help__subcmd__route"
                 ;;
+            graphmail__subcmd__token,help)
+                cmd="graphmail__subcmd__token__subcmd__help"
+                ;;
+            graphmail__subcmd__token,inspect)
+                cmd="graphmail__subcmd__token__subcmd__inspect"
+                ;;
+            graphmail__subcmd__token__subcmd__help,help)
+                cmd="graphmail__subcmd__token__subcmd__help__subcmd__help"
+                ;;
+            graphmail__subcmd__token__subcmd__help,inspect)
+                cmd="graphmail__subcmd__token__subcmd__help__subcmd__inspect"
+                ;;
             *)
                 ;;
         esac
@@ -428,7 +455,7 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1059,6 +1086,36 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        graphmail__subcmd__doctor)
+            opts="-y -v -q -h -V --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         graphmail__subcmd__enable)
             opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version connector route help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1194,7 +1251,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help"
+            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1378,6 +1435,20 @@ _graphmail() {
         graphmail__subcmd__help__subcmd__disable__subcmd__route)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1809,6 +1880,34 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        graphmail__subcmd__help__subcmd__token)
+            opts="inspect"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__token__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         graphmail__subcmd__integration)
             opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version set show remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1932,7 +2031,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__integration__subcmd__set)
-            opts="-y -v -q -h -V --tenant --app-id --client-secret-stdin --client-secret-env --certificate --certificate-password-stdin --certificate-password-env --no-certificate-password --assertion --cloud --authority-host --graph-endpoint --ca-file --skip-test --disable --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --tenant --app-id --client-secret-stdin --client-secret-env --certificate --certificate-password-stdin --certificate-password-env --no-certificate-password --assertion --cloud --authority-host --graph-endpoint --ca-file --secret-expires --skip-test --disable --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1975,6 +2074,10 @@ _graphmail() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-expires)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3096,6 +3199,100 @@ _graphmail() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__help)
+            opts="inspect help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__token__subcmd__inspect)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -45,6 +45,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
             cand completion 'Print a shell completion script (connector and route names complete from the state file)'
+            cand doctor 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+            cand token 'The access token this integration gets'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;integration'= {
@@ -78,6 +80,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --authority-host 'Custom authority host (proxies, the sandbox), e.g. https://login.example'
             cand --graph-endpoint 'Custom Graph endpoint, e.g. https://graph.example'
             cand --ca-file 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox'
+            cand --secret-expires 'When the client secret expires (YYYY-MM-DD or RFC 3339), as Entra shows it; `doctor` warns 30 days ahead'
             cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'
@@ -1012,6 +1015,65 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'graphmail;doctor'= {
+            cand --timeout 'Seconds allowed per check (the network checks run concurrently)'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;token'= {
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand inspect 'Get a token as a connection test does and show its claims (never the token)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;token;inspect'= {
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr (repeat for more)'
+            cand --verbose 'More detail on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;token;help'= {
+            cand inspect 'Get a token as a connection test does and show its claims (never the token)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;token;help;inspect'= {
+        }
+        &'graphmail;token;help;help'= {
+        }
         &'graphmail;help'= {
             cand integration 'The tenant-level integration: tenant, app ID, credential'
             cand connector 'Incoming and outbound Graph connectors on shared mailboxes'
@@ -1026,6 +1088,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand sandbox 'The local Entra ID + Graph emulator'
             cand demo 'Run the whole flow against the embedded sandbox'
             cand completion 'Print a shell completion script (connector and route names complete from the state file)'
+            cand doctor 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+            cand token 'The access token this integration gets'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;help;integration'= {
@@ -1140,6 +1204,13 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;demo'= {
         }
         &'graphmail;help;completion'= {
+        }
+        &'graphmail;help;doctor'= {
+        }
+        &'graphmail;help;token'= {
+            cand inspect 'Get a token as a connection test does and show its claims (never the token)'
+        }
+        &'graphmail;help;token;inspect'= {
         }
         &'graphmail;help;help'= {
         }

@@ -49,6 +49,8 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "scope" -d 'Rest
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "token" -d 'The access token this integration gets'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l output -d 'Output format' -r -f -a "table\t''
@@ -80,6 +82,7 @@ china\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l authority-host -d 'Custom authority host (proxies, the sandbox), e.g. https://login.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l graph-endpoint -d 'Custom Graph endpoint, e.g. https://graph.example' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l ca-file -d 'An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l secret-expires -d 'When the client secret expires (YYYY-MM-DD or RFC 3339), as Entra shows it; `doctor` warns 30 days ahead' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and __fish_seen_subcommand_from set" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -768,20 +771,63 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s v -l 
 complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "enable" -d 'Set a tested connector or route live'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "status" -d 'Everything at a glance, with what needs attention'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "mail" -d 'Read and send mail through the connectors'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l timeout -d 'Seconds allowed per check (the network checks run concurrently)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and not __fish_seen_subcommand_from inspect help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "enable" -d 'Set a tested connector or route live'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "token" -d 'The access token this integration gets'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "set" -d 'Create or change the integration; tests it before saving'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "remove" -d 'Remove the integration and its stored secrets'
@@ -811,3 +857,4 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "check" -d 'Prove it: the connectors\' mailboxes answer, the outside ones refuse'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'

@@ -202,6 +202,7 @@ fn big_state(secret_var: &str) -> State {
         authority_host: None,
         graph_endpoint: None,
         ca_file: None,
+        secret_expires: None,
         credential: Credential::Secret {
             secret: SecretSource::Env {
                 var: secret_var.into(),
@@ -427,6 +428,7 @@ impl Scenario {
                 authority_host: Some(sandbox.base_url().to_string()),
                 graph_endpoint: Some(sandbox.base_url().to_string()),
                 ca_file: None,
+                secret_expires: None,
                 credential: Credential::Secret {
                     secret: SecretSource::Env {
                         var: "BENCH_SECRET".into(),

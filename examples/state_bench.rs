@@ -36,6 +36,7 @@ fn big_state() -> State {
         authority_host: None,
         graph_endpoint: None,
         ca_file: None,
+        secret_expires: None,
         credential: Credential::Secret {
             secret: SecretSource::Keyring,
             credential_generation: "gen-1".into(),

@@ -1374,6 +1374,7 @@ fn state(server: &MockServer, credential: Credential) -> State {
         authority_host: Some(server.uri()),
         graph_endpoint: Some(server.uri()),
         ca_file: None,
+        secret_expires: None,
         credential,
         test: None,
     });

@@ -215,9 +215,20 @@ fn integration() -> impl Strategy<Value = Integration> {
         prop::option::of(any::<String>()),
         credential,
         prop::option::of(test_record()),
+        prop::option::of(any::<String>()),
     )
         .prop_map(
-            |(tenant, app_id, cloud, authority_host, graph_endpoint, ca_file, credential, test)| {
+            |(
+                tenant,
+                app_id,
+                cloud,
+                authority_host,
+                graph_endpoint,
+                ca_file,
+                credential,
+                test,
+                secret_expires,
+            )| {
                 Integration {
                     tenant,
                     app_id,
@@ -227,6 +238,7 @@ fn integration() -> impl Strategy<Value = Integration> {
                     ca_file,
                     credential,
                     test,
+                    secret_expires,
                 }
             },
         )
@@ -303,19 +315,35 @@ fn route() -> impl Strategy<Value = Route> {
         )
 }
 
+fn scope() -> impl Strategy<Value = graphmail::state::model::Scope> {
+    use graphmail::state::model::{Scope, ScopeMechanism};
+    (
+        prop::sample::select(vec![ScopeMechanism::Rbac, ScopeMechanism::AccessPolicy]),
+        prop::collection::vec(any::<String>(), 0..3),
+        prop::collection::vec(any::<String>(), 0..3),
+    )
+        .prop_map(|(mechanism, outside, own_mailboxes)| Scope {
+            mechanism,
+            outside,
+            own_mailboxes,
+        })
+}
+
 fn state() -> impl Strategy<Value = State> {
     (
         any::<u128>(),
         prop::option::of(integration()),
         prop::collection::vec(connector(), 0..4),
         prop::collection::vec(route(), 0..4),
+        prop::option::of(scope()),
     )
-        .prop_map(|(id, integration, connectors, routes)| State {
+        .prop_map(|(id, integration, connectors, routes, scope)| State {
             schema_version: graphmail::state::model::SCHEMA_VERSION,
             instance_id: uuid::Uuid::from_u128(id),
             integration,
             connectors,
             routes,
+            scope,
         })
 }
 

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+// NOTE: parsed once per run; boxing the flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum IntegrationCommand {
     /// Create or change the integration; tests it before saving
@@ -75,6 +77,9 @@ pub struct IntegrationSetArgs {
     /// An extra trusted root certificate (PEM): TLS-inspecting proxies, the sandbox
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// When the client secret expires (YYYY-MM-DD or RFC 3339), as Entra shows it; `doctor` warns 30 days ahead
+    #[arg(long, value_name = "DATE")]
+    pub secret_expires: Option<String>,
     /// Save without a connection test (shown as untested)
     #[arg(long)]
     pub skip_test: bool,

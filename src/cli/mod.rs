@@ -10,6 +10,7 @@ pub mod names;
 mod route;
 mod scope;
 mod use_for;
+mod support;
 
 use std::path::PathBuf;
 
@@ -22,6 +23,7 @@ pub use mail::*;
 pub use misc::*;
 pub use route::*;
 pub use scope::*;
+pub use support::*;
 
 use crate::output::{ColorChoice, Format};
 
@@ -30,7 +32,7 @@ Exit codes:
   0  ok
   1  runtime failure outside a test (keyring, file system, a mail command's service error)
   2  invalid usage or input
-  3  a connection test ran and a step failed
+  3  a connection test ran and a step failed, or `doctor` found a problem
   4  refused by the enable gate (untested or stale), or `status --check` found something untrusted
 
 Environment:
@@ -118,6 +120,11 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print a shell completion script (connector and route names complete from the state file)
     Completion(CompletionArgs),
+    /// Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry
+    Doctor(DoctorArgs),
+    /// The access token this integration gets
+    #[command(subcommand)]
+    Token(TokenCommand),
 }
 
 /// An on/off option given as `--x` / `--no-x`: `None` when neither was given.

@@ -282,6 +282,7 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
             }
         }
     };
+    let secret_expires = secret_expiry(&args, &input, &credential, existing)?;
     let integration = Integration {
         tenant,
         app_id,
@@ -289,6 +290,7 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
         authority_host,
         graph_endpoint,
         ca_file,
+        secret_expires,
         credential,
         test: None,
     };
@@ -360,6 +362,30 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
             details,
         },
     )
+}
+
+/// The client secret's recorded expiry after this `set`: `--secret-expires`
+/// (a client secret only), else the recorded one while the secret is kept; a
+/// new secret forgets the old secret's date.
+fn secret_expiry(
+    args: &IntegrationSetArgs,
+    input: &CredentialInput,
+    credential: &Credential,
+    existing: Option<&Integration>,
+) -> Result<Option<String>> {
+    match (&args.secret_expires, credential) {
+        (Some(_), Credential::Certificate { .. }) => Err(CliError::usage(
+            "--secret-expires applies to a client secret; this integration uses a certificate",
+        )
+        .hint("a certificate's expiry is read from the certificate itself: drop --secret-expires")),
+        (Some(date), Credential::Secret { .. }) => {
+            Ok(Some(validate::expiry_date("--secret-expires", date)?))
+        }
+        (None, _) if matches!(input, CredentialInput::Keep) => {
+            Ok(existing.and_then(|i| i.secret_expires.clone()))
+        }
+        (None, _) => Ok(None),
+    }
 }
 
 /// Stores what `integration set` was given: the secret or password in the

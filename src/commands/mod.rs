@@ -6,6 +6,7 @@ pub mod certificate;
 pub mod completion;
 pub mod connector;
 pub mod demo;
+pub mod doctor;
 pub mod enable;
 pub mod integration;
 pub mod mail;
@@ -17,6 +18,7 @@ pub mod scope;
 pub mod status;
 pub mod test_connection;
 pub mod tester;
+pub mod token_inspect;
 mod views;
 
 use std::io::Read;
@@ -134,6 +136,13 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
         Command::Mail(MailCommand::Folders(args)) => mail::folders(ctx, args).await,
         Command::Scope(command) => scope::run(ctx, command).await,
+        Command::Doctor(args) => {
+            let options = doctor::DoctorOptions {
+                check_timeout: std::time::Duration::from_secs(args.timeout),
+            };
+            doctor::run(ctx, options).await
+        }
+        Command::Token(crate::cli::TokenCommand::Inspect) => token_inspect::run(ctx).await,
         Command::Sandbox(_) | Command::Demo(_) | Command::Completion(_) => {
             unreachable!("handled above")
         }

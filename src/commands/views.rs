@@ -418,6 +418,8 @@ pub struct IntegrationView {
     pub authority_host: String,
     pub graph_endpoint: String,
     pub ca_file: Option<String>,
+    /// `integration set --secret-expires` (RFC 3339), or null.
+    pub secret_expires: Option<String>,
     pub credential: CredentialView,
     pub test_state: TestState,
     pub test: Option<TestView>,
@@ -433,6 +435,7 @@ impl IntegrationView {
             authority_host: endpoints.authority_host,
             graph_endpoint: endpoints.graph_endpoint,
             ca_file: i.ca_file.clone(),
+            secret_expires: i.secret_expires.clone(),
             credential: CredentialView::new(&i.credential, store),
             test_state: trust::integration_test_state(i),
             test: i.test.as_ref().map(TestView::from),
@@ -452,8 +455,12 @@ impl IntegrationView {
         match c.kind {
             "secret" => writeln!(
                 out,
-                "credential:  client secret from {}",
-                c.effective_source
+                "credential:  client secret from {}{}",
+                c.effective_source,
+                self.secret_expires
+                    .as_ref()
+                    .map(|at| format!(", expires {at}"))
+                    .unwrap_or_default()
             )?,
             _ => {
                 writeln!(

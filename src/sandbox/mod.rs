@@ -17,6 +17,7 @@
 
 pub mod admin;
 pub mod clock;
+mod date;
 pub mod faults;
 pub mod graph;
 pub mod identity;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::identity::{discovery, token};
 use super::seed::Seed;
-use super::{Sandbox, SandboxError, admin, faults, graph, tls};
+use super::{Sandbox, SandboxError, admin, date, faults, graph, tls};
 
 /// How to run a sandbox.
 #[derive(Debug, Clone, Default)]
@@ -96,6 +96,10 @@ pub fn router(sandbox: Arc<Sandbox>) -> Router {
         ));
     services
         .nest(admin::PREFIX, admin::routes(sandbox.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            date::stamp,
+        ))
         .with_state(sandbox)
 }
 

@@ -423,6 +423,7 @@ process = "Case"
                 authority_host: None,
                 graph_endpoint: None,
                 ca_file: None,
+                secret_expires: None,
                 credential: Credential::Secret {
                     secret: SecretSource::Env { var: "S".into() },
                     credential_generation: "g1".into(),

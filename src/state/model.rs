@@ -187,6 +187,12 @@ pub struct Integration {
     /// and the sandbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
+    /// When the client secret expires (RFC 3339, UTC), as the admin recorded
+    /// it with `integration set --secret-expires`: graphmail cannot read it
+    /// from Entra without Application.Read.All. Cleared when a new secret is
+    /// set without it; for `doctor`'s expiry radar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_expires: Option<String>,
     pub credential: Credential,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<TestRecord>,

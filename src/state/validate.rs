@@ -382,6 +382,28 @@ pub fn folder(field: &'static str, input: &str) -> Result<String, ValidationErro
     Ok(segments.join("/"))
 }
 
+/// An expiry date for `--secret-expires`: `YYYY-MM-DD` (read as the start of
+/// that day, UTC: the earliest moment the secret may stop working) or an
+/// RFC 3339 time. Returns RFC 3339 UTC, e.g. `2027-03-01T00:00:00Z`.
+pub fn expiry_date(field: &'static str, input: &str) -> Result<String, ValidationError> {
+    let fix = "give the date Entra shows under Certificates & secrets, e.g. 2027-03-01 (or an RFC 3339 time)";
+    let trimmed = input.trim();
+    if let Some(c) = first_control(trimmed) {
+        return Err(fail(field, input, control_problem(c), fix));
+    }
+    let at = if let Ok(day) = chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
+    } else {
+        chrono::DateTime::parse_from_rfc3339(trimmed)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    };
+    match at {
+        Some(at) => Ok(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => Err(fail(field, input, "is not a date", fix)),
+    }
+}
+
 /// An endpoint origin for `--authority-host` / `--graph-endpoint`: https, or
 /// http only on a loopback host (the sandbox). Returns `scheme://host[:port]`
 /// without a trailing slash.
