@@ -65,13 +65,15 @@ async fn limits<H: GraphHost>(State(host): State<Arc<H>>) -> Json<Value> {
     Json(json!(host.graph().limits.seed()))
 }
 
-async fn set_limits<H: GraphHost>(
-    State(host): State<Arc<H>>,
-    body: axum::body::Bytes,
-) -> Response {
+async fn set_limits<H: GraphHost>(State(host): State<Arc<H>>, body: axum::body::Bytes) -> Response {
     let change: serde_json::Map<String, Value> = match serde_json::from_slice(&body) {
         Ok(Value::Object(map)) => map,
-        _ => return error(StatusCode::BAD_REQUEST, "expected a JSON object of [mail_limits] keys"),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "expected a JSON object of [mail_limits] keys",
+            );
+        }
     };
     let graph = host.graph();
     let mut current = match serde_json::to_value(graph.limits.seed()) {
@@ -80,7 +82,10 @@ async fn set_limits<H: GraphHost>(
     };
     for (key, value) in change {
         if !current.contains_key(&key) {
-            return error(StatusCode::BAD_REQUEST, format!("unknown mail_limits key '{key}'"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("unknown mail_limits key '{key}'"),
+            );
         }
         current.insert(key, value);
     }

@@ -61,8 +61,13 @@ struct Chain {
 /// One change to report: a message still there, or one that left.
 #[derive(Debug, Clone)]
 enum Entry {
-    Live { immutable_id: String },
-    Removed { rest_id: String, immutable_id: String },
+    Live {
+        immutable_id: String,
+    },
+    Removed {
+        rest_id: String,
+        immutable_id: String,
+    },
 }
 
 /// A round being paged.
@@ -127,7 +132,9 @@ fn parse_query(raw: Option<&str>) -> Result<DeltaQuery, GraphError> {
             "$select" => q.select = Some(parse_select(&value, Entity::Message)?),
             "$top" => {
                 let top: usize = value.trim().parse().map_err(|_| {
-                    GraphError::bad_request(format!("Invalid value '{value}' for query option '$top'."))
+                    GraphError::bad_request(format!(
+                        "Invalid value '{value}' for query option '$top'."
+                    ))
                 })?;
                 q.top = Some(top.clamp(1, MAX_TOP));
             }
@@ -213,18 +220,15 @@ pub async fn delta<H: GraphHost>(
     call.admit(host).await?;
     let graph = host.graph();
     let expire_all = graph.limits.seed().delta_tokens_expire;
-    let page_size = call
-        .prefer
-        .max_page
-        .or(query.top)
-        .unwrap_or(DEFAULT_PAGE);
+    let page_size = call.prefer.max_page.or(query.top).unwrap_or(DEFAULT_PAGE);
 
     let contents = call.mailbox.lock();
     let folder_index = contents
         .folder(&folder)
         .ok_or_else(GraphError::item_not_found)?;
     let mut tokens = graph.delta.inner.lock().unwrap_or_else(|e| e.into_inner());
-    let same_folder = |chain: &Chain| chain.mailbox == call.mailbox.index && chain.folder == folder_index;
+    let same_folder =
+        |chain: &Chain| chain.mailbox == call.mailbox.index && chain.folder == folder_index;
     let mut round = if let Some(skip) = &query.skip_token {
         match tokens.skip.remove(skip) {
             Some(round) if !expire_all && same_folder(&round.chain) => round,
@@ -257,7 +261,10 @@ pub async fn delta<H: GraphHost>(
     };
 
     let folder_id = contents.folders[folder_index].id.clone();
-    let end = round.offset.saturating_add(page_size).min(round.entries.len());
+    let end = round
+        .offset
+        .saturating_add(page_size)
+        .min(round.entries.len());
     let mut values = Vec::with_capacity(end - round.offset);
     for entry in &round.entries[round.offset..end] {
         let current = match entry {
@@ -269,9 +276,17 @@ pub async fn delta<H: GraphHost>(
         };
         values.push(match (current, entry) {
             (Some(m), _) => message_json(m, &folder_id, call.view, round.chain.select.as_deref()),
-            (None, Entry::Removed { rest_id, immutable_id }) => {
-                removed(if call.view.immutable_ids { immutable_id } else { rest_id })
-            }
+            (
+                None,
+                Entry::Removed {
+                    rest_id,
+                    immutable_id,
+                },
+            ) => removed(if call.view.immutable_ids {
+                immutable_id
+            } else {
+                rest_id
+            }),
             // Left the folder while the round was paged: report it gone.
             (None, Entry::Live { immutable_id }) => removed(immutable_id),
         });

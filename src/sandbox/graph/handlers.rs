@@ -49,7 +49,6 @@ use crate::sandbox::{AccessClaims, BearerError};
 /// Default page size of folder and message collections (reference §4.3, §4.4).
 const DEFAULT_PAGE: usize = 10;
 
-
 pub fn router<H: GraphHost>() -> Router<Arc<H>> {
     let routes: Vec<(&str, MethodRouter<Arc<H>>)> = vec![
         ("/v1.0/users/{user}", get(get_user::<H>)),
@@ -1063,5 +1062,10 @@ async fn add_attachment<H: GraphHost>(
         "isInline": a.is_inline,
         "contentId": a.content_id,
     });
-    Ok(json_response(StatusCode::CREATED, &body, &call.prefer, false))
+    Ok(json_response(
+        StatusCode::CREATED,
+        &body,
+        &call.prefer,
+        false,
+    ))
 }

@@ -393,7 +393,11 @@ mod tests {
         }
         let fourth = limits.admit_request("app", 1).expect_err("over");
         assert_eq!(fourth.status.as_u16(), 429);
-        assert!(fourth.message.contains("MailboxRequests"), "{}", fourth.message);
+        assert!(
+            fourth.message.contains("MailboxRequests"),
+            "{}",
+            fourth.message
+        );
         let wait: f64 = fourth.retry_after.as_deref().unwrap().parse().unwrap();
         assert!(wait > 59.0 && wait <= 60.0, "{wait}");
         limits.admit_request("app", 2).expect("another mailbox");
@@ -404,6 +408,8 @@ mod tests {
         let over = limits.admit_upload("app", 1, 1).expect_err("over");
         assert_eq!(over.message, "Application is over its IncomingBytes limit.");
         assert!(over.bare, "no innerError, as Outlook answers");
-        limits.admit_upload("app", 2, 500).expect("alone in its window");
+        limits
+            .admit_upload("app", 2, 500)
+            .expect("alone in its window");
     }
 }

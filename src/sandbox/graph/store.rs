@@ -319,8 +319,7 @@ impl Contents {
             });
         }
         for (well_known, name, parent) in OTHER_WELL_KNOWN {
-            let parent =
-                parent.and_then(|p| folders.iter().position(|f| f.well_known == Some(p)));
+            let parent = parent.and_then(|p| folders.iter().position(|f| f.well_known == Some(p)));
             folders.push(Folder {
                 // NOTE: numbered after the seeded folders' range so adding
                 // these did not change the IDs seeds and tests already saw.
@@ -402,8 +401,9 @@ impl Contents {
         if self.pending.iter().all(|p| p.due > now) {
             return;
         }
-        let (due, waiting): (Vec<Pending>, Vec<Pending>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|p| p.due <= now);
+        let (due, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.due <= now);
         self.pending = waiting;
         let sent_items = self.well_known("sentitems");
         for p in due {

@@ -282,7 +282,9 @@ fn parse_item(bytes: &[u8]) -> Result<Item, GraphError> {
             .unwrap_or("application/octet-stream")
             .to_owned(),
         is_inline: field("isInline").and_then(Value::as_bool).unwrap_or(false),
-        content_id: field("contentId").and_then(Value::as_str).map(str::to_owned),
+        content_id: field("contentId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 
@@ -309,7 +311,8 @@ fn parse_content_range(headers: &HeaderMap) -> Option<(u64, u64, u64)> {
 /// Checks the URL's credential; the session ID alone is not enough.
 fn authorized(session: &Session, query: &HashMap<String, String>) -> bool {
     query.get("authtoken").is_some_and(|t| {
-        t.len() == session.token.len() && openssl::memcmp::eq(t.as_bytes(), session.token.as_bytes())
+        t.len() == session.token.len()
+            && openssl::memcmp::eq(t.as_bytes(), session.token.as_bytes())
     })
 }
 
@@ -325,7 +328,11 @@ async fn upload_chunk<H: GraphHost>(
     let graph = host.graph();
     // Look the session up and count the PUT before anything can fail.
     let (mailbox_index, mailbox_address, app_id) = {
-        let mut sessions = graph.uploads.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sessions = graph
+            .uploads
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let Some(session) = sessions.get_mut(&session_id) else {
             host.count("upload.put", None);
             return bare(GraphError::item_not_found());
@@ -343,7 +350,9 @@ async fn upload_chunk<H: GraphHost>(
             ));
         }
         if !authorized(session, &query) {
-            return bare(GraphError::invalid_token("Access token validation failure."));
+            return bare(GraphError::invalid_token(
+                "Access token validation failure.",
+            ));
         }
         if session.expires_at <= host.now() || session.report.state == "cancelled" {
             return bare(GraphError::item_not_found());
@@ -407,7 +416,11 @@ async fn upload_chunk<H: GraphHost>(
     };
     let max_message = graph.max_message_bytes(mailbox);
 
-    let mut sessions = graph.uploads.sessions.lock().unwrap_or_else(|e| e.into_inner());
+    let mut sessions = graph
+        .uploads
+        .sessions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let Some(session) = sessions.get_mut(&session_id) else {
         return bare(GraphError::item_not_found());
     };
@@ -508,7 +521,9 @@ async fn cancel<H: GraphHost>(
         ));
     }
     if !authorized(session, &query) {
-        return bare(GraphError::invalid_token("Access token validation failure."));
+        return bare(GraphError::invalid_token(
+            "Access token validation failure.",
+        ));
     }
     session.report.state = "cancelled";
     session.received = Vec::new();
