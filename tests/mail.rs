@@ -67,7 +67,10 @@ impl Sandbox {
     /// Sent Items copies the sandbox delays (as Exchange may) have landed.
     fn messages(&self, mailbox: &str) -> Vec<Value> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.admin("/mail/pending")["pending"][mailbox].as_u64().unwrap_or(0) > 0
+        while self.admin("/mail/pending")["pending"][mailbox]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(std::time::Duration::from_millis(100));

@@ -644,6 +644,10 @@ async fn an_upload_session_takes_ordered_chunks_on_its_own_credential() {
     assert_eq!(session.body["nextExpectedRanges"], json!(["0-"]));
     let url = session.body["uploadUrl"].as_str().unwrap().to_owned();
     assert!(!url.contains("/v1.0/"), "a separate path: {url}");
+    assert!(
+        url.starts_with("http://localhost:"),
+        "another host than Graph's 127.0.0.1, as outlook.office.com is not graph.microsoft.com: {url}"
+    );
     assert!(url.contains("authtoken="), "its own credential: {url}");
 
     // The bearer token is refused there, and so is a URL without its credential.
@@ -668,7 +672,8 @@ async fn an_upload_session_takes_ordered_chunks_on_its_own_credential() {
         let answer = put_chunk(&sb, &url, &data[at..at + size], at, total, false).await;
         at += size;
         assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
-        assert_eq!(answer.body["nextExpectedRanges"], json!([format!("{at}-")]));
+        // Outlook answers a single start, not a range (uploadSession resource page).
+        assert_eq!(answer.body["nextExpectedRanges"], json!([at.to_string()]));
     }
     let last = put_chunk(&sb, &url, &data[at..], at, total, false).await;
     assert_eq!(last.status, StatusCode::CREATED, "{:?}", last.body);

@@ -83,6 +83,11 @@ pub fn router<H: GraphHost>() -> Router<Arc<H>> {
             "/v1.0/users/{user}/mailFolders/{folder}/messages/delta",
             get(super::delta::delta::<H>),
         ),
+        // OData's function-call spelling, which Microsoft's SDKs send.
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}/messages/delta()",
+            get(super::delta::delta::<H>),
+        ),
         (
             "/v1.0/users/{user}/messages/{id}/attachments/createUploadSession",
             post(super::upload::create_session::<H>),

@@ -5,13 +5,16 @@
 //!   with `{"AttachmentItem": {"attachmentType": "file", "name", "size"}}`
 //!   (Mail.ReadWrite) answers 201 with an `uploadUrl`, `expirationDateTime`
 //!   and `nextExpectedRanges: ["0-"]`;
-//! - the `uploadUrl` lives on another path ([`UPLOAD_PREFIX`], as Outlook's
-//!   lives on `outlook.office.com`) and carries its own credential in the
+//! - the `uploadUrl` lives on another host name (`localhost` for a Graph
+//!   reached as `127.0.0.1`, and the other way round) and path
+//!   ([`UPLOAD_PREFIX`]), as Outlook's lives on `outlook.office.com`, and
+//!   carries its own credential in the
 //!   `authtoken` query parameter: it is pre-authenticated. Microsoft says not
 //!   to send an `Authorization` header to it; the sandbox refuses one (401),
 //!   so a client that leaks its bearer token there is caught;
 //! - `PUT {uploadUrl}` with `Content-Range: bytes a-b/size`, in order: 200
-//!   with `nextExpectedRanges` until the last byte, then 201 with a
+//!   with `nextExpectedRanges: ["{start}"]` (a single start, no range, as
+//!   documented for Outlook attachments) until the last byte, then 201 with a
 //!   `Location` and an empty body. Microsoft recommends chunks of at most
 //!   4 MB; larger ones are taken (msgraph-core's upload task sends 5 MiB);
 //! - `DELETE {uploadUrl}` cancels the session (204).
@@ -120,6 +123,28 @@ impl Uploads {
     }
 }
 
+/// The upload URL's origin: the other loopback name than Graph's, as
+/// Outlook's upload host (`outlook.office.com`) is not Graph's. So a client
+/// that attaches its bearer token by host (Microsoft's SDKs keep a list of
+/// Graph hosts) behaves here as against Microsoft.
+fn upload_origin(graph_base: &str) -> String {
+    let Ok(mut url) = url::Url::parse(graph_base) else {
+        return graph_base.to_owned();
+    };
+    let other = match url.host() {
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Some("localhost"),
+        Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Some("localhost"),
+        Some(url::Host::Domain(d)) if d.eq_ignore_ascii_case("localhost") => Some("127.0.0.1"),
+        _ => None,
+    };
+    if let Some(other) = other
+        && url.set_host(Some(other)).is_ok()
+    {
+        return url.as_str().trim_end_matches('/').to_owned();
+    }
+    graph_base.to_owned()
+}
+
 fn random_token(bytes: usize) -> String {
     let raw: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
     URL_SAFE_NO_PAD.encode(raw)
@@ -179,7 +204,10 @@ pub async fn create_session<H: GraphHost>(
     let now = host.now();
     let expires_at = now + SESSION_SECONDS;
     let base = base_url(host, &headers, &uri);
-    let upload_url = format!("{base}{UPLOAD_PREFIX}/{session_id}?authtoken={token}");
+    let upload_url = format!(
+        "{}{UPLOAD_PREFIX}/{session_id}?authtoken={token}",
+        upload_origin(&base)
+    );
     let session = Session {
         token,
         mailbox: call.mailbox.index,
@@ -460,9 +488,12 @@ async fn upload_chunk<H: GraphHost>(
     session.report.received = session.received.len() as u64;
     session.report.chunks.push(chunk.len() as u64);
     if (session.received.len() as u64) < session.size {
+        // NOTE: "When uploading files as Outlook attachments, instead of a
+        // collection of ranges, this property always indicates a single value
+        // "{start}"" (learn.microsoft.com/graph/api/resources/uploadsession).
         let body = json!({
             "expirationDateTime": iso(session.expires_at),
-            "nextExpectedRanges": [format!("{}-", session.received.len())],
+            "nextExpectedRanges": [session.received.len().to_string()],
         });
         let mut response = (StatusCode::OK, body.to_string()).into_response();
         response.headers_mut().insert(
