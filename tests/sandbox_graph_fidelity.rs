@@ -636,6 +636,9 @@ async fn an_upload_session_takes_ordered_chunks_on_its_own_credential() {
         400,
         "ErrorAttachmentSizeShouldNotBeLessThanMinimumSize",
     );
+    // Over 150 MB: no session at all.
+    let huge = create_session(&sb, mailbox, &id, 151 * MIB).await;
+    assert_graph_error(&huge, 400, "ErrorMessageSizeExceeded");
 
     let total = 9 * MIB + 123;
     let data: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
