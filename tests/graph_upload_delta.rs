@@ -194,8 +194,10 @@ max_message_bytes = 157286400
 "#,
     )
     .await;
-    let id = draft(&sb, "big@contoso.com", "Forty megabytes").await;
-    let data = vec![9u8; 40 * MIB];
+    // 150 MB, the most an upload session takes, under MaxSendSize raised to 150 MiB.
+    let id = draft(&sb, "big@contoso.com", "A hundred and fifty megabytes").await;
+    let size = 150_000_000;
+    let data = vec![9u8; size];
     let report = client(&sb)
         .upload_attachment(
             "big@contoso.com",
@@ -205,8 +207,17 @@ max_message_bytes = 157286400
         )
         .await
         .expect("upload under a raised MaxSendSize");
-    assert_eq!(report.chunks.len(), 10);
+    assert_eq!(report.chunks.len(), size.div_ceil(CHUNK_SIZE));
+    assert!(
+        report.chunks[..report.chunks.len() - 1]
+            .iter()
+            .all(|c| *c == CHUNK_SIZE as u64)
+    );
+    assert_eq!(report.chunks.iter().sum::<u64>(), size as u64);
     assert_eq!(report.throttled, 0);
+    let session = &admin(&sb, "/mail/uploads").await["sessions"][0];
+    assert_eq!(session["received"], size);
+    assert_eq!(session["puts"], report.put_requests);
 }
 
 #[tokio::test]
