@@ -56,18 +56,17 @@ struct Chain {
     folder: usize,
     select: Option<Vec<&'static str>>,
     change_type: Option<ChangeType>,
+    /// `$top` of the first call: the page size when no `Prefer` says otherwise.
+    top: Option<usize>,
 }
 
-/// One change to report: a message still there, or one that left.
+/// One change to report: a message there (its IDs at the snapshot), or one that left.
 #[derive(Debug, Clone)]
-enum Entry {
-    Live {
-        immutable_id: String,
-    },
-    Removed {
-        rest_id: String,
-        immutable_id: String,
-    },
+struct Entry {
+    rest_id: String,
+    immutable_id: String,
+    /// Left the folder (else: created or changed there).
+    removed: bool,
 }
 
 /// A round being paged.
@@ -164,7 +163,7 @@ fn parse_query(raw: Option<&str>) -> Result<DeltaQuery, GraphError> {
 /// The changes of `chain`'s folder after `since` (`None`: the first round,
 /// every message there now).
 fn collect(contents: &Contents, chain: &Chain, since: Option<u64>) -> Vec<Entry> {
-    let mut live: Vec<(i64, u64, String)> = contents
+    let mut live: Vec<(i64, u64, String, String)> = contents
         .messages
         .iter()
         .filter(|m| m.folder == chain.folder)
@@ -176,12 +175,16 @@ fn collect(contents: &Contents, chain: &Chain, since: Option<u64>) -> Vec<Entry>
             (Some(w), Some(ChangeType::Updated)) => m.created_v <= w && m.changed_v > w,
             (Some(_), Some(ChangeType::Deleted)) => false,
         })
-        .map(|m| (m.received, m.seq, m.immutable_id.clone()))
+        .map(|m| (m.received, m.seq, m.rest_id.clone(), m.immutable_id.clone()))
         .collect();
     live.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
     let mut entries: Vec<Entry> = live
         .into_iter()
-        .map(|(_, _, immutable_id)| Entry::Live { immutable_id })
+        .map(|(_, _, rest_id, immutable_id)| Entry {
+            rest_id,
+            immutable_id,
+            removed: false,
+        })
         .collect();
     let wants_removals = matches!(chain.change_type, None | Some(ChangeType::Deleted));
     if let (Some(w), true) = (since, wants_removals) {
@@ -196,9 +199,10 @@ fn collect(contents: &Contents, chain: &Chain, since: Option<u64>) -> Vec<Entry>
                 .map(|i| &contents.messages[i])
                 .is_some_and(|m| m.folder == chain.folder);
             if !back {
-                entries.push(Entry::Removed {
+                entries.push(Entry {
                     rest_id: t.rest_id.clone(),
                     immutable_id: t.immutable_id.clone(),
+                    removed: true,
                 });
             }
         }
@@ -220,7 +224,6 @@ pub async fn delta<H: GraphHost>(
     call.admit(host).await?;
     let graph = host.graph();
     let expire_all = graph.limits.seed().delta_tokens_expire;
-    let page_size = call.prefer.max_page.or(query.top).unwrap_or(DEFAULT_PAGE);
 
     let contents = call.mailbox.lock();
     let folder_index = contents
@@ -248,6 +251,7 @@ pub async fn delta<H: GraphHost>(
                     folder: folder_index,
                     select: query.select.clone(),
                     change_type: query.change_type,
+                    top: query.top,
                 },
                 None,
             ),
@@ -260,6 +264,11 @@ pub async fn delta<H: GraphHost>(
         }
     };
 
+    let page_size = call
+        .prefer
+        .max_page
+        .or(round.chain.top)
+        .unwrap_or(DEFAULT_PAGE);
     let folder_id = contents.folders[folder_index].id.clone();
     let end = round
         .offset
@@ -267,28 +276,18 @@ pub async fn delta<H: GraphHost>(
         .min(round.entries.len());
     let mut values = Vec::with_capacity(end - round.offset);
     for entry in &round.entries[round.offset..end] {
-        let current = match entry {
-            Entry::Live { immutable_id } => contents
-                .message(immutable_id)
-                .map(|i| &contents.messages[i])
-                .filter(|m| m.folder == folder_index),
-            Entry::Removed { .. } => None,
-        };
-        values.push(match (current, entry) {
-            (Some(m), _) => message_json(m, &folder_id, call.view, round.chain.select.as_deref()),
-            (
-                None,
-                Entry::Removed {
-                    rest_id,
-                    immutable_id,
-                },
-            ) => removed(if call.view.immutable_ids {
-                immutable_id
+        let current = contents
+            .message(&entry.immutable_id)
+            .map(|i| &contents.messages[i])
+            .filter(|m| !entry.removed && m.folder == folder_index);
+        values.push(match current {
+            Some(m) => message_json(m, &folder_id, call.view, round.chain.select.as_deref()),
+            // Gone, or left the folder while the round was paged.
+            None => removed(if call.view.immutable_ids {
+                &entry.immutable_id
             } else {
-                rest_id
+                &entry.rest_id
             }),
-            // Left the folder while the round was paged: report it gone.
-            (None, Entry::Live { immutable_id }) => removed(immutable_id),
         });
     }
     drop(contents);

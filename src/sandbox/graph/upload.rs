@@ -560,3 +560,40 @@ async fn cancel<H: GraphHost>(
     session.received = Vec::new();
     StatusCode::NO_CONTENT.into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_urls_use_the_other_loopback_name() {
+        assert_eq!(
+            upload_origin("http://127.0.0.1:8080"),
+            "http://localhost:8080"
+        );
+        assert_eq!(upload_origin("https://localhost:9"), "https://127.0.0.1:9");
+        assert_eq!(upload_origin("http://[::1]:7"), "http://localhost:7");
+        assert_eq!(
+            upload_origin("https://sandbox.example:8443"),
+            "https://sandbox.example:8443"
+        );
+    }
+
+    #[test]
+    fn content_ranges_are_read() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_static("bytes 0-4194303/9437184"),
+        );
+        assert_eq!(
+            parse_content_range(&headers),
+            Some((0, 4_194_303, 9_437_184))
+        );
+        headers.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_static("bytes */9437184"),
+        );
+        assert_eq!(parse_content_range(&headers), None);
+    }
+}
