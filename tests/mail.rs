@@ -63,8 +63,18 @@ impl Sandbox {
         })
     }
 
-    /// Every message of a mailbox as the admin endpoint shows it.
+    /// Every message of a mailbox as the admin endpoint shows it, once the
+    /// Sent Items copies the sandbox delays (as Exchange may) have landed.
     fn messages(&self, mailbox: &str) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.admin("/mail/pending")["pending"][mailbox]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         self.admin(&format!("/mail/mailboxes/{mailbox}"))["messages"]
             .as_array()
             .cloned()

@@ -217,10 +217,22 @@ async fn secret_grant_issues_a_graph_token_with_granted_roles() {
     let (status, body) = secret_token(&sb, APP_GRAPHMAIL, &secret).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 3599);
-    assert_eq!(body["ext_expires_in"], 3599);
+    // Entra randomizes the lifetime between 60 and 90 minutes (reference §1.5 [S5]).
+    let lifetime = body["expires_in"].as_i64().expect("expires_in");
+    assert!((3600..5400).contains(&lifetime), "{lifetime}");
+    assert_eq!(body["ext_expires_in"], lifetime);
     let token = body["access_token"].as_str().unwrap();
     let claims = claims_of(token);
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        lifetime
+    );
+    let mut lifetimes = std::collections::HashSet::new();
+    for _ in 0..8 {
+        let (_, b) = secret_token(&sb, APP_GRAPHMAIL, &secret).await;
+        lifetimes.insert(b["expires_in"].as_i64().unwrap());
+    }
+    assert!(lifetimes.len() > 1, "the lifetime varies: {lifetimes:?}");
     assert_eq!(claims["aud"], sb.base_url());
     assert_eq!(claims["tid"], BUILTIN_TENANT_ID);
     assert_eq!(claims["appid"], APP_GRAPHMAIL);
@@ -230,7 +242,7 @@ async fn secret_grant_issues_a_graph_token_with_granted_roles() {
     assert_eq!(claims["roles"], json!(["Mail.ReadWrite", "Mail.Send"]));
     let now = sb.sandbox().now();
     let exp = claims["exp"].as_i64().unwrap();
-    assert!((now + 3500..=now + 3600).contains(&exp));
+    assert!((now + 3500..=now + 5400).contains(&exp), "{exp} vs {now}");
     assert!(claims["iat"].as_i64().unwrap() <= now && claims["nbf"].as_i64().unwrap() <= now);
 
     let verified = sb
@@ -318,8 +330,31 @@ async fn certificate_assertions_in_both_header_forms_succeed() {
 }
 
 #[tokio::test]
-async fn a_replayed_jti_is_refused() {
+async fn a_reused_jti_is_accepted_unless_the_seed_refuses_it() {
+    // No Microsoft source documents a replay check, and MSAL reuses an
+    // assertion until it nears expiry (reference §1.4): accepted by default.
     let sb = sandbox().await;
+    let (key, cert) = app_cert(&sb);
+    let jwt = Assertion::new(&sb, Form::Rs256Padded).sign(&key, &cert);
+    assert_eq!(assertion_token(&sb, BUILTIN_TENANT_ID, &jwt).await.0, 200);
+    let (status, body) = assertion_token(&sb, BUILTIN_TENANT_ID, &jwt).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        sb.sandbox()
+            .counters()
+            .kinds
+            .get("token.assertion.reused_jti"),
+        Some(&1)
+    );
+
+    let mut seed = graphmail::sandbox::Seed::builtin();
+    seed.token_service.refuse_reused_jti = true;
+    let sb = start(ServeOptions {
+        seed: Some(seed),
+        ..ServeOptions::default()
+    })
+    .await
+    .expect("sandbox starts");
     let (key, cert) = app_cert(&sb);
     let jwt = Assertion::new(&sb, Form::Rs256Padded).sign(&key, &cert);
     assert_eq!(assertion_token(&sb, BUILTIN_TENANT_ID, &jwt).await.0, 200);
@@ -499,7 +534,8 @@ async fn tenant_app_and_secret_errors() {
     let mut no_credential = form(APP_GRAPHMAIL, "");
     no_credential.retain(|(k, _)| *k != "client_secret");
     let (s, b) = send(url.clone(), no_credential).await;
-    assert_aadsts(s, &b, 401, 7000218, "invalid_client");
+    // What client credentials requests without a credential get (issue 13).
+    assert_aadsts(s, &b, 401, 7000216, "invalid_client");
 }
 
 #[tokio::test]
@@ -600,6 +636,13 @@ async fn scope_errors() {
     assert_aadsts(s, &b, 400, 1002012, "invalid_scope");
     let (s, b) = try_scope("https://graph.microsoft.us/.default".into()).await;
     assert_aadsts(s, &b, 400, 500011, "invalid_resource");
+    // Two resources in one request (reference §1.2).
+    let (s, b) = try_scope(format!(
+        "{}/.default https://vault.azure.net/.default",
+        sb.base_url()
+    ))
+    .await;
+    assert_aadsts(s, &b, 400, 700022, "invalid_scope");
     // Graph's global URI is accepted too, and becomes the audience.
     let (s, b) = try_scope("https://graph.microsoft.com/.default".into()).await;
     assert_eq!(s, 200, "{b}");
@@ -654,6 +697,8 @@ async fn openid_configuration_and_keys() {
     );
     assert_eq!(doc["issuer"], format!("{base}/v2.0"));
     assert_eq!(doc["jwks_uri"], format!("{base}/discovery/v2.0/keys"));
+    // The cloud's name, not the sandbox's host:port (reference §1.1 [S39]).
+    assert_eq!(doc["cloud_instance_name"], "microsoftonline.com");
     assert!(
         doc["token_endpoint_auth_methods_supported"]
             .as_array()
@@ -894,6 +939,14 @@ async fn counters_clock_and_credentials_through_admin() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(sb.sandbox().now() >= before + 4000);
+    // Tokens live 60-90 minutes: past 95, this one is expired.
+    let r = client()
+        .post(format!("{}/clock", sb.admin_url()))
+        .json(&json!({"shift_seconds": 1700}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     assert_eq!(
         sb.sandbox().verify_bearer(Some(&bearer)),
         Err(BearerError::Expired)
@@ -1093,4 +1146,64 @@ async fn seed_file_with_fixed_secret_and_pem_certificate() {
     .err()
     .unwrap();
     assert!(err.to_string().contains("line 3"), "{err}");
+}
+
+#[tokio::test]
+async fn a_seed_can_refuse_sha256_thumbprints_as_some_tenants_do() {
+    // entra-docs PR 1301: a tenant answered AADSTS700027 for x5t#S256 while
+    // x5t worked (reference §1.4).
+    let mut seed = graphmail::sandbox::Seed::builtin();
+    seed.token_service.refuse_x5t_s256 = true;
+    let sb = start(ServeOptions {
+        seed: Some(seed),
+        ..ServeOptions::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let (key, cert) = app_cert(&sb);
+    let ps256 = Assertion::new(&sb, Form::Ps256).sign(&key, &cert);
+    let (status, body) = assertion_token(&sb, BUILTIN_TENANT_ID, &ps256).await;
+    assert_aadsts(status, &body, 401, 700027, "invalid_client");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("key was not found"),
+        "{body}"
+    );
+    let rs256 = Assertion::new(&sb, Form::Rs256Padded).sign(&key, &cert);
+    assert_eq!(assertion_token(&sb, BUILTIN_TENANT_ID, &rs256).await.0, 200);
+
+    // By default both forms pass.
+    let sb = sandbox().await;
+    let (key, cert) = app_cert(&sb);
+    let ps256 = Assertion::new(&sb, Form::Ps256).sign(&key, &cert);
+    assert_eq!(assertion_token(&sb, BUILTIN_TENANT_ID, &ps256).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_seed_can_fix_the_token_lifetime() {
+    let text = "[token_service]\nexpires_in = 4500\n";
+    let seed = graphmail::sandbox::Seed::from_toml_str(
+        text,
+        std::path::Path::new("seed.toml"),
+        std::path::Path::new("."),
+    )
+    .expect("seed parses");
+    let sb = start(ServeOptions {
+        seed: Some(seed),
+        ..ServeOptions::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let secret = secret_of(&sb, APP_GRAPHMAIL);
+    let (_, body) = secret_token(&sb, APP_GRAPHMAIL, &secret).await;
+    assert_eq!(body["expires_in"], 4500);
+    let err = graphmail::sandbox::Seed::from_toml_str(
+        "[token_service]\nexpires_in = 5\n",
+        std::path::Path::new("seed.toml"),
+        std::path::Path::new("."),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("expires_in"), "{err}");
 }

@@ -10,10 +10,12 @@
 // the cold path, so it is not boxed.
 #![allow(clippy::result_large_err)]
 
+pub mod delta;
 pub mod error;
 pub mod folders;
 pub mod limiter;
 pub mod types;
+pub mod upload;
 
 use std::sync::Arc;
 use std::time::Instant;

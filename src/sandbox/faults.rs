@@ -2,7 +2,8 @@
 //! endpoint): added latency, 503 answers, 429 storms with `Retry-After`, and
 //! connections closed without an answer. Each is scoped to the token service
 //! (`token`: `/{tenant}/oauth2/...`, `/.well-known/`, `/discovery/`), to Graph
-//! (`graph`: `/v1.0/...`, `/beta/...`), or to `all`. A fault fires for the
+//! (`graph`: `/v1.0/...`, `/beta/...`, and the upload URLs under `/upload/`),
+//! or to `all`. A fault fires for the
 //! next N matching requests (`next`), at random with a probability (`rate`), or,
 //! with neither, on every matching request.
 //!
@@ -99,7 +100,7 @@ impl FaultConfig {
 
 /// The service a request is for, by path.
 fn scope_of(path: &str) -> Option<FaultScope> {
-    if path.starts_with("/v1.0/") || path.starts_with("/beta/") {
+    if path.starts_with("/v1.0/") || path.starts_with("/beta/") || path.starts_with("/upload/") {
         Some(FaultScope::Graph)
     } else if path.contains("/oauth2/")
         || path.contains("/.well-known/")

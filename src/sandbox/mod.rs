@@ -108,6 +108,8 @@ pub struct Sandbox {
     pub clock: clock::Clock,
     /// The faults in force (seeded, then switched through the admin endpoint).
     pub faults: Mutex<faults::FaultConfig>,
+    /// `[token_service]` switches (seeded; tests in-process may flip them).
+    pub token_service: Mutex<seed::TokenServiceSeed>,
     counters: Mutex<Counters>,
     /// Used client-assertion `jti`s, with when they may be forgotten.
     used_jtis: Mutex<HashMap<String, i64>>,
@@ -150,6 +152,7 @@ impl Sandbox {
             token_key,
             clock,
             faults: Mutex::new(seed.faults.clone()),
+            token_service: Mutex::new(seed.token_service.clone()),
             counters: Mutex::new(Counters::default()),
             used_jtis: Mutex::new(HashMap::new()),
             listen,
@@ -201,6 +204,14 @@ impl Sandbox {
     /// Sets every counter back to zero.
     pub fn reset_counters(&self) {
         *self.counters.lock().unwrap_or_else(|e| e.into_inner()) = Counters::default();
+    }
+
+    /// The `[token_service]` switches in force.
+    pub fn token_service(&self) -> seed::TokenServiceSeed {
+        self.token_service
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Records a client-assertion `jti`; false when it was already used.

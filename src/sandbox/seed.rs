@@ -25,6 +25,11 @@
 //! [faults]
 //! latency = { ms = 50, scope = "graph" }
 //! throttle = { next = 3, retry_after = 2, scope = "token" }
+//!
+//! [token_service]          # where real tenants differ; defaults as Entra usually answers
+//! refuse_x5t_s256 = false  # true: assertions with x5t#S256 get AADSTS700027 "key was not found"
+//! refuse_reused_jti = false  # true: a client assertion's jti is accepted once (AADSTS50013)
+//! expires_in = 4500        # a fixed access-token lifetime; default: random 3600-5399 s per token
 //! ```
 //!
 //! Limits: app roles are plain strings (no check against Graph's permission
@@ -80,8 +85,28 @@ pub struct Seed {
     /// of the first tenant.
     #[serde(default)]
     pub ready_app: Option<String>,
+    /// Switches of the token service where tenants differ.
+    #[serde(default)]
+    pub token_service: TokenServiceSeed,
     #[serde(flatten)]
     pub mail: graph::MailSeed,
+}
+
+/// `[token_service]`: behaviours real tenants do not agree on.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenServiceSeed {
+    /// Refuse `x5t#S256` assertion headers with AADSTS700027, as a tenant
+    /// did in entra-docs PR 1301 (reference §1.4); default: accepted, as
+    /// Microsoft's current page documents them.
+    pub refuse_x5t_s256: bool,
+    /// Refuse a client assertion whose `jti` was already used. No Microsoft
+    /// source documents a replay check and MSAL reuses an assertion until it
+    /// nears expiry (reference §1.4 [S10]), so the default accepts.
+    pub refuse_reused_jti: bool,
+    /// A fixed `expires_in`; default: Entra's 60-90 minutes, randomized per
+    /// token (reference §1.5 [S5]).
+    pub expires_in: Option<i64>,
 }
 
 /// The identity part alone (unknown keys belong to the mail part).
@@ -93,6 +118,8 @@ struct IdentitySeed {
     faults: FaultConfig,
     #[serde(default)]
     ready_app: Option<String>,
+    #[serde(default)]
+    token_service: TokenServiceSeed,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -176,6 +203,7 @@ impl Seed {
             tenants: identity.tenants,
             faults: identity.faults,
             ready_app: identity.ready_app,
+            token_service: identity.token_service,
             mail,
         };
         if seed.tenants.is_empty() {
@@ -246,6 +274,7 @@ impl Seed {
             }],
             faults: FaultConfig::default(),
             ready_app: Some(APP_GRAPHMAIL.into()),
+            token_service: TokenServiceSeed::default(),
             mail: graph::MailSeed::builtin(),
         }
     }
@@ -316,6 +345,13 @@ impl Seed {
             return Err(format!("ready_app '{ready}' is not an app of any tenant"));
         }
         self.faults.validate()?;
+        if let Some(seconds) = self.token_service.expires_in
+            && seconds < 60
+        {
+            return Err(format!(
+                "token_service.expires_in must be at least 60 seconds, not {seconds}"
+            ));
+        }
         Ok(())
     }
 }

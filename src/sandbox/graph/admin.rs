@@ -9,7 +9,15 @@
 //!   `PUT /concurrency` `{"limit": 4, "retry_after": "1"}`;
 //! - `GET /mail-latency`, `PUT /mail-latency` `{"ms": 50}` (all mailboxes) or
 //!   `{"mailbox": "a@b", "ms": 50 | null}` (one mailbox; null = back to global);
-//! - `GET /deliveries`, `DELETE /deliveries`: sends accepted so far.
+//! - `GET /deliveries`, `DELETE /deliveries`: sends accepted so far;
+//! - `GET /limits`: the `[mail_limits]` in force; `PUT /limits` with any of
+//!   its keys changes them (e.g. `{"sent_items_delay_ms": 0}`,
+//!   `{"upload_bytes_per_window": 4194304, "upload_window_seconds": 1}`);
+//! - `GET /uploads`: every upload session with its chunk sizes, PUT count,
+//!   throttled PUTs and state (never its credential); `DELETE` forgets them;
+//! - `GET /delta-tokens` (counts), `DELETE /delta-tokens`: forget every delta
+//!   and skip token, so their next use answers 410 `syncStateNotFound`;
+//! - `GET /pending`: Sent Items copies not filed yet, per mailbox.
 //!
 //! Answers are our own JSON (snake_case), not Graph's.
 
@@ -44,6 +52,84 @@ pub fn router<H: GraphHost>() -> Router<Arc<H>> {
             "/deliveries",
             get(deliveries::<H>).delete(clear_deliveries::<H>),
         )
+        .route("/limits", get(limits::<H>).put(set_limits::<H>))
+        .route("/uploads", get(uploads::<H>).delete(clear_uploads::<H>))
+        .route(
+            "/delta-tokens",
+            get(delta_tokens::<H>).delete(forget_delta_tokens::<H>),
+        )
+        .route("/pending", get(pending::<H>))
+}
+
+async fn limits<H: GraphHost>(State(host): State<Arc<H>>) -> Json<Value> {
+    Json(json!(host.graph().limits.seed()))
+}
+
+async fn set_limits<H: GraphHost>(State(host): State<Arc<H>>, body: axum::body::Bytes) -> Response {
+    let change: serde_json::Map<String, Value> = match serde_json::from_slice(&body) {
+        Ok(Value::Object(map)) => map,
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "expected a JSON object of [mail_limits] keys",
+            );
+        }
+    };
+    let graph = host.graph();
+    let mut current = match serde_json::to_value(graph.limits.seed()) {
+        Ok(Value::Object(map)) => map,
+        _ => return error(StatusCode::INTERNAL_SERVER_ERROR, "cannot read the limits"),
+    };
+    for (key, value) in change {
+        if !current.contains_key(&key) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("unknown mail_limits key '{key}'"),
+            );
+        }
+        current.insert(key, value);
+    }
+    let seed: super::MailLimitsSeed = match serde_json::from_value(Value::Object(current)) {
+        Ok(seed) => seed,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    if let Err(e) = graph.limits.set_seed(seed) {
+        return error(StatusCode::BAD_REQUEST, e);
+    }
+    limits(State(host)).await.into_response()
+}
+
+async fn uploads<H: GraphHost>(State(host): State<Arc<H>>) -> Json<Value> {
+    Json(json!({ "sessions": host.graph().uploads.reports() }))
+}
+
+async fn clear_uploads<H: GraphHost>(State(host): State<Arc<H>>) -> StatusCode {
+    host.graph().uploads.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn delta_tokens<H: GraphHost>(State(host): State<Arc<H>>) -> Json<Value> {
+    let (delta, skip) = host.graph().delta.counts();
+    Json(json!({ "delta_tokens": delta, "skip_tokens": skip }))
+}
+
+async fn forget_delta_tokens<H: GraphHost>(State(host): State<Arc<H>>) -> StatusCode {
+    host.graph().delta.forget_all();
+    StatusCode::NO_CONTENT
+}
+
+async fn pending<H: GraphHost>(State(host): State<Arc<H>>) -> Json<Value> {
+    let list: serde_json::Map<String, Value> = host
+        .graph()
+        .store
+        .mailboxes
+        .iter()
+        .filter_map(|m| {
+            let n = m.lock().pending_count();
+            (n > 0).then(|| (m.address.clone(), json!(n)))
+        })
+        .collect();
+    Json(json!({ "pending": list }))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {

@@ -27,6 +27,9 @@ pub struct GraphError {
     pub code: String,
     pub message: String,
     pub retry_after: Option<String>,
+    /// Rendered as `{"error":{"code","message"}}` without `innerError`, as
+    /// Outlook's own throttling answers and upload URLs come.
+    pub bare: bool,
 }
 
 impl GraphError {
@@ -36,6 +39,7 @@ impl GraphError {
             code: code.to_owned(),
             message: message.into(),
             retry_after: None,
+            bare: false,
         }
     }
 
@@ -131,15 +135,68 @@ impl GraphError {
         )
     }
 
-    /// 429 `ApplicationThrottled` (reference §5, §6.1: 4 concurrent requests per app + mailbox).
+    /// 429 `ApplicationThrottled` (reference §5, §6.1: 4 concurrent requests
+    /// per app + mailbox). NOTE: the answers seen from Exchange carry no
+    /// `innerError` (reference §6.2 [I24]), unlike Graph's sample.
     pub fn throttled(retry_after: &str) -> Self {
+        Self::outlook_throttled("MailboxConcurrency", retry_after)
+    }
+
+    /// 429 `ApplicationThrottled` for one of Outlook's limits: observed
+    /// wordings are "Application is over its MailboxConcurrency limit." and
+    /// "... its IncomingBytes limit." (the 15 MB / 30 s upload limit); the
+    /// request-count limit's wording is modelled on them (not seen).
+    pub fn outlook_throttled(limit: &str, retry_after: &str) -> Self {
         let mut error = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "ApplicationThrottled",
-            "Application is over its MailboxConcurrency limit.",
+            format!("Application is over its {limit} limit."),
         );
         error.retry_after = Some(retry_after.to_owned());
+        error.bare = true;
         error
+    }
+
+    /// 413 `RequestEntityTooLarge`: a request body over Graph's ~4 MB
+    /// (reference §4.1; the message is the one quoted in
+    /// microsoft-graph-docs-contrib issue 682).
+    pub fn request_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            "The maximum request length supported is 4MB.",
+        )
+    }
+
+    /// `ErrorMessageSizeExceeded`: the message would pass the mailbox's
+    /// `MaxSendSize` (wording from microsoft-graph-docs-contrib issue 2561,
+    /// seen mid-upload; the status is not documented: 400 here).
+    pub fn message_size_exceeded() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "ErrorMessageSizeExceeded",
+            "The message exceeds the maximum supported size.",
+        )
+    }
+
+    /// 410 `syncStateNotFound`: a delta token Exchange no longer knows
+    /// (reference §4.5, §5; learn.microsoft.com/graph/delta-query-overview).
+    pub fn sync_state_not_found() -> Self {
+        Self::new(
+            StatusCode::GONE,
+            "syncStateNotFound",
+            "The sync state generation is not found. The delta token is expired and data must be synchronized again.",
+        )
+    }
+
+    /// 411: `/send` without `Content-Length` (reference §8: `Content-Length: 0`
+    /// is required; the 411 is HTTP's answer for it, RFC 9110 §15.5.12).
+    pub fn length_required() -> Self {
+        Self::new(
+            StatusCode::LENGTH_REQUIRED,
+            "LengthRequired",
+            "Length Required: send Content-Length: 0 with an empty body.",
+        )
     }
 
     /// 400 `InefficientFilter` (reference §4.4).
@@ -247,9 +304,12 @@ fn is_json(response: &Response) -> bool {
         .is_some_and(|v| v.starts_with("application/json"))
 }
 
-fn render(error: &GraphError, request_id: &str, client_request_id: &str) -> Response {
+pub fn render(error: &GraphError, request_id: &str, client_request_id: &str) -> Response {
     let date = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
-    let body = json!({
+    let body = if error.bare {
+        json!({"error": {"code": error.code, "message": error.message}})
+    } else {
+        json!({
         "error": {
             "code": error.code,
             "message": error.message,
@@ -259,7 +319,8 @@ fn render(error: &GraphError, request_id: &str, client_request_id: &str) -> Resp
                 "client-request-id": client_request_id,
             }
         }
-    });
+        })
+    };
     let mut response = Response::new(Body::from(body.to_string()));
     *response.status_mut() = error.status;
     response

@@ -9,9 +9,13 @@
 //!    and RBAC for Applications, whose grants add to Entra's (`rbac`);
 //! 4. the role this call needs (reference §4.1; 403 `ErrorAccessDenied`);
 //! 5. the query options (400);
-//! 6. a concurrency slot for app + mailbox (429 `ApplicationThrottled`),
+//! 6. Outlook's request window and, for a body, its upload window, then a
+//!    concurrency slot for app + mailbox (each 429 `ApplicationThrottled`),
 //!    then the mailbox latency, slept while holding the slot;
 //! 7. the work, under the mailbox's lock, with no `.await` inside.
+//!
+//! Request bodies over Graph's ~4 MB limit are refused with 413 before they
+//! are parsed (reference §4.1).
 //!
 //! Paths match Graph's spelling and its all-lower-case spelling
 //! (`mailFolders` / `mailfolders`); user segments are percent-decoded and
@@ -46,10 +50,6 @@ use crate::sandbox::{AccessClaims, BearerError};
 /// Default page size of folder and message collections (reference §4.3, §4.4).
 const DEFAULT_PAGE: usize = 10;
 
-/// Request bodies beyond this are refused before parsing (inline
-/// attachments stop at 3 MB, which base64 makes 4 MB).
-const MAX_BODY: usize = 8 * 1024 * 1024;
-
 pub fn router<H: GraphHost>() -> Router<Arc<H>> {
     let routes: Vec<(&str, MethodRouter<Arc<H>>)> = vec![
         ("/v1.0/users/{user}", get(get_user::<H>)),
@@ -76,7 +76,22 @@ pub fn router<H: GraphHost>() -> Router<Arc<H>> {
         ),
         (
             "/v1.0/users/{user}/messages/{id}",
-            get(get_message::<H>).patch(update_message::<H>),
+            get(get_message::<H>)
+                .patch(update_message::<H>)
+                .delete(delete_message::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}/messages/delta",
+            get(super::delta::delta::<H>),
+        ),
+        // OData's function-call spelling, which Microsoft's SDKs send.
+        (
+            "/v1.0/users/{user}/mailFolders/{folder}/messages/delta()",
+            get(super::delta::delta::<H>),
+        ),
+        (
+            "/v1.0/users/{user}/messages/{id}/attachments/createUploadSession",
+            post(super::upload::create_session::<H>),
         ),
         (
             "/v1.0/users/{user}/messages/{id}/send",
@@ -88,7 +103,7 @@ pub fn router<H: GraphHost>() -> Router<Arc<H>> {
         ),
         (
             "/v1.0/users/{user}/messages/{id}/attachments",
-            get(list_attachments::<H>),
+            get(list_attachments::<H>).post(add_attachment::<H>),
         ),
         ("/v1.0/users/{user}/sendMail", post(send_mail::<H>)),
     ];
@@ -109,10 +124,10 @@ pub fn router<H: GraphHost>() -> Router<Arc<H>> {
 
 /// Which application permissions a call accepts (reference §4.1).
 #[derive(Debug, Clone, Copy)]
-enum Need {
+pub(super) enum Need {
     /// Listing folders and messages: Mail.ReadBasic(.All) is enough.
     ReadBasic,
-    /// Getting one folder, attachments: Mail.Read or Mail.ReadWrite.
+    /// Attachments: Mail.Read or Mail.ReadWrite.
     Read,
     /// Drafts, moves, updates: Mail.ReadWrite.
     Write,
@@ -146,10 +161,10 @@ fn has_any(roles: &[String], wanted: &[&str]) -> bool {
 
 /// The `Prefer` header's preferences this sandbox honours.
 #[derive(Debug, Clone, Copy, Default)]
-struct Prefer {
-    immutable: bool,
+pub(super) struct Prefer {
+    pub(super) immutable: bool,
     text_body: bool,
-    max_page: Option<usize>,
+    pub(super) max_page: Option<usize>,
 }
 
 impl Prefer {
@@ -198,11 +213,11 @@ impl Prefer {
 }
 
 /// One call that passed the gate up to the role check.
-struct Call<'a> {
-    mailbox: &'a Mailbox,
-    claims: AccessClaims,
-    prefer: Prefer,
-    view: View,
+pub(super) struct Call<'a> {
+    pub(super) mailbox: &'a Mailbox,
+    pub(super) claims: AccessClaims,
+    pub(super) prefer: Prefer,
+    pub(super) view: View,
     _slot: Option<Slot>,
 }
 
@@ -230,7 +245,7 @@ fn authenticate<H: GraphHost>(host: &H, headers: &HeaderMap) -> Result<AccessCla
 }
 
 /// Steps 1-4 of the gate (see the module note).
-fn enter<'a, H: GraphHost>(
+pub(super) fn enter<'a, H: GraphHost>(
     host: &'a H,
     headers: &HeaderMap,
     user: &str,
@@ -283,9 +298,28 @@ fn enter<'a, H: GraphHost>(
 }
 
 impl Call<'_> {
-    /// Step 6: a concurrency slot, then the latency while holding it.
-    async fn admit<H: GraphHost>(&mut self, host: &H) -> Result<(), GraphError> {
+    /// Step 6 for a call without a body.
+    pub(super) async fn admit<H: GraphHost>(&mut self, host: &H) -> Result<(), GraphError> {
+        self.admit_sized(host, 0).await
+    }
+
+    /// Step 6: the request and upload windows (`body` bytes), a concurrency
+    /// slot, then the latency while holding it.
+    pub(super) async fn admit_sized<H: GraphHost>(
+        &mut self,
+        host: &H,
+        body: usize,
+    ) -> Result<(), GraphError> {
         let limits = &host.graph().limits;
+        let windows = limits
+            .admit_request(&self.claims.app_id, self.mailbox.index)
+            .and_then(|()| {
+                limits.admit_upload(&self.claims.app_id, self.mailbox.index, body as u64)
+            });
+        if let Err(e) = windows {
+            host.count("graph.throttled", Some(&self.mailbox.address));
+            return Err(e);
+        }
         let slot = match limits.acquire(&self.claims.app_id, self.mailbox.index) {
             Ok(slot) => slot,
             Err(e) => {
@@ -302,7 +336,12 @@ impl Call<'_> {
     }
 }
 
-fn json_response(status: StatusCode, body: &Value, prefer: &Prefer, paged: bool) -> Response {
+pub(super) fn json_response(
+    status: StatusCode,
+    body: &Value,
+    prefer: &Prefer,
+    paged: bool,
+) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ODATA_JSON));
@@ -320,7 +359,7 @@ fn accepted() -> Response {
 }
 
 /// Scheme + host for absolute URLs (`@odata.nextLink`, `@odata.context`).
-fn base_url<H: GraphHost>(host: &H, headers: &HeaderMap, uri: &Uri) -> String {
+pub(super) fn base_url<H: GraphHost>(host: &H, headers: &HeaderMap, uri: &Uri) -> String {
     if let Some(base) = host.graph().public_base_url() {
         return base;
     }
@@ -338,7 +377,7 @@ fn base_url<H: GraphHost>(host: &H, headers: &HeaderMap, uri: &Uri) -> String {
     format!("{scheme}://{authority}")
 }
 
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
@@ -396,18 +435,28 @@ fn collection(
     Value::Object(map)
 }
 
-fn user_context(user: &str) -> String {
+pub(super) fn user_context(user: &str) -> String {
     format!("users('{}')", encode(user))
 }
 
-async fn read_body(body: Body) -> Result<Bytes, GraphError> {
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-        GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            "The request body is too large; inline attachments must be smaller than 3 MB.",
-        )
-    })
+/// Reads a request body within Graph's request limit (reference §4.1): a
+/// `Content-Length` over it is refused before a byte is read.
+pub(super) async fn read_body<H: GraphHost>(
+    host: &H,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, GraphError> {
+    let limit = host.graph().limits.max_request_bytes();
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(GraphError::request_too_large());
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| GraphError::request_too_large())
 }
 
 // ---- users -------------------------------------------------------------
@@ -592,7 +641,9 @@ async fn get_folder<H: GraphHost>(
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {
     let host = &*host;
-    let mut call = enter(host, &headers, &user, "graph.mailFolder", Need::Read)?;
+    // NOTE: Mail.ReadBasic.All is enough (microsoft-graph-docs-contrib,
+    // includes/permissions/mailfolder-get-permissions.md; reference §4.1).
+    let mut call = enter(host, &headers, &user, "graph.mailFolder", Need::ReadBasic)?;
     let options = QueryOptions::parse(query.as_deref(), Entity::MailFolder)?;
     call.admit(host).await?;
     let base = base_url(host, &headers, &uri);
@@ -888,8 +939,9 @@ async fn draft<H: GraphHost>(
     body: Body,
 ) -> Result<Response, GraphError> {
     let mut call = enter(host, headers, user, "graph.createDraft", Need::Write)?;
-    let out = outgoing::parse_message(&read_body(body).await?)?;
-    call.admit(host).await?;
+    let bytes = read_body(host, headers, body).await?;
+    let out = outgoing::parse_message(&bytes)?;
+    call.admit_sized(host, bytes.len()).await?;
     let (message, folder_id) = send::create_draft(call.mailbox, folder, out, host.now())?;
     Ok(json_response(
         StatusCode::CREATED,
@@ -908,8 +960,9 @@ async fn update_message<H: GraphHost>(
 ) -> Result<Response, GraphError> {
     let host = &*host;
     let mut call = enter(host, &headers, &user, "graph.update", Need::Write)?;
-    let out = outgoing::parse_message(&read_body(body).await?)?;
-    call.admit(host).await?;
+    let bytes = read_body(host, &headers, body).await?;
+    let out = outgoing::parse_message(&bytes)?;
+    call.admit_sized(host, bytes.len()).await?;
     let (message, folder_id) = send::update_message(call.mailbox, &id, out, host.now())?;
     Ok(json_response(
         StatusCode::OK,
@@ -928,8 +981,9 @@ async fn move_message<H: GraphHost>(
 ) -> Result<Response, GraphError> {
     let host = &*host;
     let mut call = enter(host, &headers, &user, "graph.move", Need::Write)?;
-    let destination = outgoing::parse_destination(&read_body(body).await?)?;
-    call.admit(host).await?;
+    let bytes = read_body(host, &headers, body).await?;
+    let destination = outgoing::parse_destination(&bytes)?;
+    call.admit_sized(host, bytes.len()).await?;
     let (message, folder_id) = send::move_message(call.mailbox, &id, &destination, host.now())?;
     Ok(json_response(
         StatusCode::CREATED,
@@ -953,8 +1007,9 @@ async fn send_mail<H: GraphHost>(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let request = outgoing::parse_send_mail(&read_body(body).await?, content_type)?;
-    call.admit(host).await?;
+    let bytes = read_body(host, &headers, body).await?;
+    let request = outgoing::parse_send_mail(&bytes, content_type)?;
+    call.admit_sized(host, bytes.len()).await?;
     send::send_new(host.graph(), call.mailbox, request, host.now())?;
     Ok(accepted())
 }
@@ -967,7 +1022,61 @@ async fn send_draft<H: GraphHost>(
 ) -> Result<Response, GraphError> {
     let host = &*host;
     let mut call = enter(host, &headers, &user, "graph.send", Need::Send)?;
+    // NOTE: the documented request carries `Content-Length: 0` (reference §8,
+    // learn.microsoft.com/graph/api/message-send); without it the front end
+    // cannot tell an empty body from a missing one.
+    if !headers.contains_key(header::CONTENT_LENGTH)
+        && !headers.contains_key(header::TRANSFER_ENCODING)
+    {
+        return Err(GraphError::length_required());
+    }
     call.admit(host).await?;
     send::send_draft(host.graph(), call.mailbox, &id, host.now())?;
     Ok(accepted())
+}
+
+/// `DELETE /messages/{id}`: 204 No Content (learn.microsoft.com/graph/api/message-delete).
+async fn delete_message<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.delete", Need::Write)?;
+    call.admit(host).await?;
+    send::delete_message(call.mailbox, &id, host.now())?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /messages/{id}/attachments`: one `fileAttachment` under 3 MB, 201
+/// with the attachment (learn.microsoft.com/graph/api/message-post-attachments).
+async fn add_attachment<H: GraphHost>(
+    State(host): State<Arc<H>>,
+    Path((user, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, GraphError> {
+    let host = &*host;
+    let mut call = enter(host, &headers, &user, "graph.addAttachment", Need::Write)?;
+    let bytes = read_body(host, &headers, body).await?;
+    let attachment = outgoing::parse_attachment(&bytes)?;
+    call.admit_sized(host, bytes.len()).await?;
+    let max = host.graph().max_message_bytes(call.mailbox);
+    let (a, now) = send::add_attachment(call.mailbox, &id, attachment, max, host.now())?;
+    let body = json!({
+        "@odata.type": "#microsoft.graph.fileAttachment",
+        "id": a.id,
+        "lastModifiedDateTime": super::resource::iso(now),
+        "name": a.name,
+        "contentType": a.content_type,
+        "size": a.bytes.len(),
+        "isInline": a.is_inline,
+        "contentId": a.content_id,
+    });
+    Ok(json_response(
+        StatusCode::CREATED,
+        &body,
+        &call.prefer,
+        false,
+    ))
 }

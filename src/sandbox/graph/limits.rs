@@ -1,7 +1,10 @@
-//! Exchange's per app + mailbox concurrency limit (reference §6.1: 4
-//! concurrent requests; the next gets 429 `ApplicationThrottled` with
-//! `Retry-After`), the figures tests read back (highest concurrency seen per
-//! mailbox), and the mailbox-scoped latency.
+//! Exchange's per app + mailbox limits (reference §6.1,
+//! learn.microsoft.com/graph/throttling-limits): 4 concurrent requests (the
+//! next gets 429 `ApplicationThrottled` with `Retry-After`), 10,000 requests
+//! per 10 minutes, and 15 MB of uploaded bodies per 30 seconds, each a
+//! sliding window whose size the seed can scale down for tests; the figures
+//! tests read back (highest concurrency seen per mailbox), the
+//! mailbox-scoped latency, and the size limits and delays other modules read.
 //!
 //! The latency is slept *while the request holds its slot*, so with 50 ms
 //! per request a client that sends more than 4 at once to one mailbox sees
@@ -9,9 +12,9 @@
 //! (latency before routing, 429 storms, 503, dropped connections) belong to
 //! the identity half's middleware, not here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -21,6 +24,8 @@ use super::seed::MailLimitsSeed;
 pub struct Limits {
     state: Arc<Mutex<SlotState>>,
     config: RwLock<Config>,
+    /// (lower-cased app ID, mailbox) → recent requests, and recent upload bytes.
+    windows: Mutex<HashMap<(String, u32), Windows>>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +35,20 @@ struct Config {
     global_latency_ms: u64,
     /// Mailbox index → latency overriding the global one.
     mailbox_latency_ms: HashMap<u32, u64>,
+    /// The rest of `[mail_limits]`, as seeded or changed by the admin endpoint.
+    seed: MailLimitsSeed,
+}
+
+#[derive(Default)]
+struct Windows {
+    requests: VecDeque<Instant>,
+    uploads: VecDeque<(Instant, u64)>,
+}
+
+/// Seconds until `at` as Graph writes `Retry-After` (decimals, reference §6.2).
+fn retry_after_until(at: Instant, now: Instant) -> String {
+    let secs = at.saturating_duration_since(now).as_secs_f64().max(0.001);
+    format!("{secs:.3}")
 }
 
 #[derive(Default)]
@@ -99,6 +118,7 @@ impl Limits {
                 seed.retry_after
             ));
         }
+        check_seed(seed)?;
         Ok(Limits {
             state: Arc::default(),
             config: RwLock::new(Config {
@@ -106,8 +126,101 @@ impl Limits {
                 retry_after: seed.retry_after.trim().to_owned(),
                 global_latency_ms: seed.latency_ms,
                 mailbox_latency_ms: mailbox_latency,
+                seed: seed.clone(),
             }),
+            windows: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The `[mail_limits]` in force.
+    pub fn seed(&self) -> MailLimitsSeed {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .seed
+            .clone()
+    }
+
+    /// Replaces the size, window and delay settings (not the concurrency
+    /// limit or latency, which have their own setters).
+    pub fn set_seed(&self, seed: MailLimitsSeed) -> Result<(), String> {
+        check_seed(&seed)?;
+        let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
+        config.seed = seed;
+        Ok(())
+    }
+
+    pub fn sent_items_delay(&self) -> Duration {
+        Duration::from_millis(self.seed().sent_items_delay_ms)
+    }
+
+    pub fn max_request_bytes(&self) -> usize {
+        self.seed().max_request_bytes
+    }
+
+    /// Outlook's request limit: counts this request for `app` on `mailbox`,
+    /// or answers 429 when the window is full. Requests turned away count
+    /// too (reference §6.2: usage keeps being counted while throttled).
+    pub fn admit_request(&self, app: &str, mailbox: u32) -> Result<(), GraphError> {
+        let seed = self.seed();
+        let window = Duration::from_secs(seed.request_window_seconds);
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let w = windows
+            .entry((app.to_ascii_lowercase(), mailbox))
+            .or_default();
+        while w.requests.front().is_some_and(|t| now - *t >= window) {
+            w.requests.pop_front();
+        }
+        let full = w.requests.len() as u64 >= seed.requests_per_window;
+        w.requests.push_back(now);
+        if full {
+            let oldest = w.requests.front().copied().unwrap_or(now);
+            return Err(GraphError::outlook_throttled(
+                "MailboxRequests",
+                &retry_after_until(oldest + window, now),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Outlook's upload limit: takes `bytes` of a PATCH, POST or PUT body
+    /// for `app` on `mailbox`, or answers 429 "IncomingBytes". A body
+    /// larger than the whole budget passes when nothing else is in the
+    /// window (else it could never pass).
+    pub fn admit_upload(&self, app: &str, mailbox: u32, bytes: u64) -> Result<(), GraphError> {
+        if bytes == 0 {
+            return Ok(());
+        }
+        let seed = self.seed();
+        let window = Duration::from_secs(seed.upload_window_seconds);
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let w = windows
+            .entry((app.to_ascii_lowercase(), mailbox))
+            .or_default();
+        while w.uploads.front().is_some_and(|(t, _)| now - *t >= window) {
+            w.uploads.pop_front();
+        }
+        let used: u64 = w.uploads.iter().map(|(_, b)| b).sum();
+        if !w.uploads.is_empty() && used + bytes > seed.upload_bytes_per_window {
+            // Wait until enough of the window has drained.
+            let mut freed = 0;
+            let mut until = now;
+            for (t, b) in &w.uploads {
+                freed += b;
+                until = *t + window;
+                if used - freed + bytes <= seed.upload_bytes_per_window {
+                    break;
+                }
+            }
+            return Err(GraphError::outlook_throttled(
+                "IncomingBytes",
+                &retry_after_until(until, now),
+            ));
+        }
+        w.uploads.push_back((now, bytes));
+        Ok(())
     }
 
     fn config(&self) -> Config {
@@ -207,6 +320,7 @@ impl Limits {
     }
 
     /// (limit, retry_after, global latency ms, per-mailbox latency).
+    #[allow(clippy::type_complexity)]
     pub fn settings(&self) -> (usize, String, u64, HashMap<u32, u64>) {
         let c = self.config();
         (
@@ -216,6 +330,24 @@ impl Limits {
             c.mailbox_latency_ms,
         )
     }
+}
+
+fn check_seed(seed: &MailLimitsSeed) -> Result<(), String> {
+    let positive = [
+        ("max_request_bytes", seed.max_request_bytes as u64),
+        ("requests_per_window", seed.requests_per_window),
+        ("request_window_seconds", seed.request_window_seconds),
+        ("upload_bytes_per_window", seed.upload_bytes_per_window),
+        ("upload_window_seconds", seed.upload_window_seconds),
+        ("max_message_bytes", seed.max_message_bytes),
+        ("upload_session_max_bytes", seed.upload_session_max_bytes),
+    ];
+    for (key, value) in positive {
+        if value == 0 {
+            return Err(format!("mail_limits.{key} must be at least 1"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -244,5 +376,40 @@ mod tests {
         drop((other_app, other_mailbox));
         assert_eq!(limits.stats()[&1].in_flight, 0);
         limits.acquire("app", 1).expect("slot again after release");
+    }
+
+    #[test]
+    fn request_and_upload_windows_throttle_per_app_and_mailbox() {
+        let seed = MailLimitsSeed {
+            requests_per_window: 3,
+            request_window_seconds: 60,
+            upload_bytes_per_window: 100,
+            upload_window_seconds: 60,
+            ..MailLimitsSeed::default()
+        };
+        let limits = Limits::new(&seed, HashMap::new()).expect("limits");
+        for _ in 0..3 {
+            limits.admit_request("app", 1).expect("under the limit");
+        }
+        let fourth = limits.admit_request("app", 1).expect_err("over");
+        assert_eq!(fourth.status.as_u16(), 429);
+        assert!(
+            fourth.message.contains("MailboxRequests"),
+            "{}",
+            fourth.message
+        );
+        let wait: f64 = fourth.retry_after.as_deref().unwrap().parse().unwrap();
+        assert!(wait > 59.0 && wait <= 60.0, "{wait}");
+        limits.admit_request("app", 2).expect("another mailbox");
+        limits.admit_request("other", 1).expect("another app");
+
+        limits.admit_upload("app", 1, 60).expect("first");
+        limits.admit_upload("app", 1, 40).expect("fills the budget");
+        let over = limits.admit_upload("app", 1, 1).expect_err("over");
+        assert_eq!(over.message, "Application is over its IncomingBytes limit.");
+        assert!(over.bare, "no innerError, as Outlook answers");
+        limits
+            .admit_upload("app", 2, 500)
+            .expect("alone in its window");
     }
 }

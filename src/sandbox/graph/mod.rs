@@ -12,15 +12,18 @@
 //! Layout: `seed` (the mail part of the seed file, `builtin.toml`), `store`
 //! (mailboxes, folders, messages, policies), `query` (OData options),
 //! `resource` (JSON shapes), `outgoing` (request bodies), `send` (sending,
-//! drafts, delivery), `limits` (concurrency, latency), `errors` (Graph's
-//! error JSON and request IDs), `handlers` (the HTTP endpoints), `admin`
-//! (what tests read and switch).
+//! drafts, deletes, delivery), `limits` (concurrency, Outlook's windows,
+//! sizes, latency), `errors` (Graph's error JSON and request IDs),
+//! `handlers` (the HTTP endpoints), `upload` (attachment upload sessions and
+//! their pre-authenticated upload URLs), `delta` (message delta queries),
+//! `admin` (what tests read and switch).
 //!
 //! The handlers are generic over [`GraphHost`], the little they need from
 //! the running emulator (clock, bearer check, counters). [`Sandbox`]
 //! implements it; tests can implement it too to mint claims directly.
 
 mod admin;
+mod delta;
 mod errors;
 mod handlers;
 mod limits;
@@ -31,6 +34,7 @@ mod resource;
 mod seed;
 mod send;
 mod store;
+mod upload;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -92,6 +96,8 @@ pub struct GraphState {
     /// RBAC for Applications, next to the store's access policies.
     rbac: rbac::Rbac,
     limits: limits::Limits,
+    uploads: upload::Uploads,
+    delta: delta::DeltaTokens,
     deliveries: Mutex<Vec<send::Delivery>>,
     public_base_url: RwLock<Option<String>>,
 }
@@ -131,9 +137,18 @@ impl GraphState {
             limits: limits::Limits::new(&seed.mail_limits, latency)?,
             rbac: rbac::Rbac::build(&seed.rbac, &store)?,
             store,
+            uploads: upload::Uploads::default(),
+            delta: delta::DeltaTokens::default(),
             deliveries: Mutex::new(Vec::new()),
             public_base_url: RwLock::new(None),
         })
+    }
+
+    /// A mailbox's `MaxSendSize`: its own, else `[mail_limits]`'s.
+    fn max_message_bytes(&self, mailbox: &store::Mailbox) -> u64 {
+        mailbox
+            .max_message_bytes
+            .unwrap_or_else(|| self.limits.seed().max_message_bytes)
     }
 
     /// Primary addresses of every mailbox, in seed order (for the ready line).
@@ -180,15 +195,18 @@ impl GraphState {
     }
 }
 
-/// The Graph v1.0 routes (`/v1.0/users/...`).
+/// The Graph v1.0 routes (`/v1.0/users/...`) and the upload URLs
+/// (under [`UPLOAD_PREFIX`]).
 pub fn routes() -> Router<Arc<Sandbox>> {
-    handlers::router::<Sandbox>()
+    routes_for::<Sandbox>()
 }
 
 /// The same routes for any [`GraphHost`] (tests mint claims through their own).
 pub fn routes_for<H: GraphHost>() -> Router<Arc<H>> {
-    handlers::router::<H>()
+    handlers::router::<H>().merge(upload::router::<H>())
 }
+
+pub use upload::UPLOAD_PREFIX;
 
 /// Admin routes of the Graph half (mailbox contents, concurrency figures,
 /// latency, deliveries), nested under the admin prefix by the identity half.

@@ -29,6 +29,8 @@ pub struct Outgoing {
     pub from: Option<Address>,
     pub importance: Option<String>,
     pub categories: Option<Vec<String>>,
+    /// `flag` (a `followupFlag`), validated.
+    pub flag: Option<Value>,
     pub attachments: Vec<Attachment>,
     pub headers: Vec<(String, String)>,
     pub is_read: Option<bool>,
@@ -269,6 +271,30 @@ fn message_from(map: &Map<String, Value>) -> Result<Outgoing, GraphError> {
             ),
         ));
     }
+    let flag = match map.get("flag") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(f)) => {
+            // learn.microsoft.com/graph/api/resources/followupflag: flagStatus
+            // is notFlagged, complete or flagged.
+            let status = match string(f, "flagStatus")? {
+                None => "notFlagged".to_owned(),
+                Some(s) => match s.to_ascii_lowercase().as_str() {
+                    "notflagged" => "notFlagged".to_owned(),
+                    "complete" => "complete".to_owned(),
+                    "flagged" => "flagged".to_owned(),
+                    _ => {
+                        return Err(GraphError::bad_request(format!(
+                            "Cannot convert the literal '{s}' to the expected type 'microsoft.graph.followupFlagStatus'."
+                        )));
+                    }
+                },
+            };
+            let mut stored = f.clone();
+            stored.insert("flagStatus".into(), Value::String(status));
+            Some(Value::Object(stored))
+        }
+        Some(_) => return Err(type_error("flag", "a followupFlag object")),
+    };
     let mut headers = Vec::new();
     if let Some(Value::Array(items)) = map.get("internetMessageHeaders") {
         for item in items {
@@ -293,10 +319,25 @@ fn message_from(map: &Map<String, Value>) -> Result<Outgoing, GraphError> {
         from,
         importance,
         categories,
+        flag,
         attachments,
         headers,
         is_read: boolean(map, "isRead")?,
     })
+}
+
+/// `POST /messages/{id}/attachments`: one `fileAttachment`.
+pub fn parse_attachment(bytes: &[u8]) -> Result<Attachment, GraphError> {
+    let map = parse_json(bytes)?;
+    let attachment = attachment(&Value::Object(map), 0)?;
+    if attachment.bytes.len() >= MAX_INLINE_ATTACHMENTS {
+        return Err(GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            "Attachments of 3 MB or more need an upload session.",
+        ));
+    }
+    Ok(attachment)
 }
 
 /// `POST /messages` (a draft) and `PATCH /messages/{id}`.

@@ -375,7 +375,7 @@ impl QueryOptions {
     }
 }
 
-fn parse_select(value: &str, entity: Entity) -> Result<Vec<&'static str>, GraphError> {
+pub fn parse_select(value: &str, entity: Entity) -> Result<Vec<&'static str>, GraphError> {
     let mut out = Vec::new();
     for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         match entity.property(name) {

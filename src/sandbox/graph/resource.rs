@@ -82,7 +82,9 @@ impl Record for MessageRecord<'_> {
             "from/emailAddress/name" => address_part(&m.from, true),
             "sender/emailAddress/address" => address_part(&m.sender, false),
             "sender/emailAddress/name" => address_part(&m.sender, true),
-            "flag/flagStatus" => Val::Str(Cow::Borrowed("notFlagged")),
+            "flag/flagStatus" => Val::Str(Cow::Borrowed(
+                m.flag["flagStatus"].as_str().unwrap_or("notFlagged"),
+            )),
             _ => Val::Null,
         }
     }
@@ -280,7 +282,7 @@ pub fn message_json(
     map.insert("ccRecipients".into(), recipients(&m.cc));
     map.insert("bccRecipients".into(), recipients(&m.bcc));
     map.insert("replyTo".into(), recipients(&m.reply_to));
-    map.insert("flag".into(), json!({"flagStatus": "notFlagged"}));
+    map.insert("flag".into(), m.flag.clone());
     if let Some(select) = select {
         if select.contains(&"uniqueBody") {
             map.insert("uniqueBody".into(), body);

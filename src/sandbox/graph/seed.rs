@@ -6,10 +6,20 @@
 //! keys sit at the top of the TOML file:
 //!
 //! ```toml
-//! [mail_limits]            # optional
+//! [mail_limits]            # optional; every key has Microsoft's value by default
 //! latency_ms = 0           # added to every Graph request while it holds its mailbox slot
 //! mailbox_concurrency = 4  # Exchange's per app + mailbox limit (reference §6.1)
 //! retry_after = "1"        # Retry-After of the 429 ApplicationThrottled answer
+//! sent_items_delay_ms = 1000          # the Sent Items copy appears this long after the 202
+//! max_request_bytes = 4194304         # Graph's ~4 MB request limit (413 RequestEntityTooLarge)
+//! requests_per_window = 10000         # Outlook: 10,000 requests per 10 minutes per app + mailbox
+//! request_window_seconds = 600
+//! upload_bytes_per_window = 15728640  # Outlook: 15 MB of PATCH/POST/PUT per 30 s per app + mailbox
+//! upload_window_seconds = 30
+//! max_message_bytes = 36700160        # Exchange's default MaxSendSize (35 MB); per mailbox below
+//! upload_session_min_bytes = 3145728  # createUploadSession refuses smaller attachments (0: accept any)
+//! upload_session_max_bytes = 157286400  # 150 MB, the documented upload-session ceiling
+//! delta_tokens_expire = false         # true: every delta token answers 410 syncStateNotFound
 //!
 //! [[mailboxes]]
 //! address = "support@contoso.com"
@@ -21,6 +31,7 @@
 //! messages = [{ folder = "Inbox/Support/EU", from = "a@fabrikam.com", to = ["eu@contoso.com"],
 //!               subject = "Hi", received = "2025-01-06T09:00:00Z", is_read = false }]
 //! fill = [{ folder = "Inbox", count = 20 }]
+//! max_message_bytes = 157286400       # Set-Mailbox -MaxSendSize for this mailbox (default: mail_limits')
 //!
 //! [[access_policies]]      # New-ApplicationAccessPolicy (reference §7.1)
 //! app_id = "4a1f7c2e-..."
@@ -38,7 +49,7 @@
 //! Parsing only checks shapes; `store` validates the content (unique
 //! addresses, dates, known group members) when it builds the mailboxes.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The mail part of the seed file: mailboxes, access policies, generators.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -67,7 +78,7 @@ impl MailSeed {
 pub const BUILTIN_TOML: &str = include_str!("builtin.toml");
 
 /// Graph limits applied by the mail half.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MailLimitsSeed {
     /// Milliseconds added to every Graph request *while it holds its mailbox
@@ -77,6 +88,40 @@ pub struct MailLimitsSeed {
     pub mailbox_concurrency: usize,
     /// `Retry-After` value of the 429 (decimal seconds, as Graph sends them).
     pub retry_after: String,
+    /// How long after the 202 of a send the copy lands in Sent Items.
+    /// Microsoft: the copy "may not succeed immediately"
+    /// (learn.microsoft.com/graph/outlook-immutable-id, reference §8). One
+    /// second by default: every client that looks at once misses it and has
+    /// to wait and retry, as against Exchange, where a few seconds are
+    /// common, while a test suite full of sends stays fast. 0 = at once.
+    pub sent_items_delay_ms: u64,
+    /// Largest request body Graph takes (reference §4.1: about 4 MB, 413
+    /// `RequestEntityTooLarge`; Microsoft's answer reads "The maximum request
+    /// length supported is 4MB.", microsoft-graph-docs-contrib issue 682, for
+    /// a body of 4 MiB). 4 MiB by default.
+    pub max_request_bytes: usize,
+    /// Outlook's request limit per app + mailbox: 10,000 per 10 minutes
+    /// (learn.microsoft.com/graph/throttling-limits, reference §6.1).
+    pub requests_per_window: u64,
+    pub request_window_seconds: u64,
+    /// Outlook's upload limit per app + mailbox: 15 MB of PATCH, POST and
+    /// PUT bodies per 30 seconds (same page); upload-session chunks count.
+    pub upload_bytes_per_window: u64,
+    pub upload_window_seconds: u64,
+    /// Largest message a mailbox may hold for sending: Exchange Online's
+    /// default `MaxSendSize` is 35 MB (36,700,160 bytes); `Set-Mailbox
+    /// -MaxSendSize` raises it to 150 MB. A mailbox's own value wins.
+    pub max_message_bytes: u64,
+    /// `createUploadSession` refuses attachments under this size with
+    /// `ErrorAttachmentSizeShouldNotBeLessThanMinimumSize` (reported in
+    /// microsoft-graph-docs issue 9589; Microsoft's page says upload
+    /// sessions are for 3 MB to 150 MB: learn.microsoft.com/graph/outlook-large-attachments).
+    pub upload_session_min_bytes: u64,
+    /// Largest attachment an upload session takes (150 MB, same page).
+    pub upload_session_max_bytes: u64,
+    /// Every delta token is refused with 410 `syncStateNotFound`, as when
+    /// Exchange has evicted its sync state (reference §4.5).
+    pub delta_tokens_expire: bool,
 }
 
 impl Default for MailLimitsSeed {
@@ -85,6 +130,16 @@ impl Default for MailLimitsSeed {
             latency_ms: 0,
             mailbox_concurrency: 4,
             retry_after: "1".to_owned(),
+            sent_items_delay_ms: 1000,
+            max_request_bytes: 4 * 1024 * 1024,
+            requests_per_window: 10_000,
+            request_window_seconds: 600,
+            upload_bytes_per_window: 15 * 1024 * 1024,
+            upload_window_seconds: 30,
+            max_message_bytes: 36_700_160,
+            upload_session_min_bytes: 3 * 1024 * 1024,
+            upload_session_max_bytes: 150 * 1024 * 1024,
+            delta_tokens_expire: false,
         }
     }
 }
@@ -148,6 +203,8 @@ pub struct MailboxSeed {
     pub rest_api_enabled: Option<bool>,
     /// Per-mailbox latency, overriding `mail_limits.latency_ms`.
     pub latency_ms: Option<u64>,
+    /// This mailbox's `MaxSendSize` in bytes, overriding `mail_limits.max_message_bytes`.
+    pub max_message_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

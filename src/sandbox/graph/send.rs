@@ -3,9 +3,11 @@
 //! and delivery into the recipients' Inboxes when the sandbox holds their
 //! mailboxes (primary address or alias, any case).
 //!
-//! A message is delivered before the 202 is answered, so a test can read it
-//! back at once; Exchange may take a while (reference §8), so clients must
-//! not rely on that.
+//! A message is delivered to the sandbox's recipients before the 202 is
+//! answered. The sender's Sent Items copy is not: Microsoft says it "may not
+//! succeed immediately" (learn.microsoft.com/graph/outlook-immutable-id,
+//! reference §8), so it lands `mail_limits.sent_items_delay_ms` later; a sent
+//! draft waits in the Outbox meanwhile.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
@@ -117,6 +119,9 @@ fn apply(m: &mut Message, out: Outgoing) {
     if let Some(categories) = out.categories {
         m.categories = categories;
     }
+    if let Some(flag) = out.flag {
+        m.flag = flag;
+    }
     for mut a in out.attachments {
         a.id = attachment_id();
         m.attachments.push(a);
@@ -155,9 +160,8 @@ pub fn send_new(
     m.sent = Some(now);
     m.is_read = true;
     if request.save_to_sent_items {
-        let mut contents = mailbox.lock();
-        m.folder = contents.well_known("sentitems");
-        contents.insert(mailbox.index, m.clone());
+        let due = std::time::Instant::now() + state.limits.sent_items_delay();
+        mailbox.lock().file_later(mailbox.index, m.clone(), due);
     }
     deliver(state, mailbox, &m, request.save_to_sent_items, now);
     Ok(())
@@ -212,8 +216,8 @@ pub fn send_draft(
             return Err(no_recipients());
         }
         let domain = domain_of(&from.address).to_owned();
-        let sent_items = contents.well_known("sentitems");
-        contents.relocate(mailbox.index, index, sent_items);
+        let outbox = contents.well_known("outbox");
+        contents.relocate(mailbox.index, index, outbox);
         let m = &mut contents.messages[index];
         m.from = Some(from.clone());
         m.sender = Some(from);
@@ -223,10 +227,80 @@ pub fn send_draft(
         m.received = now;
         m.modified = now;
         m.internet_message_id = format!("<{}@{domain}>", uuid::Uuid::new_v4().simple());
-        m.clone()
+        let sent = m.clone();
+        let due = std::time::Instant::now() + state.limits.sent_items_delay();
+        contents.move_to_sent_later(mailbox.index, sent.immutable_id.clone(), due);
+        sent
     };
     deliver(state, mailbox, &sent, true, now);
     Ok(())
+}
+
+/// `DELETE /users/{u}/messages/{id}`: 204 (learn.microsoft.com/graph/api/message-delete).
+/// NOTE: Exchange moves a deleted item to Deleted Items (its
+/// `MoveToDeletedItems`), and removes it for good from there; Graph's page
+/// only says "delete", and `permanentDelete` is the documented way to skip
+/// Deleted Items, so the sandbox does the same.
+pub fn delete_message(mailbox: &Mailbox, id: &str, now: i64) -> Result<(), GraphError> {
+    let mut contents = mailbox.lock();
+    let index = contents
+        .message(id)
+        .ok_or_else(GraphError::item_not_found)?;
+    let deleted_items = contents.well_known("deleteditems");
+    if contents.messages[index].folder == deleted_items {
+        contents.remove(index);
+    } else {
+        contents.relocate(mailbox.index, index, deleted_items);
+        contents.messages[index].modified = now;
+    }
+    Ok(())
+}
+
+/// `POST /users/{u}/messages/{id}/attachments` with a `fileAttachment`:
+/// 201 with the attachment (learn.microsoft.com/graph/api/message-post-attachments).
+pub fn add_attachment(
+    mailbox: &Mailbox,
+    id: &str,
+    mut attachment: super::store::Attachment,
+    max_message_bytes: u64,
+    now: i64,
+) -> Result<(super::store::Attachment, i64), GraphError> {
+    let mut contents = mailbox.lock();
+    let index = contents
+        .message(id)
+        .ok_or_else(GraphError::item_not_found)?;
+    let m = &contents.messages[index];
+    if m.size() + attachment.bytes.len() as u64 > max_message_bytes {
+        return Err(GraphError::message_size_exceeded());
+    }
+    attachment.id = attachment_id();
+    let m = &mut contents.messages[index];
+    m.attachments.push(attachment.clone());
+    m.modified = now;
+    m.change += 1;
+    contents.touch(index);
+    Ok((attachment, now))
+}
+
+/// Adds an attachment whose bytes an upload session gathered; returns its ID.
+pub fn attach_uploaded(
+    mailbox: &Mailbox,
+    id: &str,
+    mut attachment: super::store::Attachment,
+    now: i64,
+) -> Result<String, GraphError> {
+    let mut contents = mailbox.lock();
+    let index = contents
+        .message(id)
+        .ok_or_else(GraphError::item_not_found)?;
+    attachment.id = attachment_id();
+    let new_id = attachment.id.clone();
+    let m = &mut contents.messages[index];
+    m.attachments.push(attachment);
+    m.modified = now;
+    m.change += 1;
+    contents.touch(index);
+    Ok(new_id)
 }
 
 /// `POST /users/{u}/messages/{id}/move` (reference §4.7).
@@ -283,7 +357,8 @@ pub fn update_message(
     apply(m, out);
     m.modified = now;
     m.change += 1;
-    let updated = m.clone();
+    contents.touch(index);
+    let updated = contents.messages[index].clone();
     let folder_id = contents
         .folders
         .get(updated.folder)

@@ -11,9 +11,16 @@
 //! two: the default REST ID, which changes when the message moves, and the
 //! immutable ID, which does not (reference §4.4, §4.7, [S23]). Folder IDs
 //! never change.
+//!
+//! Every change to a message bumps its mailbox's change counter and stamps
+//! the message; a message leaving a folder (moved, deleted) leaves a
+//! tombstone there. Delta queries (`delta`) read both. Sent Items copies
+//! that Exchange files late (reference §8) wait in `pending` and are filed
+//! by the first lock taken after they fall due.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
@@ -40,6 +47,23 @@ const STANDARD_FOLDERS: &[(&str, &str)] = &[
     ("outbox", "Outbox"),
     ("archive", "Archive"),
     ("conversationhistory", "Conversation History"),
+];
+
+/// The other well-known folders of Graph v1.0 (17 names with
+/// `msgfolderroot` and the ones above:
+/// learn.microsoft.com/graph/api/resources/mailfolder). They answer by name
+/// but sit outside the root's listing, as Exchange keeps most of them out of
+/// sight (the dumpster and the search-folder root are not under the Top of
+/// Information Store at all). `(name, display name, parent well-known name)`.
+const OTHER_WELL_KNOWN: &[(&str, &str, Option<&str>)] = &[
+    ("clutter", "Clutter", None),
+    ("scheduled", "Scheduled", None),
+    ("searchfolders", "Finder", None),
+    ("recoverableitemsdeletions", "Deletions", None),
+    ("syncissues", "Sync Issues", None),
+    ("conflicts", "Conflicts", Some("syncissues")),
+    ("localfailures", "Local Failures", Some("syncissues")),
+    ("serverfailures", "Server Failures", Some("syncissues")),
 ];
 
 pub struct Store {
@@ -71,6 +95,8 @@ pub struct Mailbox {
     pub groups: Vec<String>,
     pub rest_api_enabled: bool,
     pub latency_ms: Option<u64>,
+    /// `MaxSendSize` from the seed; `None` = the limits' default.
+    pub max_message_bytes: Option<u64>,
     contents: Mutex<Contents>,
 }
 
@@ -83,8 +109,11 @@ pub struct Alias {
 impl Mailbox {
     /// The contents; a poisoned lock still holds consistent data (every
     /// change is a single push or field update), so it is used as is.
+    /// Files the Sent Items copies that have fallen due first.
     pub fn lock(&self) -> MutexGuard<'_, Contents> {
-        self.contents.lock().unwrap_or_else(|e| e.into_inner())
+        let mut contents = self.contents.lock().unwrap_or_else(|e| e.into_inner());
+        contents.settle(self.index, Instant::now());
+        contents
     }
 
     pub fn alias(&self, address: &str) -> Option<&Alias> {
@@ -107,6 +136,34 @@ pub struct Contents {
     /// REST and immutable IDs → message index.
     by_id: HashMap<String, usize>,
     next: u64,
+    /// The change counter: bumped by every change, stamped on what changed.
+    pub version: u64,
+    /// Messages that left a folder, for delta's `@removed`.
+    pub tombstones: Vec<Tombstone>,
+    /// Sent Items copies Exchange has not filed yet.
+    pending: Vec<Pending>,
+}
+
+/// A message that left `folder` at change `at`.
+#[derive(Debug, Clone)]
+pub struct Tombstone {
+    pub folder: usize,
+    pub rest_id: String,
+    pub immutable_id: String,
+    pub at: u64,
+}
+
+/// A Sent Items filing that falls due at `due`.
+struct Pending {
+    due: Instant,
+    what: PendingFiling,
+}
+
+enum PendingFiling {
+    /// `sendMail`: the copy appears.
+    Copy(Box<Message>),
+    /// `/send`: the sent draft moves from the Outbox to Sent Items.
+    Move { immutable_id: String },
 }
 
 #[derive(Debug, Clone)]
@@ -168,12 +225,18 @@ pub struct Message {
     pub is_draft: bool,
     pub importance: String,
     pub categories: Vec<String>,
+    /// The `followupFlag` object as last set (`flagStatus` always present).
+    pub flag: serde_json::Value,
     pub attachments: Vec<Attachment>,
     pub internet_message_id: String,
     pub conversation_id: String,
     pub headers: Vec<(String, String)>,
     /// Bumped on every change, for `changeKey` and `@odata.etag`.
     pub change: u64,
+    /// The mailbox's change counter when the message was created here and
+    /// when it last changed (delta).
+    pub created_v: u64,
+    pub changed_v: u64,
 }
 
 impl Message {
@@ -201,12 +264,22 @@ impl Message {
             is_draft: false,
             importance: "normal".to_owned(),
             categories: Vec::new(),
+            flag: serde_json::json!({"flagStatus": "notFlagged"}),
             attachments: Vec::new(),
             internet_message_id: String::new(),
             conversation_id: String::new(),
             headers: Vec::new(),
             change: 1,
+            created_v: 0,
+            changed_v: 0,
         }
+    }
+
+    /// Bytes this message weighs against a mailbox's `MaxSendSize`: its
+    /// attachments and body (headers and encoding overhead left out).
+    pub fn size(&self) -> u64 {
+        let attachments: usize = self.attachments.iter().map(|a| a.bytes.len()).sum();
+        (attachments + self.body.len() + self.subject.len()) as u64
     }
 }
 
@@ -245,12 +318,112 @@ impl Contents {
                 hidden: false,
             });
         }
+        for (well_known, name, parent) in OTHER_WELL_KNOWN {
+            let parent = parent.and_then(|p| folders.iter().position(|f| f.well_known == Some(p)));
+            folders.push(Folder {
+                // NOTE: numbered after the seeded folders' range so adding
+                // these did not change the IDs seeds and tests already saw.
+                id: make_id(FOLDER_PREFIX, b'W', mailbox, folders.len() as u64),
+                display_name: (*name).to_owned(),
+                parent,
+                well_known: Some(well_known),
+                hidden: true,
+            });
+        }
         Contents {
             folders,
             messages: Vec::new(),
             by_id: HashMap::new(),
             next: 1,
+            version: 0,
+            tombstones: Vec::new(),
+            pending: Vec::new(),
         }
+    }
+
+    /// Stamps a change on the message at `index`.
+    pub fn touch(&mut self, index: usize) {
+        self.version += 1;
+        let version = self.version;
+        if let Some(m) = self.messages.get_mut(index) {
+            m.changed_v = version;
+        }
+    }
+
+    fn bury(&mut self, index: usize) {
+        self.version += 1;
+        if let Some(m) = self.messages.get(index) {
+            self.tombstones.push(Tombstone {
+                folder: m.folder,
+                rest_id: m.rest_id.clone(),
+                immutable_id: m.immutable_id.clone(),
+                at: self.version,
+            });
+        }
+    }
+
+    /// Removes a message for good (a DELETE in Deleted Items): a tombstone
+    /// stays for delta.
+    pub fn remove(&mut self, index: usize) -> Option<Message> {
+        if index >= self.messages.len() {
+            return None;
+        }
+        self.bury(index);
+        let removed = self.messages.remove(index);
+        self.by_id.clear();
+        for (i, m) in self.messages.iter().enumerate() {
+            self.by_id.insert(m.rest_id.clone(), i);
+            self.by_id.insert(m.immutable_id.clone(), i);
+        }
+        Some(removed)
+    }
+
+    /// Files `message` in Sent Items at `due` (now when `due` has passed).
+    pub fn file_later(&mut self, mailbox: u32, message: Message, due: Instant) {
+        self.pending.push(Pending {
+            due,
+            what: PendingFiling::Copy(Box::new(message)),
+        });
+        self.settle(mailbox, Instant::now());
+    }
+
+    /// Moves the message with `immutable_id` to Sent Items at `due`.
+    pub fn move_to_sent_later(&mut self, mailbox: u32, immutable_id: String, due: Instant) {
+        self.pending.push(Pending {
+            due,
+            what: PendingFiling::Move { immutable_id },
+        });
+        self.settle(mailbox, Instant::now());
+    }
+
+    /// Files what has fallen due, oldest first.
+    fn settle(&mut self, mailbox: u32, now: Instant) {
+        if self.pending.iter().all(|p| p.due > now) {
+            return;
+        }
+        let (due, waiting): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| p.due <= now);
+        self.pending = waiting;
+        let sent_items = self.well_known("sentitems");
+        for p in due {
+            match p.what {
+                PendingFiling::Copy(mut m) => {
+                    m.folder = sent_items;
+                    self.insert(mailbox, *m);
+                }
+                PendingFiling::Move { immutable_id } => {
+                    if let Some(index) = self.message(&immutable_id) {
+                        self.relocate(mailbox, index, sent_items);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sent Items copies still on their way.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
     }
 
     /// A folder by ID (exact) or well-known name (any case, reference §4.2).
@@ -333,6 +506,9 @@ impl Contents {
                 .unwrap_or_else(|| "sandbox.invalid".to_owned());
             message.internet_message_id = format!("<{:x}.{n}.{mailbox}@{domain}>", BASE_TIME);
         }
+        self.version += 1;
+        message.created_v = self.version;
+        message.changed_v = self.version;
         let index = self.messages.len();
         self.by_id.insert(message.rest_id.clone(), index);
         self.by_id.insert(message.immutable_id.clone(), index);
@@ -345,11 +521,18 @@ impl Contents {
         let n = self.next;
         self.next += 1;
         let new_id = make_id(REST_PREFIX, b'M', mailbox, n);
-        if let Some(m) = self.messages.get_mut(index) {
+        if index < self.messages.len() {
+            self.bury(index);
+            self.version += 1;
+            let version = self.version;
+            let m = &mut self.messages[index];
             self.by_id.remove(&m.rest_id);
             m.rest_id = new_id.clone();
             m.folder = folder;
             m.change += 1;
+            // NOTE: in its new folder it is a new item for delta.
+            m.created_v = version;
+            m.changed_v = version;
             self.by_id.insert(new_id, index);
         }
     }
@@ -374,8 +557,9 @@ impl Contents {
                 Some(i) => i,
                 None => {
                     let last = depth + 1 == segments.len();
+                    let n = self.folders.len().saturating_sub(OTHER_WELL_KNOWN.len());
                     self.folders.push(Folder {
-                        id: make_id(FOLDER_PREFIX, b'F', mailbox, self.folders.len() as u64),
+                        id: make_id(FOLDER_PREFIX, b'F', mailbox, n as u64),
                         display_name: (*segment).to_owned(),
                         parent: Some(parent),
                         well_known: None,
@@ -543,6 +727,7 @@ fn build_mailbox(index: u32, seed: &MailboxSeed) -> Result<Mailbox, String> {
             .collect(),
         rest_api_enabled: seed.rest_api_enabled.unwrap_or(true),
         latency_ms: seed.latency_ms,
+        max_message_bytes: seed.max_message_bytes,
         contents: Mutex::new(contents),
     })
 }

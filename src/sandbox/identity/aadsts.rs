@@ -177,13 +177,28 @@ impl Aadsts {
         )
     }
 
-    /// AADSTS7000218: neither `client_secret` nor `client_assertion` (reference §2).
+    /// AADSTS7000216: neither `client_secret` nor `client_assertion` in a
+    /// client credentials request. The error-code page lists 7000218 for a
+    /// body lacking either (reference §2 [S3]), but client credentials
+    /// requests have been seen answering 7000216 with this text (issue 13).
     pub fn no_credential() -> Aadsts {
         Aadsts::new(
-            7000218,
+            7000216,
             "invalid_client",
             UNAUTHORIZED,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.".into(),
+            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.".into(),
+        )
+    }
+
+    /// AADSTS700022: the scope names more than one resource (reference §1.2, §2 [S3]).
+    pub fn several_resources(scope: &str) -> Aadsts {
+        Aadsts::new(
+            700022,
+            "invalid_scope",
+            BAD_REQUEST,
+            format!(
+                "The provided value for the input parameter scope is not valid because it contains more than one resource. Scope {scope} is not valid."
+            ),
         )
     }
 

@@ -70,7 +70,10 @@ pub async fn openid_configuration(
         "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
         "kerberos_endpoint": format!("{base}/kerberos"),
         "tenant_region_scope": "NA",
-        "cloud_instance_name": host,
+        // NOTE: Entra names its cloud, not a host:port (reference §1.1
+        // [S39]: `microsoftonline.com` for the global cloud); the sandbox
+        // plays the global cloud.
+        "cloud_instance_name": "microsoftonline.com",
         "cloud_graph_host_name": host,
         "msgraph_host": host,
         "rbac_url": origin,
