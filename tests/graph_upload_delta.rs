@@ -55,7 +55,7 @@ fn client(sb: &RunningSandbox) -> GraphClient {
     GraphClient::new(http, sb.base_url(), tokens)
         .expect("client")
         .with_retry(RetryPolicy {
-            max_attempts: 6,
+            budget: Duration::from_secs(30),
             ..RetryPolicy::default()
         })
         .with_limiter(Arc::new(MailboxLimiter::new(4)))

@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use super::{GraphClient, GraphError, GraphErrorKind, RequestSpec, encode_component, error};
 use crate::auth::RetryPolicy;
-use crate::auth::http::{is_loopback_host, parse_retry_after};
+use crate::auth::http::{Plan, RetryBudget, is_loopback_host, is_throttling, parse_retry_after};
 
 /// Bytes per PUT: Microsoft recommends at most 4 MB for Outlook
 /// (learn.microsoft.com/graph/outlook-large-attachments).
@@ -247,7 +247,10 @@ impl GraphClient {
     }
 
     /// One PUT, retried on 429/503/504 (honouring `Retry-After`) and on a
-    /// failed connection, within the client's retry policy.
+    /// connection that could not be opened, until the client's deadline
+    /// (SPEC §4: retries are bounded by time). A PUT of one byte range is
+    /// idempotent: the service answers a repeated range with the next one
+    /// it expects.
     async fn put_chunk(
         &self,
         mailbox: &str,
@@ -257,13 +260,10 @@ impl GraphClient {
         total: u64,
         report: &mut UploadReport,
     ) -> Result<ChunkOutcome, GraphError> {
-        let policy: &RetryPolicy = &self.retry;
-        let max_attempts = policy.max_attempts.max(1);
+        let mut budget = RetryBudget::new(&self.retry, self.deadline);
         let shown = redact_upload_url(upload_url);
         let range = format!("bytes {offset}-{}/{total}", offset + chunk.len() as u64 - 1);
-        let mut attempt = 0;
         loop {
-            attempt += 1;
             report.put_requests += 1;
             // NOTE: no Authorization header: the URL carries its own
             // credential, and the bearer token must not leave for it.
@@ -284,39 +284,18 @@ impl GraphClient {
             }
             .await;
             drop(permit);
-            match outcome {
+            let (retry_after, throttled, mut last) = match outcome {
                 Ok((status, headers, body)) => {
                     tracing::debug!(
-                        "PUT {shown} {range} -> {} in {} ms (attempt {attempt})",
+                        "PUT {shown} {range} -> {} in {} ms (retries so far {})",
                         status.as_u16(),
-                        started.elapsed().as_millis()
+                        started.elapsed().as_millis(),
+                        budget.stats.retries
                     );
                     let request_id = headers
                         .get("request-id")
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
-                    if RetryPolicy::is_retryable_status(status) {
-                        let retry_after = parse_retry_after(&headers);
-                        if let Some(wait) = retry_after
-                            && wait > policy.max_retry_after
-                        {
-                            let mut e =
-                                error::decode_error(status.as_u16(), &body, request_id, None);
-                            e.kind = GraphErrorKind::RetryAfterTooLong {
-                                retry_after: wait,
-                                limit: policy.max_retry_after,
-                            };
-                            e.attempts = attempt;
-                            return Err(e);
-                        }
-                        if attempt < max_attempts {
-                            report.throttled += 1;
-                            let wait = retry_after.unwrap_or_else(|| policy.backoff(attempt));
-                            tracing::debug!(?wait, attempt, "upload chunk throttled; waiting");
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                    }
                     if status == StatusCode::CREATED {
                         let location = headers
                             .get(LOCATION)
@@ -331,18 +310,22 @@ impl GraphClient {
                         return Ok(ChunkOutcome::Next(next));
                     }
                     let mut e = error::decode_error(status.as_u16(), &body, request_id, None);
-                    e.attempts = attempt;
                     if e.message.is_empty() {
                         e.message = format!("the upload of {range} to {shown} was refused");
                     }
-                    return Err(e);
+                    e.retry = budget.stats;
+                    if !RetryPolicy::is_retryable_status(status, true) {
+                        return Err(e);
+                    }
+                    report.throttled += 1;
+                    (
+                        parse_retry_after(&headers),
+                        is_throttling(status.as_u16()),
+                        e,
+                    )
                 }
                 Err(e) => {
                     // NOTE: reqwest's error text holds the URL; only the redacted form is kept.
-                    if !e.is_timeout() && e.is_connect() && attempt < max_attempts {
-                        tokio::time::sleep(policy.backoff(attempt)).await;
-                        continue;
-                    }
                     let kind = if e.is_timeout() {
                         GraphErrorKind::Timeout
                     } else {
@@ -352,8 +335,39 @@ impl GraphClient {
                         kind,
                         format!("the upload of {range} to {shown} failed: no answer"),
                     );
-                    error.attempts = attempt;
-                    return Err(error);
+                    error.retry = budget.stats;
+                    if !(e.is_connect() && budget.in_connect_window()) {
+                        return Err(error);
+                    }
+                    (None, false, error)
+                }
+            };
+            match budget.plan(retry_after) {
+                Plan::Wait(wait) => {
+                    tracing::debug!(?wait, "upload chunk throttled or not sent; waiting");
+                    budget.wait(wait, throttled).await;
+                }
+                Plan::TooLong(wait) => {
+                    let mut e = last;
+                    e.kind = GraphErrorKind::RetryAfterTooLong {
+                        retry_after: wait,
+                        limit: budget.max_retry_after(),
+                    };
+                    e.retry = budget.stats;
+                    return Err(e);
+                }
+                Plan::PastDeadline => {
+                    let described = if last.message.is_empty() {
+                        format!("HTTP {}", last.status.unwrap_or_default())
+                    } else {
+                        last.message.clone()
+                    };
+                    last.kind = GraphErrorKind::NoAnswer {
+                        last: described,
+                        allowed: budget.allowed(),
+                    };
+                    last.retry = budget.stats;
+                    return Err(last);
                 }
             }
         }
