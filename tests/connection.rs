@@ -296,16 +296,20 @@ fn assert_hint(step: &Value, needles: &[&str]) {
 
 #[track_caller]
 fn assert_passed(report: &Value) {
-    assert_eq!(report["schema_version"], 1, "{report:#}");
+    assert_eq!(report["schema_version"], 2, "{report:#}");
+    assert_eq!(report["verdict"], "passed", "{report:#}");
     assert_eq!(report["passed"], true, "{report:#}");
     for s in report["steps"].as_array().expect("steps") {
         assert_ne!(s["status"], "failed", "{report:#}");
         assert!(s["ms"].is_u64(), "{s:#}");
+        assert!(s["retries"].is_u64(), "{s:#}");
+        assert!(s.get("carried_from").is_some(), "{s:#}");
     }
 }
 
 #[track_caller]
 fn assert_failed_at(report: &Value, check: &str, code: &str) -> Value {
+    assert_eq!(report["verdict"], "failed", "{report:#}");
     assert_eq!(report["passed"], false, "{report:#}");
     let failed = first_failure(report);
     assert_eq!(failed["check"], check, "{report:#}");
@@ -672,10 +676,16 @@ fn missing_folder_lists_the_folders_that_exist_there() {
 // --------------------------------------------------------------- alias sends
 
 /// An outbound connector on noreply@ and an outgoing route for `alias`.
-fn alias_route_report(alias: &str, code: i32) -> Value {
+/// An outgoing route for `alias` on an outbound connector on noreply@,
+/// tested first with `--no-send` (nothing claims the alias works: the route
+/// is `unverified` and the gate stays shut), then with the default probe,
+/// which goes to the connector's own address.
+fn alias_route_case(alias: &str) -> Case<'static> {
     let case = Case::new(shared());
     case.good_integration();
     case.outbound("out", "noreply@contoso.com");
+    case.expect(&["test-connection", "connector", "out"], 0);
+    case.expect(&["enable", "connector", "out"], 0);
     case.expect(
         &[
             "route",
@@ -688,34 +698,29 @@ fn alias_route_report(alias: &str, code: i32) -> Value {
         ],
         0,
     );
-    // Without a probe, nothing claims the alias works.
-    let unsent = case.json(&["test-connection", "route", "alias"], 0);
-    assert_eq!(step(&unsent, "send")["status"], "skipped", "{unsent:#}");
-    case.json(
-        &[
-            "test-connection",
-            "route",
-            "alias",
-            "--send-test-to",
-            "probe@fabrikam.com",
-        ],
-        code,
-    )
+    let unsent = case.json(&["test-connection", "route", "alias", "--no-send"], 3);
+    assert_eq!(unsent["verdict"], "unverified", "{unsent:#}");
+    assert_eq!(step(&unsent, "send-as")["status"], "skipped", "{unsent:#}");
+    let (_, err) = case.expect(&["enable", "route", "alias"], 4);
+    assert!(err.contains("not verified"), "{err}");
+    assert!(err.contains("--no-send"), "{err}");
+    case
+}
+
+fn alias_route_report(alias: &str, code: i32) -> Value {
+    let case = alias_route_case(alias);
+    case.json(&["test-connection", "route", "alias"], code)
 }
 
 #[test]
-fn alias_rewritten_to_the_primary_address_is_a_warning() {
-    let report = alias_route_report("info@contoso.com", 0);
-    assert_passed(&report);
-    assert_eq!(step(&report, "send")["status"], "passed");
-    let sent = step(&report, "sent-items");
-    assert_eq!(sent["status"], "warning", "{report:#}");
-    assert!(
-        sent["detail"]
-            .as_str()
-            .unwrap()
-            .contains("noreply@contoso.com")
-    );
+fn alias_rewritten_to_the_primary_address_fails() {
+    let report = alias_route_report("info@contoso.com", 3);
+    assert_eq!(report["verdict"], "failed", "{report:#}");
+    let sent = step(&report, "send-as");
+    assert_eq!(sent["status"], "failed", "{report:#}");
+    let detail = sent["detail"].as_str().unwrap();
+    assert!(detail.contains("rewrote"), "{detail}");
+    assert!(detail.contains("noreply@contoso.com"), "{detail}");
     assert_hint(sent, &["SendFromAliasEnabled"]);
 }
 
@@ -723,27 +728,47 @@ fn alias_rewritten_to_the_primary_address_is_a_warning() {
 fn alias_allowed_passes_with_the_alias_kept() {
     let report = alias_route_report("help@contoso.com", 0);
     assert_passed(&report);
-    let sent = step(&report, "sent-items");
+    let sent = step(&report, "send-as");
     assert_eq!(sent["status"], "passed", "{report:#}");
-    assert!(
-        sent["detail"]
-            .as_str()
-            .unwrap()
-            .contains("help@contoso.com")
-    );
+    let detail = sent["detail"].as_str().unwrap();
+    assert!(detail.contains("help@contoso.com"), "{detail}");
+    // The default recipient is the outbound connector's own address.
+    assert!(detail.contains("to noreply@contoso.com"), "{detail}");
     assert_request_id(sent);
 }
 
 #[test]
-fn alias_denied_fails_with_error_send_as_denied() {
-    let report = alias_route_report("billing@contoso.com", 3);
-    let failed = assert_failed_at(&report, "send", "ErrorSendAsDenied");
+fn alias_denied_fails_with_error_send_as_denied_and_stays_failed_through_all() {
+    let case = alias_route_case("billing@contoso.com");
+    let report = case.json(&["test-connection", "route", "alias"], 3);
+    let failed = assert_failed_at(&report, "send-as", "ErrorSendAsDenied");
     assert_request_id(&failed);
     assert_hint(
         &failed,
         &["Add-RecipientPermission", "SendFromAliasEnabled"],
     );
-    assert_eq!(step(&report, "sent-items")["status"], "skipped");
+    // A weaker run (no probe) never turns the failure into a pass.
+    let all = case.json(&["test-connection", "--all"], 3);
+    let route = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target"]["name"] == "alias")
+        .expect("the route's report");
+    assert_eq!(route["verdict"], "failed", "{route:#}");
+    let carried = step(route, "send-as");
+    assert_eq!(carried["status"], "failed", "{route:#}");
+    assert_eq!(carried["code"], "ErrorSendAsDenied", "{route:#}");
+    assert!(carried["carried_from"].is_string(), "{route:#}");
+    let status = case.json(&["status"], 0);
+    let listed = status["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "alias")
+        .unwrap();
+    assert_eq!(listed["test_state"], "failed", "{status:#}");
+    case.expect(&["enable", "route", "alias"], 4);
 }
 
 // ------------------------------------------------------ throttling, timeouts
@@ -796,7 +821,7 @@ fn service_unavailable_once_is_retried_and_passes() {
 }
 
 #[test]
-fn a_silent_graph_ends_in_a_clear_failure_in_bounded_time() {
+fn a_silent_graph_is_inconclusive_in_bounded_time() {
     let sandbox = start(ServeOptions::default());
     let case = one_request_case(
         &sandbox,
@@ -812,13 +837,14 @@ fn a_silent_graph_ends_in_a_clear_failure_in_bounded_time() {
         elapsed < Duration::from_secs(10),
         "--timeout 2 took {elapsed:?}"
     );
-    let failed = first_failure(&report);
-    assert_eq!(failed["check"], "mailbox", "{report:#}");
-    assert!(
-        failed["detail"].as_str().unwrap().contains("within 2 s"),
-        "{failed:#}"
-    );
-    assert_hint(failed, &["--timeout"]);
+    // No answer is no refutation: the connector is unverified, not failed.
+    assert_eq!(report["verdict"], "unverified", "{report:#}");
+    let mailbox = step(&report, "mailbox");
+    assert_eq!(mailbox["status"], "skipped", "{report:#}");
+    let detail = mailbox["detail"].as_str().unwrap();
+    assert!(detail.contains("inconclusive"), "{detail}");
+    assert!(detail.contains("within 2 s"), "{detail}");
+    assert_hint(mailbox, &["--timeout"]);
 }
 
 // ------------------------------------------------------------------ --all

@@ -83,7 +83,7 @@ pub enum Command {
     TestConnection(TestConnectionArgs),
     /// Set a tested connector or route live
     #[command(subcommand)]
-    Enable(ItemRef),
+    Enable(EnableRef),
     /// Take a connector (and its routes) or a route out of service
     #[command(subcommand)]
     Disable(ItemRef),

@@ -125,7 +125,7 @@ fn paint_state(ctx: &TextContext, s: TestState) -> String {
     let paint = match s {
         TestState::Passed => Paint::Green,
         TestState::Failed => Paint::Red,
-        TestState::Stale | TestState::Untested => Paint::Yellow,
+        TestState::Stale | TestState::Untested | TestState::Unverified => Paint::Yellow,
     };
     ctx.paint(s.as_str(), paint)
 }

@@ -13,8 +13,8 @@ use tokio::sync::OnceCell;
 
 use super::hints::{HintContext, graph_hint, token_hint};
 use super::{
-    CertificateExpiry, ConnectionReport, Progress, Step, StepStatus, TargetKind, TargetRef,
-    TestOptions, certificate_expiry,
+    CertificateExpiry, Check, ConnectionReport, Progress, Step, StepStatus, TargetKind, TargetRef,
+    TestOptions, certificate_expiry, facts, probe,
 };
 use crate::auth::assertion::describe_form;
 use crate::auth::{
@@ -26,6 +26,7 @@ use crate::graph::{
     GraphClient, GraphError, GraphResponse, MailFolder, MessageQuery, OutgoingMessage,
     well_known_folder,
 };
+use crate::state::evidence::Outcome;
 use crate::state::{Connector, Integration, Route, State, UseFor};
 
 const READ_WRITE: &str = "Mail.ReadWrite";
@@ -46,12 +47,13 @@ pub async fn run(
             .map(|t| {
                 progress.target_started(t);
                 let mut step = Step::new(
-                    "authority",
+                    Check::Authority,
                     StepStatus::Failed,
                     "no integration is configured",
                 );
                 step.hint = Some("Run graphmail integration set first.".into());
-                let report = ConnectionReport::new(t.clone(), vec![step]);
+                let mut report = ConnectionReport::new(t.clone(), vec![step]);
+                report.set_verdict(super::Verdict::Failed);
                 progress.target_finished(&report);
                 report
             })
@@ -66,16 +68,20 @@ pub async fn run(
             let outcome = tokio::time::timeout(options.target_timeout, ctx.test(target, &recorder)).await;
             let mut steps = recorder.take();
             if outcome.is_err() {
+                // The service never answered within the deadline: nothing
+                // was learned about the configuration (SPEC §4).
                 let check = recorder.current();
                 let mut step = Step::new(
-                    &check,
+                    check,
                     StepStatus::Failed,
-                    format!("the test did not finish within {} s", options.target_timeout.as_secs_f64()),
+                    format!("no answer within {} s", options.target_timeout.as_secs_f64()),
                 );
                 step.hint = Some("Graph or Entra ID answered too slowly; retry, or allow more time with --timeout.".into());
+                facts::mark_inconclusive(&mut step);
                 steps.push(step);
             }
-            let report = ConnectionReport::new(target.clone(), steps);
+            let mut report = ConnectionReport::new(target.clone(), steps);
+            facts::judge(snapshot, &mut report, &options.carried, Utc::now());
             progress.target_finished(&report);
             report
         }
@@ -87,7 +93,7 @@ pub async fn run(
 #[derive(Default)]
 struct Recorder {
     steps: Mutex<Vec<Step>>,
-    current: Mutex<String>,
+    current: Mutex<Option<Check>>,
 }
 
 impl Recorder {
@@ -103,26 +109,20 @@ impl Recorder {
             .unwrap_or_else(|e| e.into_inner())
             .extend(steps);
     }
-    fn begin(&self, check: &str) {
-        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = check.to_string();
+    fn begin(&self, check: Check) {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(check);
     }
-    fn current(&self) -> String {
-        let current = self
-            .current
+    fn current(&self) -> Check {
+        self.current
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if current.is_empty() {
-            "token".to_string()
-        } else {
-            current
-        }
+            .unwrap_or(Check::Token)
     }
     fn take(&self) -> Vec<Step> {
         std::mem::take(&mut *self.steps.lock().unwrap_or_else(|e| e.into_inner()))
     }
     /// Changes the last step named `check`.
-    fn update(&self, check: &str, change: impl FnOnce(&mut Step)) {
+    fn update(&self, check: Check, change: impl FnOnce(&mut Step)) {
         let mut steps = self.steps.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(step) = steps.iter_mut().rev().find(|s| s.check == check) {
             change(step);
@@ -208,11 +208,12 @@ fn timed(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn skipped(check: &str, detail: impl Into<String>) -> Step {
+fn skipped(check: Check, detail: impl Into<String>) -> Step {
     Step::new(check, StepStatus::Skipped, detail)
 }
 
-fn token_failure(check: &str, error: &TokenError, hints: &HintContext, ms: u64) -> Step {
+/// A failed step, or an inconclusive one when the service never answered.
+fn token_failure(check: Check, error: &TokenError, hints: &HintContext, ms: u64) -> Step {
     let detail = match error.entra() {
         Some(e) if !e.description.is_empty() => e.description.clone(),
         _ => error.to_string(),
@@ -222,11 +223,16 @@ fn token_failure(check: &str, error: &TokenError, hints: &HintContext, ms: u64) 
     step.trace_id = error.trace_id().map(str::to_string);
     step.hint = token_hint(error, hints);
     step.ms = ms;
+    if facts::token_inconclusive(error) {
+        facts::mark_inconclusive(&mut step);
+    }
     step
 }
 
+/// A failed step, or an inconclusive one when the service never answered
+/// (throttled or unavailable to the end, timeouts, dropped connections).
 fn graph_failure(
-    check: &str,
+    check: Check,
     detail: String,
     error: &GraphError,
     hints: &HintContext,
@@ -241,6 +247,10 @@ fn graph_failure(
         step.trace_id = inner.trace_id().map(str::to_string);
     }
     step.hint = graph_hint(error, hints, mailbox, role);
+    step.retries = error.attempts.saturating_sub(1);
+    if facts::graph_inconclusive(error) {
+        facts::mark_inconclusive(&mut step);
+    }
     step
 }
 
@@ -297,13 +307,15 @@ impl<'a> Context<'a> {
         let http = match setup {
             Ok(http) => http,
             Err(e) => {
-                let mut step = Step::new("authority", StepStatus::Failed, e.to_string());
+                let mut step = Step::new(Check::Authority, StepStatus::Failed, e.to_string());
                 step.hint = Some(
                     "Fix the endpoints or CA file with graphmail integration set (--cloud, --authority-host, --graph-endpoint, --ca-file).".into(),
                 );
                 ctx.shared_steps.push(step);
-                ctx.shared_steps
-                    .push(skipped("token", "not run: the endpoints cannot be used"));
+                ctx.shared_steps.push(skipped(
+                    Check::Token,
+                    "not run: the endpoints cannot be used",
+                ));
                 return ctx;
             }
         };
@@ -344,7 +356,7 @@ impl<'a> Context<'a> {
                 if let Some(cloud) = info.cloud_instance_name {
                     detail.push_str(&format!(" (cloud instance {cloud})"));
                 }
-                let mut step = Step::new("authority", StepStatus::Passed, detail);
+                let mut step = Step::new(Check::Authority, StepStatus::Passed, detail);
                 step.ms = authority_ms;
                 step
             }
@@ -352,7 +364,7 @@ impl<'a> Context<'a> {
                 // NOTE: custom endpoints (proxies) may not serve discovery;
                 // the token request decides then.
                 let mut step = Step::new(
-                    "authority",
+                    Check::Authority,
                     StepStatus::Warning,
                     format!(
                         "{} has no OpenID discovery document for tenant {} (HTTP {status}); the token step decides",
@@ -364,15 +376,17 @@ impl<'a> Context<'a> {
             }
             Err(e) => {
                 authority_failed = true;
-                token_failure("authority", &e, &ctx.hints, authority_ms)
+                token_failure(Check::Authority, &e, &ctx.hints, authority_ms)
             }
         };
         ctx.shared_steps.push(authority_step);
 
         let token_step = match token {
-            None => skipped("token", "not run: the certificate has expired"),
-            Some(_) if authority_failed => skipped("token", "not run: the tenant did not resolve"),
-            Some((Err(e), ms)) => token_failure("token", &e, &ctx.hints, ms),
+            None => skipped(Check::Token, "not run: the certificate has expired"),
+            Some(_) if authority_failed => {
+                skipped(Check::Token, "not run: the tenant did not resolve")
+            }
+            Some((Err(e), ms)) => token_failure(Check::Token, &e, &ctx.hints, ms),
             Some((Ok(token), ms)) => {
                 let step = token_passed(&token, form, ms);
                 ctx.roles = Roles {
@@ -381,7 +395,7 @@ impl<'a> Context<'a> {
                 match GraphClient::new(http, &endpoints.graph_endpoint, provider.clone()) {
                     Ok(client) => ctx.client = Some(client.with_retry(options.retry.clone())),
                     Err(e) => {
-                        let mut failed = Step::new("token", StepStatus::Failed, e.to_string());
+                        let mut failed = Step::new(Check::Token, StepStatus::Failed, e.to_string());
                         failed.ms = ms;
                         ctx.shared_steps.push(failed);
                         return ctx;
@@ -401,13 +415,13 @@ impl<'a> Context<'a> {
                 if self.client.is_some() {
                     rec.push(self.permissions_step(&self.integration_needs()));
                 } else {
-                    rec.push(skipped("permissions", "not run: no token"));
+                    rec.push(skipped(Check::Permissions, "not run: no token"));
                 }
             }
             TargetKind::Connector => match self.snapshot.connector(&target.name) {
                 None => rec.push(missing_target("connector", &target.name)),
                 Some(c) if c.use_for == UseFor::Incoming => self.incoming(c, None, rec).await,
-                Some(c) => self.outbound(c, None, rec).await,
+                Some(c) => self.outbound(target, c, None, rec).await,
             },
             TargetKind::Route => {
                 let Some(route) = self.snapshot.route(&target.name) else {
@@ -417,7 +431,7 @@ impl<'a> Context<'a> {
                 match self.snapshot.connector(&route.connector) {
                     None => {
                         let mut step = Step::new(
-                            "target",
+                            Check::Target,
                             StepStatus::Failed,
                             format!(
                                 "route {} names connector {}, which does not exist",
@@ -433,7 +447,7 @@ impl<'a> Context<'a> {
                     Some(c) if c.use_for == UseFor::Incoming => {
                         self.incoming(c, Some(route), rec).await
                     }
-                    Some(c) => self.outbound(c, Some(route), rec).await,
+                    Some(c) => self.outbound(target, c, Some(route), rec).await,
                 }
             }
         }
@@ -465,7 +479,7 @@ impl<'a> Context<'a> {
         let claims = &self.roles.claims;
         if !claims.readable {
             return skipped(
-                "permissions",
+                Check::Permissions,
                 "the token cannot be read (Microsoft treats Graph tokens as opaque); the mailbox steps verify access",
             );
         }
@@ -482,7 +496,7 @@ impl<'a> Context<'a> {
         let no_mail = self.roles.no_mail_roles();
         if missing.is_empty() && !(needs.is_empty() && no_mail) {
             return Step::new(
-                "permissions",
+                Check::Permissions,
                 StepStatus::Passed,
                 format!("token roles: {shown}"),
             );
@@ -500,7 +514,7 @@ impl<'a> Context<'a> {
                 "the token has Mail.Read but not Mail.ReadWrite (roles: {shown}): mail can be read but not moved or marked"
             );
         }
-        let mut step = Step::new("permissions", StepStatus::Warning, detail);
+        let mut step = Step::new(Check::Permissions, StepStatus::Warning, detail);
         step.hint = Some(format!(
             "In Entra admin center > App registrations > (application {}) > API permissions, add the Microsoft Graph application permission {wanted} and click Grant admin consent.",
             self.integration.app_id
@@ -513,7 +527,7 @@ impl<'a> Context<'a> {
     fn begin(&self, needs: &[&str], rec: &Recorder) -> bool {
         rec.extend(self.shared_steps.iter().cloned());
         if self.client.is_none() {
-            rec.push(skipped("permissions", "not run: no token"));
+            rec.push(skipped(Check::Permissions, "not run: no token"));
             return false;
         }
         rec.push(self.permissions_step(needs));
@@ -550,25 +564,26 @@ impl<'a> Context<'a> {
     /// `mailbox`: the Inbox answers. The same GET serves as the first segment
     /// of an `Inbox/...` folder path, so it costs no extra round trip.
     async fn mailbox_step(&self, mailbox: &str, role: &str, rec: &Recorder) -> bool {
-        rec.begin("mailbox");
+        rec.begin(Check::Mailbox);
         let started = Instant::now();
         let result = self.get_folder(mailbox, "inbox").await;
         let ms = timed(started);
         match result {
             Ok(inbox) => {
                 let mut step = Step::new(
-                    "mailbox",
+                    Check::Mailbox,
                     StepStatus::Passed,
                     format!("{mailbox} answers with application permissions"),
                 );
                 step.request_id = inbox.request_id;
+                step.retries = inbox.attempts.saturating_sub(1);
                 step.ms = ms;
                 rec.push(step);
                 if self.roles.readable()
                     && !self.roles.has(role)
                     && !(role == SEND && self.roles.can_read())
                 {
-                    rec.update("permissions", |p| {
+                    rec.update(Check::Permissions, |p| {
                         p.detail = format!(
                             "the token lacks {role}, but {mailbox} answered anyway: access is granted through Exchange RBAC for Applications, which tokens do not show"
                         );
@@ -586,13 +601,13 @@ impl<'a> Context<'a> {
                 } else {
                     format!("{mailbox} did not answer: {e}")
                 };
-                let mut step = graph_failure("mailbox", what, &e, &self.hints, mailbox, role);
+                let mut step = graph_failure(Check::Mailbox, what, &e, &self.hints, mailbox, role);
                 step.ms = ms;
                 rec.push(step);
                 let consent_missing = e.has_code("NoPermissionsInAccessToken")
                     || (e.is_status(403) && !e.message.contains("Access to OData is disabled"));
                 if consent_missing && self.roles.readable() && !self.roles.has(role) {
-                    rec.update("permissions", |p| {
+                    rec.update(Check::Permissions, |p| {
                         p.status = StepStatus::Failed;
                         p.detail = format!(
                             "{} — and Graph refused the mailbox, so consent is missing",
@@ -612,7 +627,7 @@ impl<'a> Context<'a> {
         connector: &Connector,
         rec: &Recorder,
     ) -> Vec<(String, MailFolder)> {
-        rec.begin("folder");
+        rec.begin(Check::Folder);
         let results = futures::future::join_all(
             connector
                 .folders
@@ -621,7 +636,8 @@ impl<'a> Context<'a> {
         )
         .await;
         let mut found = Vec::new();
-        for (path, (step, folder)) in connector.folders.iter().zip(results) {
+        for (path, (mut step, folder)) in connector.folders.iter().zip(results) {
+            step.subject = Some(path.clone());
             rec.push(step);
             if let Some(folder) = folder {
                 found.push((path.clone(), folder));
@@ -634,7 +650,7 @@ impl<'a> Context<'a> {
         let started = Instant::now();
         let segments = split_path(path);
         let fail = |detail: String, request_id: Option<String>| {
-            let mut step = Step::new("folder", StepStatus::Failed, detail);
+            let mut step = Step::new(Check::Folder, StepStatus::Failed, detail);
             step.request_id = request_id;
             step.hint = Some(format!(
                 "Create the folder in {mailbox} (Outlook on the web, signed in with access to the shared mailbox), or change the path: graphmail connector set NAME --folder PATH."
@@ -647,7 +663,7 @@ impl<'a> Context<'a> {
         };
         let graph_fail = |e: GraphError| {
             let mut step = graph_failure(
-                "folder",
+                Check::Folder,
                 format!("{path}: {e}"),
                 &e,
                 &self.hints,
@@ -681,7 +697,7 @@ impl<'a> Context<'a> {
             walked.push('/');
             walked.push_str(segment);
         }
-        let mut step = Step::new("folder", StepStatus::Passed, format!("{path}: found"));
+        let mut step = Step::new(Check::Folder, StepStatus::Passed, format!("{path}: found"));
         step.request_id = request_id;
         step.ms = timed(started);
         (step, Some(current))
@@ -692,14 +708,14 @@ impl<'a> Context<'a> {
             connector
                 .folders
                 .iter()
-                .map(|p| skipped("folder", format!("{p}: not run")))
+                .map(|p| folder_skipped(p, format!("{p}: not run")))
         };
         if !self.begin(&[READ_WRITE], rec) {
-            rec.push(skipped("mailbox", "not run: no token"));
+            rec.push(skipped(Check::Mailbox, "not run: no token"));
             rec.extend(folder_names());
             if let Some(route) = route {
                 rec.push(self.address_step(route));
-                rec.push(skipped("delivery", "not run: no token"));
+                rec.push(skipped(Check::Delivery, "not run: no token"));
             }
             return;
         }
@@ -707,18 +723,17 @@ impl<'a> Context<'a> {
         if self.mailbox_step(&connector.address, READ_WRITE, rec).await {
             folders = self.folder_steps(connector, rec).await;
         } else {
-            rec.extend(connector.folders.iter().map(|p| {
-                skipped(
-                    "folder",
-                    format!("{p}: not run: the mailbox did not answer"),
-                )
-            }));
+            rec.extend(
+                connector.folders.iter().map(|p| {
+                    folder_skipped(p, format!("{p}: not run: the mailbox did not answer"))
+                }),
+            );
         }
         if let Some(route) = route {
             rec.push(self.address_step(route));
             let all_found =
                 !connector.folders.is_empty() && folders.len() == connector.folders.len();
-            rec.begin("delivery");
+            rec.begin(Check::Delivery);
             rec.push(
                 self.delivery_step(connector, route, &folders, all_found)
                     .await,
@@ -730,7 +745,7 @@ impl<'a> Context<'a> {
         let address = route.address.trim();
         if !valid_address(address) {
             let mut step = Step::new(
-                "address",
+                Check::Address,
                 StepStatus::Failed,
                 format!("'{address}' is not a valid email address"),
             );
@@ -756,7 +771,7 @@ impl<'a> Context<'a> {
             .collect();
         if !others.is_empty() {
             let mut step = Step::new(
-                "address",
+                Check::Address,
                 StepStatus::Failed,
                 format!(
                     "{address} is also the address of incoming route(s) {}: mail to it cannot be routed unambiguously",
@@ -770,7 +785,7 @@ impl<'a> Context<'a> {
             return step;
         }
         Step::new(
-            "address",
+            Check::Address,
             StepStatus::Passed,
             format!("{address} is a valid address, unique among incoming routes"),
         )
@@ -785,7 +800,7 @@ impl<'a> Context<'a> {
     ) -> Step {
         if !self.options.probe_delivery {
             return skipped(
-                "delivery",
+                Check::Delivery,
                 format!(
                     "not probed: --probe-delivery sends a probe to {} through an enabled outbound connector and looks for it in {}",
                     route.address,
@@ -800,7 +815,7 @@ impl<'a> Context<'a> {
             .find(|c| c.use_for == UseFor::Outbound && c.enabled)
         else {
             let mut step = skipped(
-                "delivery",
+                Check::Delivery,
                 "not probed: no enabled outbound connector to send the probe through",
             );
             step.hint = Some("Enable an outbound connector (graphmail enable connector NAME), then retry with --probe-delivery.".into());
@@ -808,12 +823,12 @@ impl<'a> Context<'a> {
         };
         if !all_found || folders.is_empty() {
             return skipped(
-                "delivery",
+                Check::Delivery,
                 "not run: the connector's folders did not all resolve",
             );
         }
         let Some(client) = &self.client else {
-            return skipped("delivery", "not run: no token");
+            return skipped(Check::Delivery, "not run: no token");
         };
         let started = Instant::now();
         let marker = uuid::Uuid::new_v4().simple().to_string();
@@ -829,7 +844,7 @@ impl<'a> Context<'a> {
         };
         if let Err(e) = client.send_mail(&outbound.address, &message, true).await {
             let mut step = graph_failure(
-                "delivery",
+                Check::Delivery,
                 format!(
                     "the probe could not be sent through {} ({}): {e}",
                     outbound.name, outbound.address
@@ -864,7 +879,7 @@ impl<'a> Context<'a> {
                             .any(|m| m.subject.as_deref() == Some(subject.as_str()))
                         {
                             let mut step = Step::new(
-                                "delivery",
+                                Check::Delivery,
                                 StepStatus::Passed,
                                 format!(
                                     "a probe sent through {} to {} arrived in {path} after {:.1} s",
@@ -880,7 +895,7 @@ impl<'a> Context<'a> {
                     }
                     Err(e) => {
                         let mut step = graph_failure(
-                            "delivery",
+                            Check::Delivery,
                             format!("{path}: {e}"),
                             &e,
                             &self.hints,
@@ -898,7 +913,7 @@ impl<'a> Context<'a> {
             tokio::time::sleep(self.options.poll_interval).await;
         }
         let mut step = Step::new(
-            "delivery",
+            Check::Delivery,
             StepStatus::Failed,
             format!(
                 "a probe sent to {} (subject \"{subject}\") did not arrive in {} within {} s",
@@ -916,51 +931,80 @@ impl<'a> Context<'a> {
         step
     }
 
-    async fn outbound(&self, connector: &Connector, route: Option<&Route>, rec: &Recorder) {
-        if !self.begin(&[SEND], rec) {
-            for check in ["mailbox", "send", "sent-items"] {
-                rec.push(skipped(check, "not run: no token"));
-            }
-            return;
-        }
+    /// An outbound connector, or a route on one: `send` for the mailbox,
+    /// then `send-as` for an alias. Probes go out only where a required fact
+    /// lacks evidence (SPEC §3).
+    async fn outbound(
+        &self,
+        target: &TargetRef,
+        connector: &Connector,
+        route: Option<&Route>,
+        rec: &Recorder,
+    ) {
         let mailbox = connector.address.trim();
-        if self.roles.readable() && !self.roles.can_read() {
-            rec.push(skipped(
-                "mailbox",
-                "not checked: the token has no Mail.Read or Mail.ReadWrite role, and sending needs only Mail.Send; --send-test-to checks the mailbox by sending",
-            ));
-        } else if !self.mailbox_step(mailbox, SEND, rec).await {
-            rec.push(skipped("send", "not run: the mailbox did not answer"));
-            rec.push(skipped("sent-items", "not run: the mailbox did not answer"));
-            return;
-        }
         let alias = route
             .map(|r| r.address.trim())
             .filter(|a| !a.eq_ignore_ascii_case(mailbox));
-        rec.begin("send");
-        self.send_steps(connector, alias, rec).await;
+        let skip_rest = |why: &str| {
+            rec.push(skipped(Check::Send, format!("not run: {why}")));
+            if alias.is_some() {
+                rec.push(skipped(Check::SendAs, format!("not run: {why}")));
+            }
+        };
+        if !self.begin(&[SEND], rec) {
+            rec.push(skipped(Check::Mailbox, "not run: no token"));
+            skip_rest("no token");
+            return;
+        }
+        let mut mailbox_answered = false;
+        if self.roles.readable() && !self.roles.can_read() {
+            rec.push(skipped(
+                Check::Mailbox,
+                "not checked: the token has no Mail.Read or Mail.ReadWrite role, and sending needs only Mail.Send; a probe checks the mailbox by sending",
+            ));
+        } else if self.mailbox_step(mailbox, SEND, rec).await {
+            mailbox_answered = true;
+        } else {
+            skip_rest("the mailbox did not answer");
+            return;
+        }
+        rec.begin(Check::Send);
+        self.send_step(target, connector, mailbox_answered, rec)
+            .await;
+        if let (Some(alias), Some(route)) = (alias, route) {
+            rec.begin(Check::SendAs);
+            self.send_as_step(target, connector, route, alias, rec)
+                .await;
+        }
     }
 
-    async fn send_steps(&self, connector: &Connector, alias: Option<&str>, rec: &Recorder) {
-        let mailbox = connector.address.trim();
-        let from = alias.unwrap_or(mailbox);
-        let Some(to) = self.options.send_test_to.as_deref() else {
-            let detail = match alias {
-                Some(alias) => format!(
-                    "not sent: whether the app may send as {alias} is known only by sending; --send-test-to ADDRESS sends a real probe"
-                ),
-                None => "not sent: --send-test-to ADDRESS sends a real probe".to_string(),
-            };
-            rec.push(skipped("send", detail));
-            rec.push(skipped("sent-items", "not run: nothing was sent"));
-            return;
-        };
-        let Some(client) = &self.client else {
-            rec.push(skipped("send", "not run: no token"));
-            rec.push(skipped("sent-items", "not run: no token"));
-            return;
-        };
-        let message = OutgoingMessage {
+    /// Carried evidence of `fact` for `target` that spares a probe: an
+    /// established fact, or a refuted one unless the user asked to re-probe.
+    fn carried(&self, target: &TargetRef, fact: &str) -> Option<Step> {
+        let required = facts::required(self.snapshot, target)
+            .into_iter()
+            .find(|r| r.fact == fact)?;
+        let evidence = self.options.carried.find(&required, Utc::now())?;
+        if evidence.outcome == Outcome::Refuted && self.options.reprobe_refuted {
+            return None;
+        }
+        Some(facts::carry(evidence, &required, None))
+    }
+
+    /// Whether the app may read a probe's copy (in Sent Items or received):
+    /// a read role, or roles that the token does not show.
+    fn may_read_copies(&self) -> bool {
+        self.roles.can_read() || !self.roles.readable() || self.roles.no_mail_roles()
+    }
+
+    fn probe_message(
+        &self,
+        connector: &Connector,
+        from: &str,
+        alias: bool,
+        to: &str,
+    ) -> OutgoingMessage {
+        OutgoingMessage {
             subject: format!(
                 "graphmail connection test {}",
                 &uuid::Uuid::new_v4().simple().to_string()[..12]
@@ -969,77 +1013,285 @@ impl<'a> Context<'a> {
                 "This message was sent by graphmail test-connection to check that connector {} can send mail as {from}. It can be deleted.",
                 connector.name
             ),
-            to: vec![to.trim().to_string()],
-            from: alias.map(str::to_string),
+            to: vec![to.to_string()],
+            from: alias.then(|| from.to_string()),
             ..OutgoingMessage::default()
-        };
-        let started = Instant::now();
-        // With Mail.ReadWrite (or roles that cannot be read), send through a
-        // draft so the Sent Items copy can be found by its immutable ID
-        // (reference §8, strategy 1).
-        let try_draft =
-            self.roles.has(READ_WRITE) || !self.roles.readable() || self.roles.no_mail_roles();
-        if try_draft {
-            match client.create_draft(mailbox, &message, true).await {
-                Ok(draft) => {
-                    let id = draft.value.id.clone();
-                    match client.send_draft(mailbox, &id).await {
-                        Ok(sent) => {
-                            let mut step = Step::new(
-                                "send",
-                                StepStatus::Passed,
-                                format!("Graph accepted a probe from {from} to {to}"),
-                            );
-                            step.request_id = sent.request_id;
-                            step.ms = timed(started);
-                            rec.push(step);
-                            rec.begin("sent-items");
-                            rec.push(self.sent_items_step(mailbox, &id, alias).await);
-                        }
-                        Err(e) => {
-                            rec.push(self.send_failure(&e, mailbox, alias, started));
-                            rec.push(skipped("sent-items", "not run: the send failed"));
-                            let _ = client.delete_message(mailbox, &id).await;
-                        }
-                    }
-                    return;
-                }
-                Err(e) if !self.roles.has(READ_WRITE) && (e.is_status(401) || e.is_status(403)) => {
-                    // No Mail.ReadWrite after all: fall back to sendMail.
-                }
-                Err(e) => {
-                    rec.push(self.send_failure(&e, mailbox, alias, started));
-                    rec.push(skipped("sent-items", "not run: the send failed"));
-                    return;
-                }
-            }
         }
-        match client.send_mail(mailbox, &message, true).await {
+    }
+
+    /// `send`: with a read role, the mailbox answering and Mail.Send in the
+    /// token establish it; otherwise carried evidence, or a probe.
+    async fn send_step(
+        &self,
+        target: &TargetRef,
+        connector: &Connector,
+        mailbox_answered: bool,
+        rec: &Recorder,
+    ) {
+        let mailbox = connector.address.trim();
+        if mailbox_answered
+            && self.roles.readable()
+            && self.roles.has(SEND)
+            && self.roles.can_read()
+        {
+            rec.push(Step::new(
+                Check::Send,
+                StepStatus::Passed,
+                format!(
+                    "{mailbox} answers and the token has Mail.Send: the app may send as {mailbox}"
+                ),
+            ));
+            return;
+        }
+        if let Some(step) = self.carried(target, "send") {
+            rec.push(step);
+            return;
+        }
+        if self.options.no_send {
+            let mut step = skipped(
+                Check::Send,
+                format!(
+                    "not sent (--no-send): without a read role and Mail.Send in the token, only a probe shows that the app may send as {mailbox}"
+                ),
+            );
+            step.hint = Some(format!(
+                "Run the test without --no-send (a probe goes to {mailbox}; --send-test-to ADDR picks another), or grant Mail.Send and Mail.Read to application {} with admin consent.",
+                self.integration.app_id
+            ));
+            rec.push(step);
+            return;
+        }
+        let Some(client) = &self.client else {
+            rec.push(skipped(Check::Send, "not run: no token"));
+            return;
+        };
+        let to = self
+            .options
+            .send_test_to
+            .as_deref()
+            .unwrap_or(mailbox)
+            .trim();
+        let message = self.probe_message(connector, mailbox, false, to);
+        let verify = self
+            .may_read_copies()
+            .then_some(self.options.sent_items_wait);
+        let started = Instant::now();
+        match probe::send(
+            client,
+            mailbox,
+            &message,
+            &self.roles.claims,
+            verify,
+            self.options.poll_interval,
+        )
+        .await
+        {
             Ok(sent) => {
-                let mut detail = format!("Graph accepted a probe from {from} to {to}");
-                if let Some(alias) = alias {
-                    detail.push_str(&format!(
-                        "; whether Exchange kept {alias} as From can be seen only in Sent Items, which needs Mail.ReadWrite"
-                    ));
-                }
-                let mut step = Step::new("send", StepStatus::Passed, detail);
-                step.request_id = sent.request_id;
+                let mut step = Step::new(
+                    Check::Send,
+                    StepStatus::Passed,
+                    format!("Graph accepted a probe from {mailbox} to {to}"),
+                );
+                step.request_id = sent.request_id.clone();
+                step.retries = sent.retries;
                 step.ms = timed(started);
                 rec.push(step);
-                rec.push(skipped(
-                    "sent-items",
-                    "not checked: reading Sent Items needs Mail.ReadWrite (API permissions > Mail.ReadWrite > Grant admin consent would verify it)",
-                ));
+                rec.push(self.sent_items_step(mailbox, sent.verification));
             }
-            Err(e) => {
-                rec.push(self.send_failure(&e, mailbox, alias, started));
-                rec.push(skipped("sent-items", "not run: the send failed"));
+            Err(failure) => {
+                rec.push(self.send_failure(Check::Send, &failure.error, mailbox, None, started))
             }
         }
     }
 
+    /// `sent-items`: the probe's copy, a confirmation of `send`.
+    fn sent_items_step(&self, mailbox: &str, verification: Option<probe::Verification>) -> Step {
+        match verification {
+            None => skipped(
+                Check::SentItems,
+                "not checked: reading Sent Items needs Mail.Read or Mail.ReadWrite (API permissions > Mail.ReadWrite > Grant admin consent would verify it)",
+            ),
+            Some(v) if v.found => {
+                let mut step = Step::new(
+                    Check::SentItems,
+                    StepStatus::Passed,
+                    format!(
+                        "the probe is in Sent Items of {mailbox} ({} match)",
+                        v.strength
+                    ),
+                );
+                step.ms = v.waited_ms;
+                step
+            }
+            Some(v) => {
+                let mut step = Step::new(
+                    Check::SentItems,
+                    StepStatus::Warning,
+                    format!(
+                        "the probe was accepted but its copy was not in Sent Items of {mailbox} within {} s; Exchange may still be processing it",
+                        self.options.sent_items_wait.as_secs()
+                    ),
+                );
+                step.ms = v.waited_ms;
+                step
+            }
+        }
+    }
+
+    /// `send-as`: whether the app may send as the alias, known only by
+    /// sending and reading a copy's From (SPEC §3). Exchange rewriting the
+    /// alias to the primary address is a failure for an alias.
+    async fn send_as_step(
+        &self,
+        target: &TargetRef,
+        connector: &Connector,
+        route: &Route,
+        alias: &str,
+        rec: &Recorder,
+    ) {
+        let mailbox = connector.address.trim();
+        if let Some(step) = self.carried(target, "send-as") {
+            rec.push(step);
+            return;
+        }
+        let again = format!("graphmail test-connection route {}", route.name);
+        if self.options.no_send {
+            let mut step = skipped(
+                Check::SendAs,
+                format!(
+                    "not sent (--no-send): whether the app may send as {alias} is known only by sending"
+                ),
+            );
+            step.hint = Some(format!(
+                "Run `{again}` without --no-send: a probe from {alias} goes to {mailbox} (--send-test-to ADDR picks another)."
+            ));
+            rec.push(step);
+            return;
+        }
+        let Some(client) = &self.client else {
+            rec.push(skipped(Check::SendAs, "not run: no token"));
+            return;
+        };
+        let to = self
+            .options
+            .send_test_to
+            .as_deref()
+            .unwrap_or(mailbox)
+            .trim();
+        let message = self.probe_message(connector, alias, true, to);
+        let readable = self.may_read_copies();
+        let started = Instant::now();
+        let since = Utc::now() - chrono::Duration::minutes(2);
+        let sent = match probe::send(
+            client,
+            mailbox,
+            &message,
+            &self.roles.claims,
+            readable.then_some(self.options.sent_items_wait),
+            self.options.poll_interval,
+        )
+        .await
+        {
+            Ok(sent) => sent,
+            Err(failure) => {
+                rec.push(self.send_failure(
+                    Check::SendAs,
+                    &failure.error,
+                    mailbox,
+                    Some(alias),
+                    started,
+                ));
+                return;
+            }
+        };
+        let mut place = format!("Sent Items of {mailbox}");
+        let mut copy = sent.verification.filter(|v| v.found);
+        if copy.is_none() && readable && !to.eq_ignore_ascii_case(mailbox) {
+            // Else the copy received in a mailbox the app may read.
+            let received = probe::find_by_subject(
+                client,
+                to,
+                "inbox",
+                &message,
+                since,
+                self.options.sent_items_wait,
+                self.options.poll_interval,
+            )
+            .await;
+            if received.found {
+                place = format!("the copy received in {to}");
+                copy = Some(received);
+            }
+        }
+        let accepted = format!("Graph accepted a probe from {alias} to {to}");
+        let mut step = match (readable, copy) {
+            (false, _) => {
+                let mut step = skipped(
+                    Check::SendAs,
+                    format!(
+                        "{accepted}, but neither Sent Items of {mailbox} nor the copy received can be read: whether Exchange kept {alias} as From is unknown"
+                    ),
+                );
+                step.hint = Some(format!(
+                    "Grant Mail.Read (or Mail.ReadWrite) to application {} with admin consent so the probe's copy can be read, then run `{again}`.",
+                    self.integration.app_id
+                ));
+                step
+            }
+            (true, None) => {
+                let mut step = skipped(
+                    Check::SendAs,
+                    format!(
+                        "{accepted}, but its copy was not found within {} s: whether Exchange kept {alias} as From is unknown",
+                        self.options.sent_items_wait.as_secs()
+                    ),
+                );
+                step.inconclusive = true;
+                step.hint = Some(format!(
+                    "Exchange may still be processing it; run `{again}` again."
+                ));
+                step
+            }
+            (true, Some(v)) => {
+                let seen = v.from_observed.clone().unwrap_or_else(|| "(none)".into());
+                let mut step = match probe::judge_from(alias, mailbox, &seen) {
+                    probe::FromOutcome::AsSent => Step::new(
+                        Check::SendAs,
+                        StepStatus::Passed,
+                        format!("{accepted}; {place} shows From {alias}: Exchange kept the alias"),
+                    ),
+                    probe::FromOutcome::Rewritten => {
+                        let mut step = Step::new(
+                            Check::SendAs,
+                            StepStatus::Failed,
+                            format!(
+                                "{accepted}, but Exchange rewrote the alias to the primary address: {place} shows From {mailbox}, not {alias}"
+                            ),
+                        );
+                        step.hint = Some(
+                            "To send from aliases, run Set-OrganizationConfig -SendFromAliasEnabled $true in Exchange Online PowerShell (takes up to an hour); until then mail leaves with the primary address."
+                                .into(),
+                        );
+                        step
+                    }
+                    probe::FromOutcome::Different => Step::new(
+                        Check::SendAs,
+                        StepStatus::Failed,
+                        format!("{accepted}, but {place} shows From {seen}, not {alias}"),
+                    ),
+                };
+                step.request_id = sent.request_id.clone();
+                step
+            }
+        };
+        step.retries = sent.retries;
+        step.ms = timed(started);
+        rec.push(step);
+    }
+
     fn send_failure(
         &self,
+        check: Check,
         e: &GraphError,
         mailbox: &str,
         alias: Option<&str>,
@@ -1047,7 +1299,7 @@ impl<'a> Context<'a> {
     ) -> Step {
         let from = alias.unwrap_or(mailbox);
         let mut step = graph_failure(
-            "send",
+            check,
             format!("sending as {from} failed: {e}"),
             e,
             &self.hints,
@@ -1064,100 +1316,12 @@ impl<'a> Context<'a> {
         step.ms = timed(started);
         step
     }
+}
 
-    /// Polls the sent draft by its immutable ID until it has left Drafts and
-    /// sits in Sent Items, then judges `from` for an alias.
-    async fn sent_items_step(&self, mailbox: &str, id: &str, alias: Option<&str>) -> Step {
-        let Some(client) = &self.client else {
-            return skipped("sent-items", "not run: no token");
-        };
-        let started = Instant::now();
-        let sent_folder = self
-            .get_folder(mailbox, "sentitems")
-            .await
-            .ok()
-            .map(|f| f.value.id);
-        let deadline = started + self.options.sent_items_wait;
-        let select = ["id", "parentFolderId", "from", "isDraft", "subject"];
-        let mut last: Option<GraphError> = None;
-        loop {
-            match client.get_message(mailbox, id, &select, true).await {
-                Ok(found) => {
-                    let message = found.value;
-                    let in_sent = match (&sent_folder, &message.parent_folder_id) {
-                        (Some(sent), Some(parent)) => sent == parent,
-                        _ => message.is_draft == Some(false),
-                    };
-                    if in_sent && message.is_draft != Some(true) {
-                        let mut step = self.judge_from(mailbox, alias, message.from_address());
-                        step.request_id = found.request_id;
-                        step.ms = timed(started);
-                        return step;
-                    }
-                }
-                Err(e) => last = Some(e),
-            }
-            if Instant::now() + self.options.poll_interval > deadline {
-                break;
-            }
-            tokio::time::sleep(self.options.poll_interval).await;
-        }
-        let mut step = Step::new(
-            "sent-items",
-            StepStatus::Warning,
-            format!(
-                "the probe was accepted but its copy was not in Sent Items of {mailbox} within {} s; Exchange may still be processing it",
-                self.options.sent_items_wait.as_secs()
-            ),
-        );
-        if let Some(e) = last {
-            step.code = e.code.clone();
-            step.request_id = e.request_id.clone();
-        }
-        step.ms = timed(started);
-        step
-    }
-
-    fn judge_from(&self, mailbox: &str, alias: Option<&str>, from: Option<&str>) -> Step {
-        let Some(alias) = alias else {
-            return Step::new(
-                "sent-items",
-                StepStatus::Passed,
-                format!("the probe is in Sent Items of {mailbox}"),
-            );
-        };
-        match from {
-            Some(from) if from.eq_ignore_ascii_case(alias) => Step::new(
-                "sent-items",
-                StepStatus::Passed,
-                format!(
-                    "the probe is in Sent Items of {mailbox} with From {alias}: Exchange kept the alias"
-                ),
-            ),
-            Some(from) if from.eq_ignore_ascii_case(mailbox) => {
-                let mut step = Step::new(
-                    "sent-items",
-                    StepStatus::Warning,
-                    format!(
-                        "Exchange rewrote the alias to the primary address: the probe left as {mailbox}, not {alias}"
-                    ),
-                );
-                step.hint = Some(
-                    "To send from aliases, run Set-OrganizationConfig -SendFromAliasEnabled $true in Exchange Online PowerShell (takes up to an hour); until then mail leaves with the primary address."
-                        .into(),
-                );
-                step
-            }
-            other => Step::new(
-                "sent-items",
-                StepStatus::Warning,
-                format!(
-                    "the probe is in Sent Items of {mailbox} with From {}, not {alias}",
-                    other.unwrap_or("(none)")
-                ),
-            ),
-        }
-    }
+fn folder_skipped(path: &str, detail: String) -> Step {
+    let mut step = skipped(Check::Folder, detail);
+    step.subject = Some(path.to_string());
+    step
 }
 
 /// Graph steps run only after `begin` found a client; should one not, it
@@ -1170,8 +1334,9 @@ fn no_client() -> GraphError {
 }
 
 fn missing_target(kind: &str, name: &str) -> Step {
+    // A target that is not in the state: nothing to establish, so failed.
     let mut step = Step::new(
-        "target",
+        Check::Target,
         StepStatus::Failed,
         format!("no {kind} named {name}"),
     );
@@ -1188,7 +1353,7 @@ fn token_passed(token: &AccessToken, form: Option<crate::state::AssertionForm>, 
     if let Some(tid) = &token.claims.tid {
         detail.push_str(&format!(", tenant {tid}"));
     }
-    let mut step = Step::new("token", StepStatus::Passed, detail);
+    let mut step = Step::new(Check::Token, StepStatus::Passed, detail);
     step.ms = ms;
     step
 }
@@ -1204,13 +1369,13 @@ fn certificate_step(subject: &str, sha1: &str, not_after: &str, options: &TestOp
     let renew = "Make a new one (graphmail certificate new), upload its .cer under Entra admin center > App registrations > (your app) > Certificates & secrets > Certificates, then graphmail integration set --certificate NEW.pfx.";
     match certificate_expiry(not_after, now) {
         CertificateExpiry::Valid { days_left } => Step::new(
-            "certificate",
+            Check::Certificate,
             StepStatus::Passed,
             format!("{subject} (SHA-1 {sha1}) is valid until {date}, {days_left} days from now"),
         ),
         CertificateExpiry::ExpiresSoon { days_left } => {
             let mut step = Step::new(
-                "certificate",
+                Check::Certificate,
                 StepStatus::Warning,
                 format!("{subject} (SHA-1 {sha1}) expires on {date}, in {days_left} days"),
             );
@@ -1219,7 +1384,7 @@ fn certificate_step(subject: &str, sha1: &str, not_after: &str, options: &TestOp
         }
         CertificateExpiry::Expired { days_ago } => {
             let mut step = Step::new(
-                "certificate",
+                Check::Certificate,
                 StepStatus::Failed,
                 format!("{subject} (SHA-1 {sha1}) expired on {date}, {days_ago} days ago"),
             );
@@ -1227,7 +1392,7 @@ fn certificate_step(subject: &str, sha1: &str, not_after: &str, options: &TestOp
             step
         }
         CertificateExpiry::Unknown => Step::new(
-            "certificate",
+            Check::Certificate,
             StepStatus::Warning,
             format!("{subject}: the expiry date {not_after:?} cannot be read"),
         ),

@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use toml_edit::DocumentMut;
 
 use super::document;
+use super::evidence::{self, Journal};
 use super::model::{SCHEMA_VERSION, State};
 
 /// The environment variable that names the state file when `--state` is not given.
@@ -190,6 +191,12 @@ pub fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// `<file>.d`, the machine-owned directory beside the state file (SPEC §1),
+/// derived from the same path as [`lock_path`].
+pub fn data_dir_path(path: &Path) -> PathBuf {
+    super::evidence::dir_for(path)
+}
+
 /// A state as read from disk.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -236,9 +243,10 @@ impl StateFile {
             }),
             Some(text) => {
                 let started = std::time::Instant::now();
-                let (state, migrated_from) = parse_state(&self.path, &text)?;
+                let (mut state, migrated_from) = parse_state(&self.path, &text)?;
+                evidence::read_verdicts(&self.data_dir()).join(&mut state);
                 tracing::info!(
-                    "read {} ({} KiB) in {} ms",
+                    "read {} ({} KiB) and its verdicts in {} ms",
                     self.path.display(),
                     text.len() / 1024,
                     started.elapsed().as_millis()
@@ -260,26 +268,58 @@ impl StateFile {
     where
         E: From<StateError>,
     {
+        self.update_with(|state, _| change(state))
+    }
+
+    /// [`StateFile::update`] that may also record evidence and history in
+    /// `<file>.d/` through the [`Journal`], under the same lock. The
+    /// directory is written first: should the process die between the two
+    /// writes, the file's settings no longer match the new records, which
+    /// then count as stale (the gate stays shut), never as a false pass.
+    pub fn update_with<T, E>(
+        &self,
+        change: impl FnOnce(&mut State, &mut Journal) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StateError>,
+    {
         let _lock = self.lock()?;
         let text = self.read_text()?;
+        let dir = self.data_dir();
+        let on_disk = evidence::read_verdicts(&dir);
         let (old, mut doc, migrated) = match &text {
             None => (State::new(), None, false),
             Some(text) => {
-                let (state, migrated_from) = parse_state(&self.path, text)?;
+                let (mut state, migrated_from) = parse_state(&self.path, text)?;
                 let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
                     malformed(&self.path, text, e.span(), e.message().to_string())
                 })?;
+                // Records written inline by an older graphmail are in `state`
+                // now; with no file record to win over them they move to the
+                // directory at this write.
+                on_disk.clone().join(&mut state);
                 (state, Some(doc), migrated_from.is_some())
             }
         };
         let mut new = old.clone();
-        let output = change(&mut new)?;
-        if new == old {
+        let mut journal = Journal::new(dir.clone());
+        let output = change(&mut new, &mut journal)?;
+        journal
+            .commit(&old, &new, &on_disk)
+            .map_err(io_error("write the evidence in", &dir))?;
+        let had_inline = text.as_deref().is_some_and(has_inline_tests);
+        let (old_file, new_file) = (without_records(&old), without_records(&new));
+        if new_file == old_file && !had_inline {
             return Ok(output);
         }
-        let rendered = self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?;
+        let old_doc = if had_inline { &old } else { &old_file };
+        let rendered = self.render(doc.as_mut(), (!migrated).then_some(old_doc), &new_file)?;
         self.write_atomic(&rendered)?;
         Ok(output)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        data_dir_path(&self.path)
     }
 
     /// Renders `new` into the user's document, and checks that the result
@@ -422,6 +462,31 @@ impl StateFile {
         sync_dir(&dir).map_err(io_error("flush the folder", &dir))?;
         Ok(())
     }
+}
+
+/// The state as the file holds it: without the machine-owned records.
+fn without_records(state: &State) -> State {
+    let mut out = state.clone();
+    if let Some(i) = out.integration.as_mut() {
+        i.test = None;
+    }
+    for c in &mut out.connectors {
+        c.test = None;
+    }
+    for r in &mut out.routes {
+        r.test = None;
+    }
+    out.switched_off.clear();
+    out
+}
+
+/// Whether an older graphmail wrote test records into the file itself.
+fn has_inline_tests(text: &str) -> bool {
+    text.contains("test")
+        && text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("test =") || l.starts_with("test=") || l.ends_with(".test]")
+        })
 }
 
 /// `.state.toml.` for `state.toml`: temp files are hidden and name their file.

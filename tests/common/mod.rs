@@ -159,7 +159,7 @@ pub fn check(out: &Output, code: i32, args: &[&str]) {
 /// Records a passing test for a connector or route through the library's
 /// test-recording interface, as `test-connection` would after a pass.
 pub fn record_pass(state_path: &Path, kind: &str, name: &str) {
-    use graphmail::diagnose::{ConnectionReport, Step, StepStatus, TargetRef};
+    use graphmail::diagnose::{Check, ConnectionReport, Step, StepStatus, TargetRef};
     use graphmail::state::fingerprint;
     use graphmail::state::store::StateFile;
     let file = StateFile::open(state_path.to_path_buf());
@@ -175,8 +175,10 @@ pub fn record_pass(state_path: &Path, kind: &str, name: &str) {
                 state.integration.as_ref().map(fingerprint::integration),
             ),
         };
-        let report =
-            ConnectionReport::new(target, vec![Step::new("token", StepStatus::Passed, "ok")]);
+        let report = ConnectionReport::new(
+            target,
+            vec![Step::new(Check::Token, StepStatus::Passed, "ok")],
+        );
         let changed = graphmail::commands::tester::record_reports(
             state,
             &[(report, fp.expect("target exists"))],
