@@ -471,12 +471,15 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Test the integration, every connector and every route, concurrently')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -496,11 +499,14 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;integration' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -516,11 +522,14 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;connector' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -536,11 +545,14 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;route' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -598,6 +610,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--with-routes', '--with-routes', [CompletionResultType]::ParameterName, 'Also re-enable (through the gate) the routes its disable switched off')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')

@@ -432,12 +432,15 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;route;help;help'= {
         }
         &'graphmail;test-connection'= {
-            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --send-test-to 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)'
+            cand --max-age 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)'
             cand --timeout 'Seconds allowed per target'
             cand --state 'The state file'
             cand --output 'Output format'
             cand --color 'When to colour output'
             cand --all 'Test the integration, every connector and every route, concurrently'
+            cand --no-send 'Never send a probe: facts only a probe establishes stay unverified'
+            cand --no-record 'Run and report without touching the state file or its directory'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
@@ -456,11 +459,14 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;test-connection;integration'= {
-            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --send-test-to 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)'
+            cand --max-age 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)'
             cand --timeout 'Seconds allowed per target'
             cand --state 'The state file'
             cand --output 'Output format'
             cand --color 'When to colour output'
+            cand --no-send 'Never send a probe: facts only a probe establishes stay unverified'
+            cand --no-record 'Run and report without touching the state file or its directory'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
@@ -475,11 +481,14 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;test-connection;connector'= {
-            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --send-test-to 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)'
+            cand --max-age 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)'
             cand --timeout 'Seconds allowed per target'
             cand --state 'The state file'
             cand --output 'Output format'
             cand --color 'When to colour output'
+            cand --no-send 'Never send a probe: facts only a probe establishes stay unverified'
+            cand --no-record 'Run and report without touching the state file or its directory'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
@@ -494,11 +503,14 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;test-connection;route'= {
-            cand --send-test-to 'Outbound connectors and outgoing routes: send a real probe to this address'
+            cand --send-test-to 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)'
+            cand --max-age 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)'
             cand --timeout 'Seconds allowed per target'
             cand --state 'The state file'
             cand --output 'Output format'
             cand --color 'When to colour output'
+            cand --no-send 'Never send a probe: facts only a probe establishes stay unverified'
+            cand --no-record 'Run and report without touching the state file or its directory'
             cand --probe-delivery 'Incoming routes: send a probe through an enabled outbound connector and find it'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
@@ -549,6 +561,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --state 'The state file'
             cand --output 'Output format'
             cand --color 'When to colour output'
+            cand --with-routes 'Also re-enable (through the gate) the routes its disable switched off'
             cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
             cand -y 'Confirm destructive actions without asking'
             cand --yes 'Confirm destructive actions without asking'

@@ -415,10 +415,16 @@ fn the_gate_refuses_untested_failed_and_stale_items_naming_the_command() {
         "{err}"
     );
 
-    // A real test against an unreachable endpoint fails (exit 3) and is recorded as failed.
+    // A real test against an unreachable endpoint learns nothing about the
+    // configuration (SPEC §4): exit 3, recorded as unverified, and the gate
+    // says what would establish the missing facts.
     let (_, _) = env.expect(&["test-connection", "connector", "support"], 3);
     let (_, err) = env.expect(&["enable", "connector", "support"], 4);
-    assert!(err.contains("failed its last connection test"), "{err}");
+    assert!(
+        err.contains("was not verified by its last connection test"),
+        "{err}"
+    );
+    assert!(err.contains("reachable"), "{err}");
 
     // A pass, then a change of a tested setting, makes it stale.
     record_pass(&env.state_path(), "connector", "support");
