@@ -173,15 +173,15 @@ pub fn graph_inconclusive(e: &GraphError) -> bool {
     }
 }
 
-/// [`graph_inconclusive`] for Entra ID: an AADSTS code always says something.
+/// [`graph_inconclusive`] for Entra ID. A 429 or 5xx is the service being
+/// busy whatever its body says (Entra attaches AADSTS codes to throttling
+/// and outages too, e.g. AADSTS90055); any other AADSTS answer refutes.
 pub fn token_inconclusive(e: &TokenError) -> bool {
     match e {
         TokenError::Timeout { .. } | TokenError::RetryAfterTooLong { .. } => true,
         TokenError::Transport { detail, .. } => !tls_problem(detail),
         TokenError::InvalidResponse { status, .. } => *status == 429 || *status >= 500,
-        TokenError::Service(entra) => {
-            entra.aadsts().is_none() && (entra.status == 429 || entra.status >= 500)
-        }
+        TokenError::Service(entra) => entra.status == 429 || entra.status >= 500,
         TokenError::Setup(_) | TokenError::Assertion(_) => false,
     }
 }
@@ -435,11 +435,17 @@ mod tests {
             GraphErrorKind::Transport,
             "invalid peer certificate: UnknownIssuer"
         )));
-        let aadsts = TokenError::Service(Box::new(crate::auth::EntraError {
-            status: 503,
+        let refused = TokenError::Service(Box::new(crate::auth::EntraError {
+            status: 401,
             error_codes: vec![7000215],
             ..Default::default()
         }));
-        assert!(!token_inconclusive(&aadsts));
+        assert!(!token_inconclusive(&refused));
+        let busy = TokenError::Service(Box::new(crate::auth::EntraError {
+            status: 503,
+            error_codes: vec![90055],
+            ..Default::default()
+        }));
+        assert!(token_inconclusive(&busy));
     }
 }

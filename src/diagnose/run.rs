@@ -375,8 +375,11 @@ impl<'a> Context<'a> {
                 step
             }
             Err(e) => {
-                authority_failed = true;
-                token_failure(Check::Authority, &e, &ctx.hints, authority_ms)
+                let step = token_failure(Check::Authority, &e, &ctx.hints, authority_ms);
+                // A busy authority host said nothing about the tenant: the
+                // token request (made side by side) still decides.
+                authority_failed = !step.inconclusive;
+                step
             }
         };
         ctx.shared_steps.push(authority_step);
