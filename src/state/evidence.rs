@@ -368,7 +368,7 @@ impl Journal {
         if size <= bound && !removed {
             return Ok(compacted);
         }
-        Ok(compact_history(&path, state, HISTORY_PER_ITEM)?)
+        compact_history(&path, state, HISTORY_PER_ITEM)
     }
 }
 
