@@ -422,7 +422,6 @@ fn certificate_passes_in_both_header_forms() {
 }
 
 #[test]
-#[ignore = "bug in src/commands/integration.rs: the PFX is imported under another instance ID than the state records"]
 fn certificate_integration_on_a_new_state_file_is_usable() {
     let case = Case::new(shared());
     let pfx = shared().ready().certificate_pfx.clone().expect("pfx");
