@@ -1423,3 +1423,48 @@ fn a_storm_of_429_and_503_leaves_every_verdict_as_in_the_calm_run() {
     let stormy = verdicts(&reports);
     assert_eq!(stormy, calm, "{reports:#}");
 }
+
+#[test]
+fn a_delivery_probe_found_outside_the_connectors_folders_says_where() {
+    let case = Case::new(shared());
+    case.good_integration();
+    case.outbound("out", "noreply@contoso.com");
+    case.expect(&["test-connection", "connector", "out"], 0);
+    case.expect(&["enable", "connector", "out"], 0);
+    case.incoming("support", "support@contoso.com", &["Inbox/Support/EU"]);
+    case.expect(
+        &[
+            "route",
+            "add",
+            "eu",
+            "--connector",
+            "support",
+            "--address",
+            "eu@contoso.com",
+            "--process",
+            "EU Case",
+        ],
+        0,
+    );
+    // eu@ is an address of support@, but nothing moves its mail out of the
+    // Inbox: the probe arrives, just not where the connector reads.
+    let report = case.json(
+        &[
+            "test-connection",
+            "route",
+            "eu",
+            "--probe-delivery",
+            "--timeout",
+            "60",
+        ],
+        0,
+    );
+    // `delivery` is outside the required facts: reported, never deciding.
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    let delivery = step(&report, "delivery");
+    assert_eq!(delivery["status"], "failed", "{report:#}");
+    let detail = delivery["detail"].as_str().unwrap();
+    assert!(detail.contains("arrived in Inbox"), "{detail}");
+    assert!(!detail.contains("did not arrive"), "{detail}");
+    assert_hint(delivery, &["inbox rule", "--add-folder"]);
+}

@@ -30,6 +30,9 @@ use crate::state::evidence::Outcome;
 use crate::state::{Connector, Integration, Route, State, UseFor};
 
 const READ_WRITE: &str = "Mail.ReadWrite";
+/// Folders a `delivery` probe is looked for in, at most, once it is not in
+/// the connector's folders.
+const MAILBOX_SWEEP_FOLDERS: usize = 300;
 const SEND: &str = "Mail.Send";
 
 /// Runs the connection tests of `targets` on `snapshot`. See the module
@@ -868,7 +871,13 @@ impl<'a> Context<'a> {
             ..MessageQuery::default()
         };
         let mut last_request_id = None;
-        loop {
+        // The Inbox is looked at too, unless it is one of the connector's
+        // folders: a probe that lands there ends the wait early.
+        let inbox_watched = folders
+            .iter()
+            .any(|(p, _)| p.trim().eq_ignore_ascii_case("inbox"));
+        let mut elsewhere: Option<String> = None;
+        'wait: loop {
             for (path, folder) in folders {
                 match client
                     .list_messages(&connector.address, &folder.id, &query)
@@ -910,10 +919,46 @@ impl<'a> Context<'a> {
                     }
                 }
             }
+            if !inbox_watched
+                && let Ok(listed) = client
+                    .list_messages(&connector.address, "inbox", &query)
+                    .await
+                && listed
+                    .value
+                    .iter()
+                    .any(|m| m.subject.as_deref() == Some(subject.as_str()))
+            {
+                elsewhere = Some("Inbox".to_string());
+                break 'wait;
+            }
             if Instant::now() + self.options.poll_interval > deadline {
                 break;
             }
             tokio::time::sleep(self.options.poll_interval).await;
+        }
+        if elsewhere.is_none() {
+            elsewhere = self
+                .find_in_mailbox(client, &connector.address, &subject, &query)
+                .await;
+        }
+        if let Some(place) = elsewhere {
+            let mut step = Step::new(
+                Check::Delivery,
+                StepStatus::Failed,
+                format!(
+                    "a probe sent to {} arrived in {place} of {}, not in the connector's folders ({}): the address works, but the mail is not where the connector reads",
+                    route.address,
+                    connector.address,
+                    connector.folders.join(", ")
+                ),
+            );
+            step.request_id = last_request_id;
+            step.hint = Some(format!(
+                "An inbox rule or mail flow rule should move mail to {} into one of the connector's folders, or the connector is missing that folder: graphmail connector set {} --add-folder \"{place}\".",
+                route.address, connector.name
+            ));
+            step.ms = timed(started);
+            return step;
         }
         let mut step = Step::new(
             Check::Delivery,
@@ -927,7 +972,7 @@ impl<'a> Context<'a> {
         );
         step.request_id = last_request_id;
         step.hint = Some(format!(
-            "Check that {} is an address of {} (Exchange admin center > Recipients > Mailboxes > Email addresses) and that no inbox rule or mail flow rule moves it elsewhere; delivery can also lag, so retry.",
+            "The probe is nowhere in {1}: check that {0} is an address of {1} (Exchange admin center > Recipients > Mailboxes > Email addresses) and that no mail flow rule redirects it; delivery can also lag, so retry.",
             route.address, connector.address
         ));
         step.ms = timed(started);
@@ -937,6 +982,50 @@ impl<'a> Context<'a> {
     /// An outbound connector, or a route on one: `send` for the mailbox,
     /// then `send-as` for an alias. Probes go out only where a required fact
     /// lacks evidence (SPEC §3).
+    /// Searches every folder of `mailbox` (breadth first, at most
+    /// [`MAILBOX_SWEEP_FOLDERS`]) for a message with `subject`; returns the
+    /// folder's path.
+    async fn find_in_mailbox(
+        &self,
+        client: &GraphClient,
+        mailbox: &str,
+        subject: &str,
+        query: &MessageQuery,
+    ) -> Option<String> {
+        let mut queue: std::collections::VecDeque<(Option<String>, String)> =
+            std::collections::VecDeque::from([(None, String::new())]);
+        let mut seen = 0usize;
+        while let Some((parent, prefix)) = queue.pop_front() {
+            let listed = client
+                .list_folders(mailbox, parent.as_deref(), None)
+                .await
+                .ok()?;
+            for folder in listed.value {
+                seen += 1;
+                if seen > MAILBOX_SWEEP_FOLDERS {
+                    return None;
+                }
+                let path = if prefix.is_empty() {
+                    folder.display_name.clone()
+                } else {
+                    format!("{prefix}/{}", folder.display_name)
+                };
+                if let Ok(messages) = client.list_messages(mailbox, &folder.id, query).await
+                    && messages
+                        .value
+                        .iter()
+                        .any(|m| m.subject.as_deref() == Some(subject))
+                {
+                    return Some(path);
+                }
+                if folder.child_folder_count.unwrap_or(0) > 0 {
+                    queue.push_back((Some(folder.id.clone()), path));
+                }
+            }
+        }
+        None
+    }
+
     async fn outbound(
         &self,
         target: &TargetRef,
