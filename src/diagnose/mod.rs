@@ -32,6 +32,9 @@
 
 pub mod facts;
 pub mod hints;
+mod incoming;
+mod outbound;
+mod prepare;
 pub mod probe;
 pub mod report;
 mod run;
