@@ -308,13 +308,21 @@ impl StateFile {
             .commit(&old, &new, &on_disk)
             .map_err(io_error("write the evidence in", &dir))?;
         let had_inline = text.as_deref().is_some_and(has_inline_tests);
-        let (old_file, new_file) = (without_records(&old), without_records(&new));
-        if new_file == old_file && !had_inline {
+        // The file holds no records: compare and render without them
+        // (moved out and back, not cloned: thousands of items, SPEC §8).
+        let mut old = old;
+        let old_records = take_records(&mut old);
+        let new_records = take_records(&mut new);
+        if new == old && !had_inline {
             return Ok(output);
         }
-        let old_doc = if had_inline { &old } else { &old_file };
-        let rendered = self.render(doc.as_mut(), (!migrated).then_some(old_doc), &new_file)?;
+        if had_inline {
+            // Patch against the document as it is, inline records included.
+            put_records(&mut old, old_records);
+        }
+        let rendered = self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?;
         self.write_atomic(&rendered)?;
+        drop(new_records);
         Ok(output)
     }
 
@@ -464,20 +472,35 @@ impl StateFile {
     }
 }
 
-/// The state as the file holds it: without the machine-owned records.
-fn without_records(state: &State) -> State {
-    let mut out = state.clone();
-    if let Some(i) = out.integration.as_mut() {
-        i.test = None;
+/// The machine-owned parts of a state, moved out of it.
+struct Records {
+    integration: Option<crate::state::TestRecord>,
+    connectors: Vec<Option<crate::state::TestRecord>>,
+    routes: Vec<Option<crate::state::TestRecord>>,
+    switched_off: std::collections::BTreeMap<String, String>,
+}
+
+/// Leaves `state` as the file holds it: without the machine-owned records.
+fn take_records(state: &mut State) -> Records {
+    Records {
+        integration: state.integration.as_mut().and_then(|i| i.test.take()),
+        connectors: state.connectors.iter_mut().map(|c| c.test.take()).collect(),
+        routes: state.routes.iter_mut().map(|r| r.test.take()).collect(),
+        switched_off: std::mem::take(&mut state.switched_off),
     }
-    for c in &mut out.connectors {
-        c.test = None;
+}
+
+fn put_records(state: &mut State, records: Records) {
+    if let Some(i) = state.integration.as_mut() {
+        i.test = records.integration;
     }
-    for r in &mut out.routes {
-        r.test = None;
+    for (c, t) in state.connectors.iter_mut().zip(records.connectors) {
+        c.test = t;
     }
-    out.switched_off.clear();
-    out
+    for (r, t) in state.routes.iter_mut().zip(records.routes) {
+        r.test = t;
+    }
+    state.switched_off = records.switched_off;
 }
 
 /// Whether an older graphmail wrote test records into the file itself.
