@@ -13,6 +13,11 @@
 //!   same folder, fsynced, made 0600, renamed over the file, and the folder
 //!   fsynced. A crash leaves the old file or the new one, never a torn one.
 //!
+//! Test records, and everything else graphmail writes for itself, live in
+//! `<file>.d/` ([`super::evidence`], docs/state-dir.md): `load` joins its
+//! `verdicts.json` to the items, and [`StateFile::update_with`] writes the
+//! directory under the same lock, before the file.
+//!
 //! A file that does not parse, or was written by a newer schema, is never
 //! overwritten: `update` fails before calling the change. Errors name the
 //! path, and for parse errors the line and column, with a hint.
