@@ -1170,6 +1170,7 @@ fn carried_evidence_is_shown_with_its_age_and_dropped_by_max_age() {
     );
     let first = case.json(&["test-connection", "route", "alias"], 0);
     assert_eq!(step(&first, "send-as")["carried_from"], Value::Null);
+    let first_send_as_at = case.json(&["route", "show", "alias"], 0)["route"]["test"]["at"].clone();
     case.expect(&["enable", "route", "alias"], 0);
 
     // A later --all sends nothing: the alias's pass is carried.
@@ -1210,6 +1211,36 @@ fn carried_evidence_is_shown_with_its_age_and_dropped_by_max_age() {
     assert_eq!(step(&report, "send-as")["carried_from"], Value::Null);
     let (_, err) = case.expect(&["test-connection", "--max-age", "soon"], 2);
     assert!(err.contains("--max-age"), "{err}");
+
+    // Every recorded run left one history line; the evidence is on file.
+    let dir = {
+        let mut p = case.env.state_path().into_os_string();
+        p.push(".d");
+        std::path::PathBuf::from(p)
+    };
+    let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
+    let runs: Vec<Value> = history
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &Value| v["kind"] == "route" && v["name"] == "alias")
+        .collect();
+    let verdicts: Vec<&str> = runs
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["passed", "passed", "passed", "unverified"],
+        "{history}"
+    );
+    let facts: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("facts.json")).unwrap()).unwrap();
+    let send_as = &facts["targets"]["route:alias"]["send-as"];
+    assert_eq!(send_as["outcome"], "established", "{facts:#}");
+    assert_eq!(
+        send_as["at"], first_send_as_at,
+        "carried evidence keeps the time it was observed"
+    );
 }
 
 #[test]

@@ -86,14 +86,16 @@ pub enum Command {
     #[command(subcommand)]
     Route(RouteCommand),
     /// Test the integration, a connector or a route: a pass rests on evidence
-    #[command(long_about = "Test the integration, a connector or a route against Entra ID and Graph.\n\n\
+    #[command(
+        long_about = "Test the integration, a connector or a route against Entra ID and Graph.\n\n\
 A pass means every fact the target needs to work was observed under its current settings, in \
 this run or an earlier one: the tenant resolves and a token is issued; an incoming connector's \
 mailbox and folders answer; an outbound connector may send (with a read role, the mailbox \
 answering and Mail.Send in the token; otherwise a probe); an alias route's probe keeps the alias \
 as From. The verdict is passed, failed or unverified; both non-pass verdicts exit 3. Probes go to \
 the outbound connector's own address (--send-test-to picks another) and only where a fact lacks \
-evidence; evidence from earlier runs is carried and shown with its age.")]
+evidence; evidence from earlier runs is carried and shown with its age."
+    )]
     TestConnection(TestConnectionArgs),
     /// Set a tested connector or route live
     #[command(subcommand)]

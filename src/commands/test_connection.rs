@@ -142,6 +142,13 @@ impl Render for ReportsView<'_> {
                 result,
                 failed
                     .map(|s| s.check.to_string())
+                    .or_else(|| {
+                        // Unverified: the first fact nothing established.
+                        r.needs
+                            .as_deref()
+                            .and_then(|n| n.split(": ").next())
+                            .map(|fact| format!("{fact} (unverified)"))
+                    })
                     .unwrap_or_else(|| "-".into()),
                 failed
                     .and_then(|s| s.code.clone())
