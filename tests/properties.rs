@@ -155,13 +155,23 @@ fn test_record() -> impl Strategy<Value = TestRecord> {
         any::<bool>(),
         any::<String>(),
         prop::collection::vec("[a-z-]{1,10}=[a-z]{1,8}", 0..4),
+        prop::option::of(prop::sample::select(vec![
+            graphmail::state::model::Verdict::Passed,
+            graphmail::state::model::Verdict::Failed,
+            graphmail::state::model::Verdict::Unverified,
+        ])),
+        prop::option::of(any::<String>()),
     )
-        .prop_map(|(at, passed, fingerprint, steps)| TestRecord {
-            at,
-            passed,
-            fingerprint,
-            steps,
-        })
+        .prop_map(
+            |(at, passed, fingerprint, steps, verdict, needs)| TestRecord {
+                at,
+                passed,
+                fingerprint,
+                steps,
+                verdict,
+                needs,
+            },
+        )
 }
 
 fn secret_source() -> impl Strategy<Value = SecretSource> {
@@ -344,6 +354,7 @@ fn state() -> impl Strategy<Value = State> {
             connectors,
             routes,
             scope,
+            switched_off: Default::default(),
         })
 }
 
