@@ -531,6 +531,7 @@ fn hand_edited_addresses_and_names_are_refused_before_any_graph_request() {
         "--body",
         "b",
     ];
+    let test: &[&str] = &["test-connection", "--all"];
     let original = mail.env.state_text();
     let before = mail.graph_requests();
     for (from, to) in [
@@ -543,7 +544,7 @@ fn hand_edited_addresses_and_names_are_refused_before_any_graph_request() {
     ] {
         std::fs::write(mail.env.state_path(), &original).unwrap();
         edit_state(&mail.env, from, to);
-        for args in [peek, send] {
+        for args in [peek, send, test] {
             let out = mail.run(args);
             check(&out, 2, args);
             let stderr = text(&out.stderr);

@@ -4,7 +4,7 @@
 //! becomes the token URL; a hand-edited `address = ".."` must not turn into
 //! a request for `/users/..`. `status` lists the same problems as rows; here
 //! any of them stops the command with exit 2 and no request. Used by
-//! `mail peek` and `mail send`; any command that builds URLs from the state
+//! `test-connection`, `mail peek` and `mail send`; any command that builds URLs from the state
 //! should call [`check`] first.
 
 use crate::error::{CliError, Result};

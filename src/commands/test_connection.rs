@@ -213,6 +213,9 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         ..Default::default()
     });
     let snapshot = ctx.store.load()?.state;
+    // A hand-edited address or folder would become a Graph URL path: refuse
+    // it before any request (exit 2), as `mail peek` and `mail send` do.
+    super::preflight::check(&snapshot)?;
     // Invariant 3: hand-edited `enabled = true` without a valid pass is
     // reported here too, before the tests that may make it valid.
     for problem in crate::state::trust::Assessment::new(&snapshot).problems() {
