@@ -9,8 +9,8 @@ mod misc;
 pub mod names;
 mod route;
 mod scope;
-mod use_for;
 mod support;
+mod use_for;
 
 use std::path::PathBuf;
 
