@@ -370,7 +370,8 @@ fn vv_with_a_certificate_shows_every_request_and_no_secret() {
         ],
         "-vv",
     );
-    case.stderr(&["test-connection", "--all", "-vv"], 0);
+    // -vvv (trace) too: still no secret.
+    case.stderr(&["test-connection", "--all", "-vvv"], 0);
     case.stderr(&["enable", "connector", "support"], 0);
     case.stderr(
         &[
