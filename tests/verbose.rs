@@ -470,13 +470,19 @@ fn v_says_each_retry_decision() {
         json!({"unavailable": {"next": 1, "scope": "token"}}),
     );
     let output = case.stderr(&["test-connection", "connector", "out", "-v"], 0);
-    assert_line(&output, &["discovery: GET", "-> 503 in "]);
+    // Discovery and the token request go out together: either meets it.
+    assert_line(&output, &["-> 503 in ", "trace ID "]);
     assert_line(
         &output,
         &[
-            "discovery: HTTP 503 on attempt 1: waiting",
+            ": HTTP 503 on attempt 1: waiting",
             "(backoff) before attempt 2",
         ],
+    );
+    assert!(
+        output.lines().any(|l| l.contains("-> 503 in ")
+            && (l.contains("discovery: GET") || l.contains("token: POST"))),
+        "{output}"
     );
 }
 
