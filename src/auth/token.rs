@@ -479,7 +479,7 @@ impl TokenProvider {
             });
         };
         if let Some(token) = cached.as_ref().filter(|t| t.fresh()) {
-            tracing::debug!("token: reusing this run's token (no request)");
+            tracing::trace!("token: reusing this run's token (no request)");
             return Ok(token.clone());
         }
         let token = Arc::new(self.fetch(deadline).await?);
