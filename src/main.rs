@@ -43,9 +43,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Diagnostics on stderr: warnings by default, `-v` for what graphmail does,
-/// `-vv` for each request. Only graphmail's own events; secrets are never
-/// logged (tokens travel in headers, which are not).
+/// Diagnostics on stderr: warnings by default; `-v` for what graphmail does,
+/// one line per HTTP request (discovery, token, Graph) and per retry
+/// decision; `-vv` adds the headers (`auth::request_log` redacts every
+/// secret and never logs a body that can hold one). Only graphmail's own
+/// events: other crates' (hyper, reqwest) log headers unredacted.
 fn init_logging(verbose: u8, quiet: bool) {
     let level = match (quiet, verbose) {
         (true, _) => "error",

@@ -9,6 +9,7 @@
 pub mod assertion;
 pub mod certificate;
 pub mod http;
+pub mod request_log;
 pub mod token;
 
 use std::fmt;

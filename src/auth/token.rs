@@ -27,6 +27,7 @@ use super::http::{
     describe_certificate_rejection, is_throttling, parse_retry_after, redirect_refusal,
     wire_failure,
 };
+use super::request_log::{RequestLog, RetryDecision, Service, retry_decision};
 use crate::state::{AssertionForm, Endpoints};
 
 /// The longest token lifetime believed: Entra's are about an hour. A larger
@@ -478,6 +479,7 @@ impl TokenProvider {
             });
         };
         if let Some(token) = cached.as_ref().filter(|t| t.fresh()) {
+            tracing::trace!("token: reusing this run's token (no request)");
             return Ok(token.clone());
         }
         let token = Arc::new(self.fetch(deadline).await?);
@@ -542,7 +544,7 @@ impl TokenProvider {
         let url = self.request.token_url.clone();
         check_url(&url).map_err(|e| TokenError::Setup(e.to_string()))?;
         let mut budget = RetryBudget::new(&self.retry, Some(deadline));
-        let (status, body) = send_with_retries(&url, &mut budget, || {
+        let (status, body) = send_with_retries(Service::Token, &url, &mut budget, || {
             let body = self.form_body()?;
             self.sent.fetch_add(1, Ordering::Relaxed);
             Ok(self
@@ -588,16 +590,31 @@ fn describe_answer(status: u16, body: &[u8]) -> String {
 /// cannot be opened is retried within the connect window; a refused TLS
 /// certificate and a redirect end it at once. Returns the status and body.
 async fn send_with_retries(
+    service: Service,
     url: &str,
     budget: &mut RetryBudget<'_>,
     mut build: impl FnMut() -> Result<reqwest::RequestBuilder, TokenError>,
 ) -> Result<(u16, Vec<u8>), TokenError> {
     let mut last: Option<(Option<u16>, String)> = None;
+    let mut attempt = 0u32;
     loop {
-        let request = build()?;
+        attempt += 1;
+        let (client, request) = build()?.build_split();
+        let method = request
+            .as_ref()
+            .map(|r| r.method().as_str().to_string())
+            .unwrap_or_default();
+        // `-vv` shows the headers; the form body (secret, assertion) never.
+        let log = RequestLog::start(
+            service,
+            &method,
+            url,
+            attempt,
+            request.as_ref().ok().map(|r| r.headers()),
+        );
         let deadline = tokio::time::Instant::from_std(budget.deadline);
         let sent = tokio::time::timeout_at(deadline, async {
-            let response = request.send().await?;
+            let response = client.execute(request?).await?;
             let status = response.status();
             let headers = response.headers().clone();
             let body = response.bytes().await?;
@@ -606,11 +623,13 @@ async fn send_with_retries(
         .await;
         let (retry_after, throttled) = match sent {
             Err(_) => {
+                log.failed("the deadline passed");
                 let last = last.unwrap_or((None, "no answer before the deadline".into()));
                 return Err(no_answer(url, budget, last));
             }
             Ok(Ok((status, headers, body))) => {
                 let code = status.as_u16();
+                log.answered(code, &headers);
                 if (300..400).contains(&code) {
                     return Err(TokenError::InvalidResponse {
                         url: url.to_string(),
@@ -624,39 +643,68 @@ async fn send_with_retries(
                 last = Some((Some(code), describe_answer(code, &body)));
                 (parse_retry_after(&headers), is_throttling(code))
             }
-            Ok(Err(e)) => match wire_failure(&e) {
-                WireFailure::Certificate(reason) => {
-                    return Err(TokenError::Certificate {
-                        url: url.to_string(),
-                        detail: describe_certificate_rejection(url, &reason).await,
-                    });
-                }
-                WireFailure::Connect(detail) => {
-                    if !budget.in_connect_window() {
-                        return Err(TokenError::Transport {
+            Ok(Err(e)) => {
+                let failure = wire_failure(&e);
+                log.failed(&match &failure {
+                    WireFailure::Certificate(reason) => {
+                        format!("TLS certificate refused ({reason})")
+                    }
+                    WireFailure::Connect(detail) => format!("cannot connect: {detail}"),
+                    WireFailure::Timeout => "no answer within the request timeout".to_string(),
+                    WireFailure::Dropped(detail) => format!("the connection dropped: {detail}"),
+                });
+                match failure {
+                    WireFailure::Certificate(reason) => {
+                        return Err(TokenError::Certificate {
                             url: url.to_string(),
-                            detail,
+                            detail: describe_certificate_rejection(url, &reason).await,
                         });
                     }
-                    last = Some((None, format!("cannot connect: {detail}")));
-                    (None, false)
+                    WireFailure::Connect(detail) => {
+                        if !budget.in_connect_window() {
+                            return Err(TokenError::Transport {
+                                url: url.to_string(),
+                                detail,
+                            });
+                        }
+                        last = Some((None, format!("cannot connect: {detail}")));
+                        (None, false)
+                    }
+                    WireFailure::Timeout => {
+                        last = Some((None, "no answer within the request timeout".into()));
+                        (None, false)
+                    }
+                    WireFailure::Dropped(detail) => {
+                        last = Some((None, format!("the connection dropped: {detail}")));
+                        (None, false)
+                    }
                 }
-                WireFailure::Timeout => {
-                    last = Some((None, "no answer within the request timeout".into()));
-                    (None, false)
-                }
-                WireFailure::Dropped(detail) => {
-                    last = Some((None, format!("the connection dropped: {detail}")));
-                    (None, false)
-                }
-            },
+            }
+        };
+        let cause = match &last {
+            Some((Some(status), _)) => format!("HTTP {status}"),
+            _ => "no answer".to_string(),
         };
         match budget.plan(retry_after) {
             Plan::Wait(wait) => {
-                tracing::debug!(?wait, url, "Entra ID asked to retry");
+                retry_decision(
+                    service,
+                    &cause,
+                    attempt,
+                    RetryDecision::Wait(wait, retry_after.is_some()),
+                );
                 budget.wait(wait, throttled).await;
             }
             Plan::TooLong(wait) => {
+                retry_decision(
+                    service,
+                    &cause,
+                    attempt,
+                    RetryDecision::TooLong {
+                        asked: wait,
+                        limit: budget.max_retry_after(),
+                    },
+                );
                 return Err(TokenError::RetryAfterTooLong {
                     retry_after: wait,
                     limit: budget.max_retry_after(),
@@ -664,6 +712,7 @@ async fn send_with_retries(
                 });
             }
             Plan::PastDeadline => {
+                retry_decision(service, &cause, attempt, RetryDecision::PastDeadline);
                 let last = last.unwrap_or((None, "no answer".into()));
                 return Err(no_answer(url, budget, last));
             }
@@ -799,7 +848,7 @@ pub async fn discover_authority_until(
     );
     check_url(&url).map_err(|e| TokenError::Setup(e.to_string()))?;
     let mut budget = RetryBudget::new(policy, deadline);
-    let (status, body) = send_with_retries(&url, &mut budget, || {
+    let (status, body) = send_with_retries(Service::Discovery, &url, &mut budget, || {
         Ok(http.get(&url).header(ACCEPT, "application/json"))
     })
     .await?;

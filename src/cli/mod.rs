@@ -78,7 +78,7 @@ pub struct GlobalArgs {
     /// Confirm destructive actions without asking
     #[arg(long, short = 'y', global = true, help_heading = GLOBAL_HEADING)]
     pub yes: bool,
-    /// More detail on stderr (repeat for more)
+    /// More detail on stderr: -v each request, -vv also its headers
     #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, conflicts_with = "quiet", help_heading = GLOBAL_HEADING)]
     pub verbose: u8,
     /// Only errors on stderr

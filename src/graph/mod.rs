@@ -36,6 +36,7 @@ use crate::auth::http::{
     Plan, RetryBudget, WireFailure, describe_certificate_rejection, is_throttling,
     parse_retry_after, redirect_refusal, wire_failure,
 };
+use crate::auth::request_log::{RequestLog, RetryDecision, Service, retry_decision};
 use crate::auth::{HttpSetupError, TokenProvider, check_url};
 pub use crate::auth::{RetryPolicy, RetryStats};
 use types::Page;
@@ -522,11 +523,19 @@ impl GraphClient {
                 None if spec.method == Method::POST => request.header(CONTENT_LENGTH, "0"),
                 None => request,
             };
-            let started = std::time::Instant::now();
+            let request = request.build();
+            // `-vv` shows the headers, the bearer token as `[redacted]`.
+            let log = RequestLog::start(
+                Service::Graph,
+                spec.method.as_str(),
+                &spec.url,
+                attempt,
+                request.as_ref().ok().map(|r| r.headers()),
+            );
             let outcome = tokio::time::timeout_at(deadline, async {
                 let permit = self.limiter.acquire(mailbox).await;
                 let outcome = async {
-                    let response = request.send().await?;
+                    let response = self.http.execute(request?).await?;
                     let status = response.status();
                     let headers = response.headers().clone();
                     let body = response.bytes().await?.to_vec();
@@ -538,22 +547,21 @@ impl GraphClient {
             })
             .await;
             let Ok(outcome) = outcome else {
+                log.failed("the deadline passed");
                 let fallback = GraphError::new(
                     GraphErrorKind::Timeout,
                     format!("no answer from {} before the deadline", host_of(&spec.url)),
                 );
                 return Err(self.no_answer(last.unwrap_or(fallback), &budget, client_request_id));
             };
-            // `-vv` shows each request; the bearer token is a header, never logged.
-            if let Ok((status, headers, _)) = &outcome {
-                tracing::debug!(
-                    "{} {} -> {} in {} ms (attempt {attempt}, request-id {})",
-                    spec.method,
-                    spec.url,
-                    status.as_u16(),
-                    started.elapsed().as_millis(),
-                    header_text(headers, "request-id").as_deref().unwrap_or("-"),
-                );
+            match &outcome {
+                Ok((status, headers, body)) => {
+                    log.answered(status.as_u16(), headers);
+                    if !status.is_success() {
+                        log.error_body(body);
+                    }
+                }
+                Err(e) => log.failed(&crate::auth::token::error_chain(e)),
             }
 
             let (retry_after, throttled) = match outcome {
@@ -585,6 +593,9 @@ impl GraphClient {
                         // NOTE: a token can expire between the cache check and
                         // Graph's; fetch a new one once.
                         renewed = true;
+                        tracing::info!(
+                            "graph: HTTP 401 on attempt {attempt}: the token expired; sending again with a new one"
+                        );
                         self.tokens.invalidate().await;
                         budget.count_resend();
                         continue;
@@ -655,12 +666,30 @@ impl GraphClient {
                     (None, false)
                 }
             };
+            let cause = match last.as_ref().and_then(|e| e.status) {
+                Some(status) => format!("HTTP {status}"),
+                None => "no answer".to_string(),
+            };
             match budget.plan(retry_after) {
                 Plan::Wait(wait) => {
-                    tracing::debug!(?wait, attempt, "Graph asked to retry (or failed); retrying");
+                    retry_decision(
+                        Service::Graph,
+                        &cause,
+                        attempt,
+                        RetryDecision::Wait(wait, retry_after.is_some()),
+                    );
                     budget.wait(wait, throttled).await;
                 }
                 Plan::TooLong(wait) => {
+                    retry_decision(
+                        Service::Graph,
+                        &cause,
+                        attempt,
+                        RetryDecision::TooLong {
+                            asked: wait,
+                            limit: budget.max_retry_after(),
+                        },
+                    );
                     let mut e =
                         last.unwrap_or_else(|| GraphError::new(GraphErrorKind::Service, ""));
                     e.kind = GraphErrorKind::RetryAfterTooLong {
@@ -671,6 +700,7 @@ impl GraphClient {
                     return Err(e);
                 }
                 Plan::PastDeadline => {
+                    retry_decision(Service::Graph, &cause, attempt, RetryDecision::PastDeadline);
                     let fallback = GraphError::new(GraphErrorKind::Timeout, "no answer");
                     let id = uuid::Uuid::new_v4().to_string();
                     return Err(self.no_answer(last.unwrap_or(fallback), &budget, id));
