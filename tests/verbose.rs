@@ -438,6 +438,13 @@ fn v_lists_discovery_and_token_requests_and_no_headers() {
             "request-id ",
         ],
     );
+    // Each step of each target, as it is judged.
+    assert_line(&verbose, &["integration: token passed in ", " ms"]);
+    assert_line(&verbose, &["connector support: mailbox passed in ", " ms"]);
+    assert!(
+        !quiet.contains("support: mailbox"),
+        "no step lines without -v:\n{quiet}"
+    );
     assert!(
         !verbose.contains("headers:"),
         "headers only at -vv:\n{verbose}"

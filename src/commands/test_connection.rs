@@ -186,12 +186,19 @@ pub fn options(
     let send_test_to = send_test_to
         .map(|a| validate::email("--send-test-to", &a))
         .transpose()?;
+    let target_timeout = timeout
+        .map(Duration::from_secs)
+        .unwrap_or(tester::DEFAULT_TARGET_TIMEOUT);
     Ok(TestOptions {
         send_test_to,
         probe_delivery,
-        target_timeout: timeout
-            .map(Duration::from_secs)
-            .unwrap_or(tester::DEFAULT_TARGET_TIMEOUT),
+        target_timeout,
+        // Each request's retries end at the target's deadline (SPEC §4), so
+        // a busy service is reported with its own words, not as a timeout.
+        retry: crate::auth::RetryPolicy {
+            budget: target_timeout,
+            ..Default::default()
+        },
         ..TestOptions::default()
     })
 }

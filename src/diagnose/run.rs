@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::OnceCell;
@@ -62,7 +62,12 @@ pub async fn run(
         async move {
             progress.target_started(target);
             let recorder = Recorder::default();
-            let outcome = tokio::time::timeout(options.target_timeout, ctx.test(target, &recorder)).await;
+            // A safety net a little past the requests' own deadline
+            // (`options.retry.budget`), which ends them with the service's
+            // last words: this fires only when a target's several calls
+            // together outlast it.
+            let net = options.target_timeout + Duration::from_secs(1);
+            let outcome = tokio::time::timeout(net, ctx.test(target, &recorder)).await;
             let mut steps = recorder.take();
             if outcome.is_err() {
                 // The service never answered within the deadline: nothing
@@ -79,6 +84,19 @@ pub async fn run(
             }
             let mut report = ConnectionReport::new(target.clone(), steps);
             facts::judge(snapshot, &mut report, &options.carried, Utc::now());
+            let label = match target.kind {
+                TargetKind::Integration => "integration".to_string(),
+                TargetKind::Connector => format!("connector {}", target.name),
+                TargetKind::Route => format!("route {}", target.name),
+            };
+            for step in &report.steps {
+                tracing::info!(
+                    "{label}: {} {} in {} ms",
+                    step.check.as_str(),
+                    step.status.as_str(),
+                    step.ms
+                );
+            }
             progress.target_finished(&report);
             report
         }
