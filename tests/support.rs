@@ -481,7 +481,9 @@ fn a_bundle_holds_the_expected_files_and_changes_nothing() {
     assert!(recorded.as_array().unwrap().len() >= 4, "{recorded:#}");
     let log = &files["test-connection.log"];
     assert!(
-        log.starts_with("$ graphmail test-connection --all -v --no-record --no-send\n(exit code 0,"),
+        log.starts_with(
+            "$ graphmail test-connection --all -v --no-record --no-send\n(exit code 0,"
+        ),
         "{log}"
     );
     assert!(log.contains("Connection test of integration"), "{log}");
