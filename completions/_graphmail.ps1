@@ -50,6 +50,8 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (connector and route names complete from the state file)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'The access token this integration gets')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Every recorded connection test, newest first, with codes and request-ids')
+            [CompletionResult]::new('support', 'support', [CompletionResultType]::ParameterValue, 'What a support engineer needs, in one redacted archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1188,6 +1190,156 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
         'graphmail;token;help;help' {
             break
         }
+        'graphmail;history' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many runs, the newest')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration''s runs')
+            [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'One connector''s runs')
+            [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'One route''s runs')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'graphmail;history;integration' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many runs, the newest')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;history;connector' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many runs, the newest')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;history;route' {
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many runs, the newest')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;history;help' {
+            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration''s runs')
+            [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'One connector''s runs')
+            [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'One route''s runs')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'graphmail;history;help;integration' {
+            break
+        }
+        'graphmail;history;help;connector' {
+            break
+        }
+        'graphmail;history;help;route' {
+            break
+        }
+        'graphmail;history;help;help' {
+            break
+        }
+        'graphmail;support' {
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'graphmail;support;bundle' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the archive (default: graphmail-support-<UTC time>.tar.gz or .zip, here)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where to write the archive (default: graphmail-support-<UTC time>.tar.gz or .zip, here)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--zip', '--zip', [CompletionResultType]::ParameterName, 'A .zip instead of a .tar.gz')
+            [CompletionResult]::new('--redact-addresses', '--redact-addresses', [CompletionResultType]::ParameterName, 'Replace mailbox addresses by stable placeholders (mailbox-1@redacted.invalid, ...)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'graphmail;support;help' {
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'graphmail;support;help;bundle' {
+            break
+        }
+        'graphmail;support;help;help' {
+            break
+        }
         'graphmail;help' {
             [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The tenant-level integration: tenant, app ID, credential')
             [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'Incoming and outbound Graph connectors on shared mailboxes')
@@ -1204,6 +1356,8 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (connector and route names complete from the state file)')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'The access token this integration gets')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Every recorded connection test, newest first, with codes and request-ids')
+            [CompletionResult]::new('support', 'support', [CompletionResultType]::ParameterValue, 'What a support engineer needs, in one redacted archive')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -1370,6 +1524,28 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;help;token;inspect' {
+            break
+        }
+        'graphmail;help;history' {
+            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration''s runs')
+            [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'One connector''s runs')
+            [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'One route''s runs')
+            break
+        }
+        'graphmail;help;history;integration' {
+            break
+        }
+        'graphmail;help;history;connector' {
+            break
+        }
+        'graphmail;help;history;route' {
+            break
+        }
+        'graphmail;help;support' {
+            [CompletionResult]::new('bundle', 'bundle', [CompletionResultType]::ParameterValue, 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log')
+            break
+        }
+        'graphmail;help;support;bundle' {
             break
         }
         'graphmail;help;help' {

@@ -40,6 +40,9 @@ _graphmail() {
             graphmail,help)
                 cmd="graphmail__subcmd__help"
                 ;;
+            graphmail,history)
+                cmd="graphmail__subcmd__history"
+                ;;
             graphmail,integration)
                 cmd="graphmail__subcmd__integration"
                 ;;
@@ -57,6 +60,9 @@ _graphmail() {
                 ;;
             graphmail,status)
                 cmd="graphmail__subcmd__status"
+                ;;
+            graphmail,support)
+                cmd="graphmail__subcmd__support"
                 ;;
             graphmail,test-connection)
                 cmd="graphmail__subcmd__test__subcmd__connection"
@@ -172,6 +178,9 @@ _graphmail() {
             graphmail__subcmd__help,help)
                 cmd="graphmail__subcmd__help__subcmd__help"
                 ;;
+            graphmail__subcmd__help,history)
+                cmd="graphmail__subcmd__help__subcmd__history"
+                ;;
             graphmail__subcmd__help,integration)
                 cmd="graphmail__subcmd__help__subcmd__integration"
                 ;;
@@ -189,6 +198,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help,status)
                 cmd="graphmail__subcmd__help__subcmd__status"
+                ;;
+            graphmail__subcmd__help,support)
+                cmd="graphmail__subcmd__help__subcmd__support"
                 ;;
             graphmail__subcmd__help,test-connection)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection"
@@ -225,6 +237,15 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help__subcmd__enable,route)
                 cmd="graphmail__subcmd__help__subcmd__enable__subcmd__route"
+                ;;
+            graphmail__subcmd__help__subcmd__history,connector)
+                cmd="graphmail__subcmd__help__subcmd__history__subcmd__connector"
+                ;;
+            graphmail__subcmd__help__subcmd__history,integration)
+                cmd="graphmail__subcmd__help__subcmd__history__subcmd__integration"
+                ;;
+            graphmail__subcmd__help__subcmd__history,route)
+                cmd="graphmail__subcmd__help__subcmd__history__subcmd__route"
                 ;;
             graphmail__subcmd__help__subcmd__integration,remove)
                 cmd="graphmail__subcmd__help__subcmd__integration__subcmd__remove"
@@ -274,6 +295,9 @@ _graphmail() {
             graphmail__subcmd__help__subcmd__scope,show)
                 cmd="graphmail__subcmd__help__subcmd__scope__subcmd__show"
                 ;;
+            graphmail__subcmd__help__subcmd__support,bundle)
+                cmd="graphmail__subcmd__help__subcmd__support__subcmd__bundle"
+                ;;
             graphmail__subcmd__help__subcmd__test__subcmd__connection,connector)
                 cmd="graphmail__subcmd__help__subcmd__test__subcmd__connection__subcmd__connector"
                 ;;
@@ -285,6 +309,30 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help__subcmd__token,inspect)
                 cmd="graphmail__subcmd__help__subcmd__token__subcmd__inspect"
+                ;;
+            graphmail__subcmd__history,connector)
+                cmd="graphmail__subcmd__history__subcmd__connector"
+                ;;
+            graphmail__subcmd__history,help)
+                cmd="graphmail__subcmd__history__subcmd__help"
+                ;;
+            graphmail__subcmd__history,integration)
+                cmd="graphmail__subcmd__history__subcmd__integration"
+                ;;
+            graphmail__subcmd__history,route)
+                cmd="graphmail__subcmd__history__subcmd__route"
+                ;;
+            graphmail__subcmd__history__subcmd__help,connector)
+                cmd="graphmail__subcmd__history__subcmd__help__subcmd__connector"
+                ;;
+            graphmail__subcmd__history__subcmd__help,help)
+                cmd="graphmail__subcmd__history__subcmd__help__subcmd__help"
+                ;;
+            graphmail__subcmd__history__subcmd__help,integration)
+                cmd="graphmail__subcmd__history__subcmd__help__subcmd__integration"
+                ;;
+            graphmail__subcmd__history__subcmd__help,route)
+                cmd="graphmail__subcmd__history__subcmd__help__subcmd__route"
                 ;;
             graphmail__subcmd__integration,help)
                 cmd="graphmail__subcmd__integration__subcmd__help"
@@ -412,6 +460,18 @@ _graphmail() {
             graphmail__subcmd__scope__subcmd__help,show)
                 cmd="graphmail__subcmd__scope__subcmd__help__subcmd__show"
                 ;;
+            graphmail__subcmd__support,bundle)
+                cmd="graphmail__subcmd__support__subcmd__bundle"
+                ;;
+            graphmail__subcmd__support,help)
+                cmd="graphmail__subcmd__support__subcmd__help"
+                ;;
+            graphmail__subcmd__support__subcmd__help,bundle)
+                cmd="graphmail__subcmd__support__subcmd__help__subcmd__bundle"
+                ;;
+            graphmail__subcmd__support__subcmd__help,help)
+                cmd="graphmail__subcmd__support__subcmd__help__subcmd__help"
+                ;;
             graphmail__subcmd__test__subcmd__connection,connector)
                 cmd="graphmail__subcmd__test__subcmd__connection__subcmd__connector"
                 ;;
@@ -455,7 +515,7 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1251,7 +1311,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help"
+            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1505,6 +1565,62 @@ _graphmail() {
         graphmail__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__history)
+            opts="integration connector route"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__history__subcmd__connector)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__history__subcmd__integration)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__history__subcmd__route)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1824,6 +1940,34 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        graphmail__subcmd__help__subcmd__support)
+            opts="bundle"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__support__subcmd__bundle)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         graphmail__subcmd__help__subcmd__test__subcmd__connection)
             opts="integration connector route"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1901,6 +2045,212 @@ _graphmail() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history)
+            opts="-y -v -q -h -V --since --limit --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__connector)
+            opts="-y -v -q -h -V --since --limit --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__help)
+            opts="integration connector route help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__help__subcmd__connector)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__help__subcmd__integration)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__help__subcmd__route)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__integration)
+            opts="-y -v -q -h -V --since --limit --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__history__subcmd__route)
+            opts="-y -v -q -h -V --since --limit --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -3005,6 +3355,108 @@ _graphmail() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__support)
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version bundle help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__support__subcmd__bundle)
+            opts="-o -y -v -q -h -V --out --zip --redact-addresses --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__support__subcmd__help)
+            opts="bundle help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__support__subcmd__help__subcmd__bundle)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__support__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -47,6 +47,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand completion 'Print a shell completion script (connector and route names complete from the state file)'
             cand doctor 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
             cand token 'The access token this integration gets'
+            cand history 'Every recorded connection test, newest first, with codes and request-ids'
+            cand support 'What a support engineer needs, in one redacted archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;integration'= {
@@ -1087,6 +1089,142 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         }
         &'graphmail;token;help;help'= {
         }
+        &'graphmail;history'= {
+            cand --since 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)'
+            cand --limit 'At most this many runs, the newest'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand integration 'The integration''s runs'
+            cand connector 'One connector''s runs'
+            cand route 'One route''s runs'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;history;integration'= {
+            cand --since 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)'
+            cand --limit 'At most this many runs, the newest'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;history;connector'= {
+            cand --since 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)'
+            cand --limit 'At most this many runs, the newest'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;history;route'= {
+            cand --since 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)'
+            cand --limit 'At most this many runs, the newest'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;history;help'= {
+            cand integration 'The integration''s runs'
+            cand connector 'One connector''s runs'
+            cand route 'One route''s runs'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;history;help;integration'= {
+        }
+        &'graphmail;history;help;connector'= {
+        }
+        &'graphmail;history;help;route'= {
+        }
+        &'graphmail;history;help;help'= {
+        }
+        &'graphmail;support'= {
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand bundle 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;support;bundle'= {
+            cand -o 'Where to write the archive (default: graphmail-support-<UTC time>.tar.gz or .zip, here)'
+            cand --out 'Where to write the archive (default: graphmail-support-<UTC time>.tar.gz or .zip, here)'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --zip 'A .zip instead of a .tar.gz'
+            cand --redact-addresses 'Replace mailbox addresses by stable placeholders (mailbox-1@redacted.invalid, ...)'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;support;help'= {
+            cand bundle 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'graphmail;support;help;bundle'= {
+        }
+        &'graphmail;support;help;help'= {
+        }
         &'graphmail;help'= {
             cand integration 'The tenant-level integration: tenant, app ID, credential'
             cand connector 'Incoming and outbound Graph connectors on shared mailboxes'
@@ -1103,6 +1241,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand completion 'Print a shell completion script (connector and route names complete from the state file)'
             cand doctor 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
             cand token 'The access token this integration gets'
+            cand history 'Every recorded connection test, newest first, with codes and request-ids'
+            cand support 'What a support engineer needs, in one redacted archive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;help;integration'= {
@@ -1224,6 +1364,22 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand inspect 'Get a token as a connection test does and show its claims (never the token)'
         }
         &'graphmail;help;token;inspect'= {
+        }
+        &'graphmail;help;history'= {
+            cand integration 'The integration''s runs'
+            cand connector 'One connector''s runs'
+            cand route 'One route''s runs'
+        }
+        &'graphmail;help;history;integration'= {
+        }
+        &'graphmail;help;history;connector'= {
+        }
+        &'graphmail;help;history;route'= {
+        }
+        &'graphmail;help;support'= {
+            cand bundle 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log'
+        }
+        &'graphmail;help;support;bundle'= {
         }
         &'graphmail;help;help'= {
         }

@@ -51,6 +51,8 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "demo" -d 'Run t
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "token" -d 'The access token this integration gets'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "history" -d 'Every recorded connection test, newest first, with codes and request-ids'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "support" -d 'What a support engineer needs, in one redacted archive'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand integration; and not __fish_seen_subcommand_from set show remove help" -l output -d 'Output format' -r -f -a "table\t''
@@ -825,22 +827,119 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from inspect" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand token; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "test-connection" -d 'Test the integration, a connector or a route: a pass rests on evidence'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "enable" -d 'Set a tested connector or route live'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "status" -d 'Everything at a glance, with what needs attention'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "mail" -d 'Read and send mail through the connectors'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "token" -d 'The access token this integration gets'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -l since -d 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -l limit -d 'At most this many runs, the newest' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -f -a "integration" -d 'The integration\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -f -a "connector" -d 'One connector\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -f -a "route" -d 'One route\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and not __fish_seen_subcommand_from integration connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -l since -d 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -l limit -d 'At most this many runs, the newest' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from integration" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -l since -d 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -l limit -d 'At most this many runs, the newest' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -l since -d 'Only runs since then: a duration back from now (30m, 12h, 7d) or a date (2026-11-30, RFC 3339)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -l limit -d 'At most this many runs, the newest' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from route" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "integration" -d 'The integration\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "connector" -d 'One connector\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "route" -d 'One route\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand history; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -f -a "bundle" -d 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and not __fish_seen_subcommand_from bundle help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -s o -l out -d 'Where to write the archive (default: graphmail-support-<UTC time>.tar.gz or .zip, here)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -l zip -d 'A .zip instead of a .tar.gz'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -l redact-addresses -d 'Replace mailbox addresses by stable placeholders (mailbox-1@redacted.invalid, ...)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from bundle" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from help" -f -a "bundle" -d 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log'
+complete -c graphmail -n "__fish_graphmail_using_subcommand support; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "test-connection" -d 'Test the integration, a connector or a route: a pass rests on evidence'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "enable" -d 'Set a tested connector or route live'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "scope" -d 'Restrict the app to exactly the connectors\' mailboxes, and prove it'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "completion" -d 'Print a shell completion script (connector and route names complete from the state file)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "doctor" -d 'Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "token" -d 'The access token this integration gets'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "history" -d 'Every recorded connection test, newest first, with codes and request-ids'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "support" -d 'What a support engineer needs, in one redacted archive'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "set" -d 'Create or change the integration; tests it before saving'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "remove" -d 'Remove the integration and its stored secrets'
@@ -871,3 +970,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "check" -d 'Prove it: the connectors\' mailboxes answer, the outside ones refuse'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from sandbox" -f -a "serve" -d 'Serve the emulator; prints one JSON line with its endpoints and test credentials'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from token" -f -a "inspect" -d 'Get a token as a connection test does and show its claims (never the token)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "integration" -d 'The integration\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "connector" -d 'One connector\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from history" -f -a "route" -d 'One route\'s runs'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from support" -f -a "bundle" -d 'One archive for a support ticket: versions, doctor, the state, test reports, history, a fresh test log'

@@ -141,6 +141,11 @@ evidence; evidence from earlier runs is carried and shown with its age."
     /// The access token this integration gets
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Every recorded connection test, newest first, with codes and request-ids
+    History(HistoryArgs),
+    /// What a support engineer needs, in one redacted archive
+    #[command(subcommand)]
+    Support(SupportCommand),
 }
 
 /// An on/off option given as `--x` / `--no-x`: `None` when neither was given.

@@ -8,6 +8,7 @@ pub mod connector;
 pub mod demo;
 pub mod doctor;
 pub mod enable;
+pub mod history;
 pub mod integration;
 pub mod mail;
 pub mod preflight;
@@ -16,6 +17,7 @@ pub mod route;
 pub mod sandbox;
 pub mod scope;
 pub mod status;
+pub mod support_bundle;
 pub mod test_connection;
 pub mod tester;
 pub mod token_inspect;
@@ -143,6 +145,10 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
             doctor::run(ctx, options).await
         }
         Command::Token(crate::cli::TokenCommand::Inspect) => token_inspect::run(ctx).await,
+        Command::History(args) => history::run(ctx, &args),
+        Command::Support(crate::cli::SupportCommand::Bundle(args)) => {
+            support_bundle::run(ctx, &args).await
+        }
         Command::Sandbox(_) | Command::Demo(_) | Command::Completion(_) => {
             unreachable!("handled above")
         }

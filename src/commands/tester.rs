@@ -257,6 +257,8 @@ pub fn record_run(
                     status: s.status.as_str().to_string(),
                     detail: s.detail.clone(),
                     code: s.code.clone(),
+                    request_id: s.request_id.clone(),
+                    trace_id: s.trace_id.clone(),
                     carried_from: s.carried_from.clone(),
                 })
                 .collect(),

@@ -35,8 +35,31 @@ pub const FACTS_FILE: &str = "facts.json";
 pub const HISTORY_FILE: &str = "history.jsonl";
 /// Reserved for delta-query positions.
 pub const DELTA_DIR: &str = "delta";
-/// Recorded runs kept per item when the history is compacted.
+/// Recorded runs kept per item when the history is compacted, unless
+/// [`HISTORY_KEEP_ENV`] says otherwise.
 pub const HISTORY_PER_ITEM: usize = 100;
+/// The environment variable that sets the runs kept per item (1 to 100 000):
+/// a machine-wide choice, like the state file's path, not a setting of the
+/// integration.
+pub const HISTORY_KEEP_ENV: &str = "GRAPHMAIL_HISTORY_KEEP";
+
+/// The runs kept per item: [`HISTORY_KEEP_ENV`] when it holds a number in
+/// range, else [`HISTORY_PER_ITEM`] (a bad value is warned about, not fatal:
+/// the history is the tool's own record).
+pub fn history_per_item() -> usize {
+    match std::env::var(HISTORY_KEEP_ENV) {
+        Err(_) => HISTORY_PER_ITEM,
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(n @ 1..=100_000) => n,
+            _ => {
+                tracing::warn!(
+                    "{HISTORY_KEEP_ENV}={v:?} is not a number from 1 to 100000; keeping {HISTORY_PER_ITEM} runs per item"
+                );
+                HISTORY_PER_ITEM
+            }
+        },
+    }
+}
 /// The history is compacted once it is larger than this and twice its size
 /// after the last compaction, so appending stays O(1) between compactions.
 const HISTORY_COMPACT_MIN_BYTES: u64 = 256 * 1024;
@@ -268,6 +291,12 @@ pub struct HistoryStep {
     pub detail: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// Graph's `request-id` of the step's request, for Microsoft support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Entra ID's trace ID of a refused token request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
     /// When the outcome shown was observed, if carried from an earlier run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carried_from: Option<String>,
@@ -284,6 +313,38 @@ pub fn read_history(dir: &Path) -> Vec<HistoryEntry> {
         .map_while(Result::ok)
         .filter_map(|line| serde_json::from_str(&line).ok())
         .collect()
+}
+
+/// The recorded runs of one item (`kind` `integration`, `connector` or
+/// `route`; `name` ignored for the integration), or of every item when
+/// `item` is `None`, newest first, at most `keep` per item: the view the
+/// next compaction would leave. Reads without the lock: appends are whole
+/// lines and compaction replaces the file atomically, so a reader sees
+/// either file, and a torn last line is skipped.
+pub fn read_history_newest_first(
+    dir: &Path,
+    item: Option<(&str, &str)>,
+    keep: usize,
+) -> Vec<HistoryEntry> {
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut out: Vec<HistoryEntry> = read_history(dir)
+        .into_iter()
+        .rev()
+        .filter(|e| match item {
+            None => true,
+            Some(("integration", _)) => e.kind == "integration",
+            Some((kind, name)) => e.kind == kind && e.name == name,
+        })
+        .filter(|e| {
+            let n = seen.entry((e.kind.clone(), e.name.clone())).or_default();
+            *n += 1;
+            *n <= keep
+        })
+        .collect();
+    // Lines are appended in lock order, not always in time order (a run that
+    // started earlier may record later): sort by time, newest first, stably.
+    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out
 }
 
 /// What one locked update writes into the directory besides the verdicts:
@@ -399,7 +460,7 @@ impl Journal {
         if size <= bound && !removed {
             return Ok(compacted);
         }
-        compact_history(&path, state, HISTORY_PER_ITEM)
+        compact_history(&path, state, history_per_item())
     }
 }
 
