@@ -7,11 +7,12 @@
 #                                    completions in the system folders (cargo-deb)
 #   SHA256SUMS                       over the two
 #
-#   scripts/dist.sh [--out DIR] [--no-deb] [--binary PATH]
+#   scripts/dist.sh [--out DIR] [--no-deb] [--binary PATH] [--fast]
 #
 # --no-deb skips the package (no cargo-deb needed); --binary packs an already
-# built binary instead of building one, and implies --no-deb (tests/dist.rs
-# uses it to check the archive's layout with the test build).
+# built binary instead of building one, and implies --no-deb; --fast
+# compresses lightly. tests/dist.rs uses the last two to check the archive's
+# layout with the test build in seconds.
 #
 # Needs: cargo, GNU tar, gzip, sha256sum; for the .deb, cargo-deb
 # (`cargo install cargo-deb --version 3.8.0 --locked`) and dpkg-dev
@@ -28,11 +29,13 @@ cd "$(dirname "$0")/.."
 out=dist
 deb=1
 binary=
+level=9
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --out) out=$2; shift 2 ;;
         --no-deb) deb=; shift ;;
         --binary) binary=$2; deb=; shift 2 ;;
+        --fast) level=1; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -81,7 +84,7 @@ rm -f "$out/$name.tar.gz"
 # --format=gnu: no pax headers carrying access or change times.
 tar --create --format=gnu --sort=name --mtime="@$SOURCE_DATE_EPOCH" \
     --owner=0 --group=0 --numeric-owner --directory="$work" "$name" |
-    gzip -9 -n >"$out/$name.tar.gz"
+    gzip -$level -n >"$out/$name.tar.gz"
 
 artefacts=("$name.tar.gz")
 if [ -n "$deb" ]; then
