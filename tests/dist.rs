@@ -538,18 +538,42 @@ fn check_depends(deb: &Path, binary: &Path) {
         else {
             continue; // linux-vdso: the kernel's
         };
-        let owner = run(Command::new("dpkg").arg("--search").arg(&path));
-        let package = owner
-            .split(':')
-            .next()
-            .expect("package: path")
-            .trim()
-            .to_string();
-        owners.insert(package, path);
+        owners.insert(owning_package(&path), path);
     }
     let linked: BTreeSet<String> = owners.keys().cloned().collect();
     assert_eq!(
         declared, linked,
         "Depends: {depends}\nthe binary links {owners:?}"
     );
+}
+
+/// The package that installed a library. With merged /usr, dpkg knows some
+/// libraries as /lib/… and others as /usr/lib/…, whichever their package
+/// ships.
+fn owning_package(path: &str) -> String {
+    let mut candidates = vec![path.to_string(), format!("/usr{path}")];
+    if let Some(rest) = path.strip_prefix("/usr") {
+        candidates.push(rest.to_string());
+    }
+    if let Ok(real) = fs::canonicalize(path) {
+        candidates.push(real.to_string_lossy().into_owned());
+    }
+    for candidate in &candidates {
+        let out = Command::new("dpkg")
+            .arg("--search")
+            .arg(candidate)
+            .output()
+            .expect("run dpkg --search");
+        if out.status.success() {
+            let found = String::from_utf8_lossy(&out.stdout);
+            // libssl3:amd64: /usr/lib/x86_64-linux-gnu/libssl.so.3
+            return found
+                .split(':')
+                .next()
+                .expect("package: path")
+                .trim()
+                .to_string();
+        }
+    }
+    panic!("no installed package owns {path} (tried {candidates:?})")
 }
