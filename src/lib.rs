@@ -8,6 +8,7 @@
 //! `diagnose`, and they import nothing from it (SPEC §6).
 
 pub mod auth;
+pub mod build_info;
 pub mod cli;
 pub mod commands;
 pub mod diagnose;

@@ -15,7 +15,15 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(graphmail::commands::completion::COMPLETE_VAR)
         .complete();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Answered before logging, the runtime or the state: `--version`
+        // must stay instant.
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            return graphmail::build_info::print_version(std::env::args_os());
+        }
+        Err(e) => e.exit(),
+    };
     let printer = Printer::new(
         cli.global.output,
         cli.global.color,
