@@ -161,6 +161,8 @@ fn test_record() -> impl Strategy<Value = TestRecord> {
             passed,
             fingerprint,
             steps,
+            verdict: None,
+            needs: None,
         })
 }
 
@@ -344,6 +346,7 @@ fn state() -> impl Strategy<Value = State> {
             connectors,
             routes,
             scope,
+            switched_off: Default::default(),
         })
 }
 

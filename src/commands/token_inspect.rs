@@ -123,10 +123,15 @@ pub async fn inspect(ctx: &Context, state: &State) -> Result<TokenInspection> {
         err
     })?;
     // NOTE: the bearer value is decoded here and dropped; only claims leave.
-    let header = token
-        .bearer_header()
-        .map_err(|e| CliError::test_failed(format!("the token from {token_url} is unusable: {e}")))?;
-    let payload = decode_payload(header.to_str().unwrap_or_default().trim_start_matches("Bearer "));
+    let header = token.bearer_header().map_err(|e| {
+        CliError::test_failed(format!("the token from {token_url} is unusable: {e}"))
+    })?;
+    let payload = decode_payload(
+        header
+            .to_str()
+            .unwrap_or_default()
+            .trim_start_matches("Bearer "),
+    );
     Ok(build(state, token_url, kind, payload, Utc::now()))
 }
 
