@@ -58,13 +58,19 @@ pub enum TestTarget {
 pub enum EnableRef {
     /// A connector
     Connector {
+        /// The connector's name
+        #[arg(add = ArgValueCandidates::new(names::connectors))]
         name: String,
         /// Also re-enable (through the gate) the routes its disable switched off
         #[arg(long)]
         with_routes: bool,
     },
     /// A route
-    Route { name: String },
+    Route {
+        /// The route's name
+        #[arg(add = ArgValueCandidates::new(names::routes))]
+        name: String,
+    },
 }
 
 /// `disable` targets.
