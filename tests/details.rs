@@ -499,7 +499,7 @@ fn messages_read_as_sentences_not_rust_debug_text() {
         3,
     );
     assert!(
-        err.contains("change refused: the integration failed"),
+        err.contains("change refused: the integration (unverified) did not pass"),
         "{err}"
     );
     assert_no_debug_text("integration set refused", &err);
