@@ -1264,3 +1264,20 @@ fn test_records_live_in_the_state_directory_and_inline_ones_migrate() {
     let verdicts = std::fs::read_to_string(dir.join("verdicts.json")).unwrap();
     assert!(!verdicts.contains("support"), "{verdicts}");
 }
+
+#[test]
+fn records_of_another_state_are_not_joined_to_a_new_file() {
+    let env = TestEnv::new();
+    live_support(&env);
+    // The file deleted and made anew with the same settings: the records
+    // beside it belong to the old one and prove nothing about this one.
+    std::fs::remove_file(env.state_path()).unwrap();
+    env.unreachable_integration();
+    incoming(&env, "support", "support@contoso.com");
+    let status = env.json(&["status"]);
+    assert_eq!(
+        status["connectors"][0]["test_state"], "untested",
+        "{status:#}"
+    );
+    env.expect(&["enable", "connector", "support"], 4);
+}

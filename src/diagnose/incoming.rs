@@ -10,7 +10,7 @@ use super::run::{
     ChildGet, Context, FolderGet, MAILBOX_SWEEP_FOLDERS, READ_WRITE, Recorder, SEND, graph_failure,
     no_client, skipped, timed,
 };
-use super::{Check, Step, StepStatus};
+use super::{Check, Step, StepStatus, probe};
 use crate::graph::folders::{ChildLookup, lookup_child, split_path};
 use crate::graph::{
     GraphClient, GraphError, MailFolder, MessageQuery, OutgoingMessage, well_known_folder,
@@ -394,7 +394,18 @@ impl<'a> Context<'a> {
             to: vec![route.address.trim().to_string()],
             ..OutgoingMessage::default()
         };
-        if let Err(e) = client.send_mail(&outbound.address, &message, true).await {
+        // Sent through the one send-and-verify; the copy that matters here
+        // is the received one, looked for below.
+        let sent = probe::send(
+            client,
+            &outbound.address,
+            &message,
+            &self.roles.claims,
+            None,
+            self.options.poll_interval,
+        )
+        .await;
+        if let Err(probe::SendFailure { error: e, .. }) = sent {
             let mut step = graph_failure(
                 Check::Delivery,
                 format!(

@@ -53,6 +53,11 @@ pub fn dir_for(state_path: &Path) -> PathBuf {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Verdicts {
     pub schema_version: u32,
+    /// The `instance_id` of the state file these records belong to: a
+    /// directory left beside another file (a restored backup, a file
+    /// deleted and made anew) is not joined to it.
+    #[serde(default)]
+    pub instance_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration: Option<TestRecord>,
     #[serde(default)]
@@ -72,6 +77,7 @@ impl Verdicts {
     pub fn of(state: &State, history_compacted_bytes: u64) -> Verdicts {
         Verdicts {
             schema_version: DIR_SCHEMA_VERSION,
+            instance_id: state.instance_id.clone(),
             integration: state.integration.as_ref().and_then(|i| i.test.clone()),
             connectors: state
                 .connectors
@@ -97,6 +103,15 @@ impl Verdicts {
     /// one read inline from an older file (it is newer); an inline one with
     /// none here is kept, and moves here at the next write.
     pub fn join(mut self, state: &mut State) {
+        if self.instance_id != state.instance_id {
+            if !self.instance_id.is_empty() {
+                tracing::warn!(
+                    "the records beside the state file belong to another state (instance {}); ignored",
+                    self.instance_id
+                );
+            }
+            return;
+        }
         if let Some(integration) = state.integration.as_mut()
             && let Some(record) = self.integration.take()
         {
@@ -279,6 +294,7 @@ pub struct Journal {
     facts: Option<Facts>,
     facts_dirty: bool,
     history: Vec<HistoryEntry>,
+    reset: bool,
 }
 
 impl Journal {
@@ -288,7 +304,16 @@ impl Journal {
             facts: None,
             facts_dirty: false,
             history: Vec::new(),
+            reset: false,
         }
+    }
+
+    /// Starts the directory afresh: its evidence and history belong to
+    /// another state (the file was missing, or has another instance ID).
+    pub(crate) fn reset(&mut self) {
+        self.facts = Some(Facts::default());
+        self.facts_dirty = true;
+        self.reset = true;
     }
 
     /// The current evidence, to read or change.
@@ -321,6 +346,12 @@ impl Journal {
             return Ok(());
         }
         create_private_dir(&self.dir)?;
+        if self.reset {
+            match fs::remove_file(self.dir.join(HISTORY_FILE)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
         if has_facts {
             self.facts();
         }

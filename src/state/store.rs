@@ -348,6 +348,9 @@ impl StateFile {
         };
         let mut new = old.clone();
         let mut journal = Journal::new(dir.clone());
+        if on_disk.instance_id != old.instance_id && dir.exists() {
+            journal.reset();
+        }
         let output = change(&mut new, &mut journal)?;
         journal
             .commit(&old, &new, &on_disk)
