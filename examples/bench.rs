@@ -364,7 +364,10 @@ fn local_commands(binary: &Path, dir: &Path, runs: usize, n: usize) -> Result<()
         let mut bytes = 0;
         let mut rss = 0;
         for run in 0..runs {
-            let args: Vec<String> = args.iter().map(|a| a.replace("{run}", &run.to_string())).collect();
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| a.replace("{run}", &run.to_string()))
+                .collect();
             let mut cmd = graphmail(binary, &home, &state_path);
             cmd.env("BENCH_SECRET", "x").args(&args);
             let measured = measured_run(&mut cmd)?;
@@ -586,8 +589,13 @@ impl Scenario {
             admin(runtime, &sandbox, "DELETE", "/counters")?;
             admin(runtime, &sandbox, "DELETE", "/mail/concurrency")?;
             let mut cmd = graphmail(binary, &home, &state_path);
-            cmd.env("BENCH_SECRET", &secret)
-                .args(["test-connection", "--all", "--output", "json", "-v"]);
+            cmd.env("BENCH_SECRET", &secret).args([
+                "test-connection",
+                "--all",
+                "--output",
+                "json",
+                "-v",
+            ]);
             let measured = measured_run(&mut cmd)?;
             let took = measured.took;
             rss = rss.max(measured.max_rss_kib);
@@ -606,7 +614,11 @@ impl Scenario {
             let stderr = String::from_utf8_lossy(&measured.stderr);
             let critical: Vec<&str> = stderr
                 .lines()
-                .filter(|l| l.contains("token:") || l.contains("longest chain:") || l.contains("throttling:"))
+                .filter(|l| {
+                    l.contains("token:")
+                        || l.contains("longest chain:")
+                        || l.contains("throttling:")
+                })
                 .collect();
             if figures.is_none() {
                 for line in &critical {
@@ -688,7 +700,6 @@ impl Scenario {
         Ok(())
     }
 }
-
 
 fn admin(
     runtime: &tokio::runtime::Runtime,

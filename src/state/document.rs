@@ -166,9 +166,16 @@ where
     let mut check = DocumentMut::new();
     check.insert(key, Item::ArrayOfTables(alone));
     let back = toml::from_str::<std::collections::BTreeMap<String, Vec<T>>>(&check.to_string());
-    match back.as_ref().ok().and_then(|b| b.get(key)).map(Vec::as_slice) {
+    match back
+        .as_ref()
+        .ok()
+        .and_then(|b| b.get(key))
+        .map(Vec::as_slice)
+    {
         Some([one]) if one == item => Ok(()),
-        _ => Err(format!("a patched [[{key}]] entry does not read back as written")),
+        _ => Err(format!(
+            "a patched [[{key}]] entry does not read back as written"
+        )),
     }
 }
 
@@ -323,7 +330,12 @@ fn patch_named<T: PartialEq>(
         // prefer the one that did not change, then the first.
         let candidates: Vec<usize> = by_name
             .get(name)
-            .map(|all| all.iter().copied().filter(|&i| taken[i].is_some()).collect())
+            .map(|all| {
+                all.iter()
+                    .copied()
+                    .filter(|&i| taken[i].is_some())
+                    .collect()
+            })
             .unwrap_or_default();
         let matched = candidates
             .iter()
@@ -504,7 +516,10 @@ process = "Case"
         let out = patch_entries(&mut doc, &old, &new)
             .expect("an in-place change takes the fast path")
             .unwrap();
-        assert_eq!(out, TWO.replace("process = \"Case\"", "process = \"Incident\""));
+        assert_eq!(
+            out,
+            TWO.replace("process = \"Case\"", "process = \"Incident\"")
+        );
         let back: State = toml::from_str(&out).unwrap();
         assert_eq!(back, new);
     }
@@ -519,7 +534,11 @@ process = "Case"
         let mut renamed = old.clone();
         renamed.connectors[0].name = "other".into();
         assert!(patch_entries(&mut doc, &old, &renamed).is_none());
-        assert_eq!(doc.to_string(), TWO, "a refused fast path leaves the document alone");
+        assert_eq!(
+            doc.to_string(),
+            TWO,
+            "a refused fast path leaves the document alone"
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ impl Verdicts {
     pub fn of(state: &State, history_compacted_bytes: u64) -> Verdicts {
         Verdicts {
             schema_version: DIR_SCHEMA_VERSION,
-            instance_id: state.instance_id.clone(),
+            instance_id: state.instance_id.to_string(),
             integration: state.integration.as_ref().and_then(|i| i.test.clone()),
             connectors: state
                 .connectors
@@ -103,7 +103,7 @@ impl Verdicts {
     /// one read inline from an older file (it is newer); an inline one with
     /// none here is kept, and moves here at the next write.
     pub fn join(mut self, state: &mut State) {
-        if self.instance_id != state.instance_id {
+        if self.instance_id != state.instance_id.to_string() {
             if !self.instance_id.is_empty() {
                 tracing::warn!(
                     "the records beside the state file belong to another state (instance {}); ignored",

@@ -348,7 +348,7 @@ impl StateFile {
         };
         let mut new = old.clone();
         let mut journal = Journal::new(dir.clone());
-        if on_disk.instance_id != old.instance_id && dir.exists() {
+        if on_disk.instance_id != old.instance_id.to_string() && dir.exists() {
             journal.reset();
         }
         let output = change(&mut new, &mut journal)?;
