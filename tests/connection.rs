@@ -645,6 +645,23 @@ fn unknown_mailbox_says_no_mailbox_answers_there() {
     assert_eq!(step(&report, "folder")["status"], "skipped");
 }
 
+/// The mailbox is established by the folder lookup an `Inbox/X` path needs
+/// anyway (one round trip per target, SPEC §8): a mailbox that does not
+/// exist must still be diagnosed as the mailbox, not as a missing folder.
+#[test]
+fn unknown_mailbox_with_a_nested_folder_is_still_the_mailbox() {
+    let case = Case::new(shared());
+    case.good_integration();
+    case.incoming("nobody", "nobody@contoso.com", &["Inbox/Support"]);
+    let report = case.json(&["test-connection", "connector", "nobody"], 3);
+    let failed = first_failure(&report);
+    assert_eq!(failed["check"], "mailbox", "{report:#}");
+    assert!(failed["code"].is_string(), "{failed:#}");
+    assert_request_id(failed);
+    assert_hint(failed, &["nobody@contoso.com", "Recipients > Mailboxes"]);
+    assert_eq!(step(&report, "folder")["status"], "skipped");
+}
+
 #[test]
 fn missing_folder_lists_the_folders_that_exist_there() {
     let case = Case::new(shared());

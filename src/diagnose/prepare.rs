@@ -46,6 +46,7 @@ impl<'a> Context<'a> {
             roles: Roles::default(),
             folders: Memo::new(),
             children: Memo::new(),
+            tally: Default::default(),
         };
 
         // certificate
@@ -161,7 +162,13 @@ impl<'a> Context<'a> {
                     claims: token.claims.clone(),
                 };
                 match GraphClient::new(http, &endpoints.graph_endpoint, provider.clone()) {
-                    Ok(client) => ctx.client = Some(client.with_retry(options.retry.clone())),
+                    Ok(client) => {
+                        ctx.client = Some(
+                            client
+                                .with_retry(options.retry.clone())
+                                .with_tally(ctx.tally.clone()),
+                        )
+                    }
                     Err(e) => {
                         let mut failed = Step::new(Check::Token, StepStatus::Failed, e.to_string());
                         failed.ms = ms;

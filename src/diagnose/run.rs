@@ -56,10 +56,13 @@ pub async fn run(
             })
             .collect();
     };
+    let run_started = Instant::now();
     let ctx = Context::prepare(snapshot, integration, credential, options).await;
+    let prepared_ms = timed(run_started);
     let futures = targets.iter().map(|target| {
         let ctx = &ctx;
         async move {
+            let started = Instant::now();
             progress.target_started(target);
             let recorder = Recorder::default();
             // A safety net a little past the requests' own deadline
@@ -98,10 +101,52 @@ pub async fn run(
                 );
             }
             progress.target_finished(&report);
-            report
+            (report, timed(started))
         }
     });
-    futures::future::join_all(futures).await
+    let done = futures::future::join_all(futures).await;
+    log_critical_path(&ctx, prepared_ms, &done, timed(run_started));
+    done.into_iter().map(|(report, _)| report).collect()
+}
+
+/// `-v`: where the run's time went, one line each (SPEC §8 measures the
+/// whole run against one token round trip plus the longest chain of
+/// dependent requests of one target): the token, the slowest target after
+/// it, and the waits Graph's throttling imposed.
+fn log_critical_path(
+    ctx: &Context<'_>,
+    prepared_ms: u64,
+    done: &[(ConnectionReport, u64)],
+    total_ms: u64,
+) {
+    let token_ms = ctx
+        .shared_steps
+        .iter()
+        .find(|s| s.check == Check::Token)
+        .map_or(0, |s| s.ms);
+    tracing::info!(
+        "token: {token_ms} ms (shared phase {prepared_ms} ms, tenant discovery beside the token request)"
+    );
+    if let Some((report, ms)) = done.iter().max_by_key(|(_, ms)| *ms) {
+        let requests = report
+            .steps
+            .iter()
+            .filter(|s| s.carried_from.is_none() && s.request_id.is_some())
+            .count();
+        tracing::info!(
+            "longest chain: {:?} '{}', {ms} ms after the shared phase ({requests} step(s) answered by Graph; run {total_ms} ms in all)",
+            report.target.kind,
+            report.target.name
+        );
+    }
+    let tally = *ctx.tally.lock().unwrap_or_else(|e| e.into_inner());
+    tracing::info!(
+        "throttling: {} busy answer(s), {} retr{}, {} ms waited in all",
+        tally.throttled,
+        tally.retries,
+        if tally.retries == 1 { "y" } else { "ies" },
+        tally.waited.as_millis()
+    );
 }
 
 /// Steps of one target as they complete, so a timeout keeps what finished.
@@ -217,6 +262,8 @@ pub(super) struct Context<'a> {
     pub(super) roles: Roles,
     pub(super) folders: Memo<(String, String), FolderGet>,
     pub(super) children: Memo<(String, String, String), ChildGet>,
+    /// The retries and throttling waits of every Graph call of the run.
+    pub(super) tally: Arc<Mutex<crate::auth::RetryStats>>,
 }
 
 pub(super) fn timed(started: Instant) -> u64 {

@@ -144,6 +144,9 @@ pub struct GraphClient {
     /// Every request's deadline; `None`: the policy's budget per request.
     deadline: Option<Instant>,
     limiter: Arc<MailboxLimiter>,
+    /// Every call's retries and throttling waits, summed over the clones
+    /// that share it: a run's total for `-v` ([`Self::with_tally`]).
+    tally: Option<Arc<std::sync::Mutex<RetryStats>>>,
 }
 
 impl GraphClient {
@@ -163,7 +166,15 @@ impl GraphClient {
             retry: RetryPolicy::default(),
             deadline: None,
             limiter: MailboxLimiter::shared(),
+            tally: None,
         })
+    }
+
+    /// Adds the retries and waits of every call (this client's and its
+    /// clones') to `tally`.
+    pub fn with_tally(mut self, tally: Arc<std::sync::Mutex<RetryStats>>) -> Self {
+        self.tally = Some(tally);
+        self
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -489,6 +500,22 @@ impl GraphClient {
     /// The mailbox slot is held only while a request is on the wire, never
     /// during a wait.
     async fn execute(&self, mailbox: &str, spec: RequestSpec) -> Result<RawResponse, GraphError> {
+        let result = self.execute_untallied(mailbox, spec).await;
+        if let Some(tally) = &self.tally {
+            let stats = match &result {
+                Ok(raw) => raw.retry,
+                Err(e) => e.retry,
+            };
+            tally.lock().unwrap_or_else(|e| e.into_inner()).add(stats);
+        }
+        result
+    }
+
+    async fn execute_untallied(
+        &self,
+        mailbox: &str,
+        spec: RequestSpec,
+    ) -> Result<RawResponse, GraphError> {
         let mut budget = RetryBudget::new(&self.retry, self.deadline);
         let deadline = tokio::time::Instant::from_std(budget.deadline);
         let mut last: Option<GraphError> = None;

@@ -48,6 +48,137 @@ pub fn render_patched(
     Ok(doc.to_string())
 }
 
+/// The fast path of an update that changes items in place (SPEC §8: a
+/// single-item change of a large file in well under 50 ms): `new` holds the
+/// same connectors and routes as `old`, by name and in order, and the same
+/// top-level settings. Only the entries that changed are rendered (a
+/// one-entry canonical rendering each) and patched; every other byte of
+/// the document stays as read, so the result needs no full re-read to be
+/// trusted: each patched entry is read back on its own and compared.
+///
+/// `None`, with `doc` untouched, for a change of another shape (an item
+/// added, removed or renamed, the integration or scope changed, entries the
+/// document holds some other way): [`render_patched`] handles those.
+pub fn patch_entries(
+    doc: &mut DocumentMut,
+    old: &State,
+    new: &State,
+) -> Option<Result<String, String>> {
+    // Every field named, so a field added to `State` must be thought about here.
+    let State {
+        schema_version,
+        instance_id,
+        integration,
+        connectors: _,
+        routes: _,
+        scope,
+        switched_off: _,
+    } = new;
+    if *schema_version != old.schema_version
+        || *instance_id != old.instance_id
+        || *integration != old.integration
+        || *scope != old.scope
+    {
+        return None;
+    }
+    let connectors = changed_entries(doc, "connector", &old.connectors, &new.connectors, |c| {
+        &c.name
+    })?;
+    let routes = changed_entries(doc, "route", &old.routes, &new.routes, |r| &r.name)?;
+    // Checked above: both kinds line up; from here on the document changes.
+    let patch = |doc: &mut DocumentMut| -> Result<(), String> {
+        for i in connectors {
+            patch_entry(doc, "connector", i, &new.connectors[i])?;
+        }
+        for i in routes {
+            patch_entry(doc, "route", i, &new.routes[i])?;
+        }
+        Ok(())
+    };
+    Some(patch(doc).map(|()| doc.to_string()))
+}
+
+/// The indexes of the entries of `key` that differ between `old` and `new`,
+/// or `None` when the items or the document's entries do not line up.
+fn changed_entries<T: PartialEq>(
+    doc: &DocumentMut,
+    key: &str,
+    old: &[T],
+    new: &[T],
+    name_of: impl Fn(&T) -> &str,
+) -> Option<Vec<usize>> {
+    if old.len() != new.len() {
+        return None;
+    }
+    let mut changed = Vec::new();
+    for (i, (o, n)) in old.iter().zip(new).enumerate() {
+        if name_of(o) != name_of(n) {
+            return None;
+        }
+        if o != n {
+            changed.push(i);
+        }
+    }
+    if changed.is_empty() {
+        return Some(changed);
+    }
+    let Some(Item::ArrayOfTables(entries)) = doc.get(key) else {
+        return None;
+    };
+    let lined_up = entries.len() == old.len()
+        && changed.iter().all(|&i| {
+            entries
+                .get(i)
+                .and_then(|t| t.get("name"))
+                .and_then(Item::as_str)
+                == Some(name_of(&old[i]))
+        });
+    lined_up.then_some(changed)
+}
+
+/// Patches entry `index` of `[[key]]` to hold `item`, then reads the
+/// patched entry back on its own: should the patch ever get it wrong, an
+/// error (the caller then renders the whole state afresh).
+fn patch_entry<T>(doc: &mut DocumentMut, key: &str, index: usize, item: &T) -> Result<(), String>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq,
+{
+    let one = std::collections::BTreeMap::from([(key, [item])]);
+    let canonical = toml::to_string(&one).map_err(|e| e.to_string())?;
+    let fresh: DocumentMut = canonical
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let fresh_table = fresh
+        .get(key)
+        .and_then(Item::as_array_of_tables)
+        .and_then(|a| a.get(0))
+        .ok_or("the canonical rendering of an entry has no entry")?;
+    let table = doc
+        .get_mut(key)
+        .and_then(Item::as_array_of_tables_mut)
+        .and_then(|a| a.get_mut(index))
+        .ok_or("the entry to patch is gone")?;
+    patch_table(table, fresh_table);
+    let mut alone = ArrayOfTables::new();
+    let mut copy = table.clone();
+    clear_table_positions(&mut copy);
+    alone.push(copy);
+    let mut check = DocumentMut::new();
+    check.insert(key, Item::ArrayOfTables(alone));
+    let back = toml::from_str::<std::collections::BTreeMap<String, Vec<T>>>(&check.to_string());
+    match back
+        .as_ref()
+        .ok()
+        .and_then(|b| b.get(key))
+        .map(Vec::as_slice)
+    {
+        Some([one]) if one == item => Ok(()),
+        _ => Err(format!(
+            "a patched [[{key}]] entry does not read back as written"
+        )),
+    }
+}
+
 /// Top-level keys in the order the canonical layout writes them; used to
 /// place a table that appears for the first time before the kinds that
 /// follow it.
@@ -181,6 +312,14 @@ fn patch_named<T: PartialEq>(
         .into_iter()
         .map(Some)
         .collect();
+    // Entries by name, in order: one lookup per new item, not a scan of
+    // them all (thousands of entries, SPEC §8).
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, name) in old_names.iter().enumerate() {
+        if let Some(name) = name {
+            by_name.entry(name.as_str()).or_default().push(i);
+        }
+    }
 
     for (index, new_item) in new_items.iter().enumerate() {
         let Some(fresh_table) = fresh_entries.get(index) else {
@@ -189,9 +328,15 @@ fn patch_named<T: PartialEq>(
         let name = name_of(new_item);
         // Among entries of the same name (a hand edit may duplicate one),
         // prefer the one that did not change, then the first.
-        let candidates: Vec<usize> = (0..old_names.len())
-            .filter(|&i| old_names[i].as_deref() == Some(name) && taken[i].is_some())
-            .collect();
+        let candidates: Vec<usize> = by_name
+            .get(name)
+            .map(|all| {
+                all.iter()
+                    .copied()
+                    .filter(|&i| taken[i].is_some())
+                    .collect()
+            })
+            .unwrap_or_default();
         let matched = candidates
             .iter()
             .copied()
@@ -359,6 +504,44 @@ address = "eu@contoso.com"
 folders = ["Inbox/EU"]
 process = "Case"
 "#;
+
+    /// The fast path of a single-item change: only that entry's changed
+    /// value is rewritten; every other byte, comments included, stays.
+    #[test]
+    fn an_item_changed_in_place_patches_only_its_entry() {
+        let old: State = toml::from_str(TWO).unwrap();
+        let mut new = old.clone();
+        new.connectors[1].process = Some("Incident".into());
+        let mut doc: DocumentMut = TWO.parse().unwrap();
+        let out = patch_entries(&mut doc, &old, &new)
+            .expect("an in-place change takes the fast path")
+            .unwrap();
+        // Byte for byte what the full patch writes, without its cost.
+        let mut full: DocumentMut = TWO.parse().unwrap();
+        assert_eq!(out, render_patched(&mut full, Some(&old), &new).unwrap());
+        let (before, _) = TWO.split_once("process = ").unwrap();
+        assert!(out.starts_with(before), "{out}");
+        assert!(out.contains("process = \"Incident\""), "{out}");
+        let back: State = toml::from_str(&out).unwrap();
+        assert_eq!(back, new);
+    }
+
+    #[test]
+    fn other_shapes_of_change_leave_the_document_to_the_full_patch() {
+        let old: State = toml::from_str(TWO).unwrap();
+        let mut doc: DocumentMut = TWO.parse().unwrap();
+        let mut added = old.clone();
+        added.connectors.push(connector("new"));
+        assert!(patch_entries(&mut doc, &old, &added).is_none());
+        let mut renamed = old.clone();
+        renamed.connectors[0].name = "other".into();
+        assert!(patch_entries(&mut doc, &old, &renamed).is_none());
+        assert_eq!(
+            doc.to_string(),
+            TWO,
+            "a refused fast path leaves the document alone"
+        );
+    }
 
     #[test]
     fn unchanged_entries_stay_byte_for_byte_and_new_ones_append() {

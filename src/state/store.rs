@@ -369,7 +369,20 @@ impl StateFile {
             // Patch against the document as it is, inline records included.
             put_records(&mut old, old_records);
         }
-        let rendered = self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?;
+        // An item changed in place: patch only its entry ([`document::patch_entries`]).
+        let in_place = match doc.as_mut() {
+            Some(doc) if !migrated && !had_inline => document::patch_entries(doc, &old, &new),
+            _ => None,
+        };
+        let rendered = match in_place {
+            Some(Ok(text)) => text,
+            Some(Err(problem)) => {
+                tracing::warn!(path = %self.path.display(), "patching one entry failed ({problem}); patching the whole file");
+                let mut doc: Option<DocumentMut> = text.as_deref().and_then(|t| t.parse().ok());
+                self.render(doc.as_mut(), Some(&old), &new)?
+            }
+            None => self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?,
+        };
         self.write_atomic(&real, &rendered)?;
         drop(new_records);
         Ok(output)
