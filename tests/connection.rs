@@ -1499,3 +1499,145 @@ fn a_delivery_probe_found_outside_the_connectors_folders_says_where() {
     assert!(!detail.contains("did not arrive"), "{detail}");
     assert_hint(delivery, &["inbox rule", "--add-folder"]);
 }
+
+// ------------------------------------------------ re-runs (issue 11)
+
+/// Every request the sandbox counted, by kind, with nothing left at zero.
+fn counted(sandbox: &RunningSandbox) -> Vec<(String, u64)> {
+    let counters = admin(sandbox, "GET", "/counters", None);
+    counters["kinds"]
+        .as_object()
+        .map(|kinds| {
+            kinds
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .filter(|(_, n)| *n > 0)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_repeated_integration_set_with_a_secret_sends_one_token_request_and_changes_nothing() {
+    // Its own sandbox: the counters are the evidence.
+    let sandbox = start(ServeOptions::default());
+    let mut case = Case::new(&sandbox);
+    live_connector(&case);
+    let before = state_and_dir(&case);
+
+    admin(&sandbox, "DELETE", "/counters", None);
+    let out = case.secret_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL, &["--output", "json"]);
+    common::check(&out, 0, &["integration", "set", "(again)"]);
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(answer["changed"], false, "{answer:#}");
+    assert_eq!(state_and_dir(&case), before, "an identical re-run wrote");
+    // Only the token request that proves the (possibly rotated) value.
+    assert_eq!(
+        counted(&sandbox),
+        vec![("token".to_string(), 1), ("token.issued".to_string(), 1)]
+    );
+    // In words too, for a person.
+    let out = case.secret_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL, &[]);
+    common::check(&out, 0, &["integration", "set", "(a third time)"]);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("Nothing to change"), "{said}");
+
+    // Rotated behind the same variable to a value that no longer works:
+    // the failure is what changes things (here: the change is refused).
+    case.set_var(SECRET_VAR, "rotated-but-wrong");
+    let out = case.secret_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL, &[]);
+    common::check(&out, 3, &["integration", "set", "(rotated)"]);
+    assert_eq!(state_and_dir(&case), before, "a refused change wrote");
+}
+
+#[test]
+fn a_repeated_integration_set_with_the_same_certificate_sends_nothing_and_changes_nothing() {
+    let sandbox = start(ServeOptions::default());
+    let case = Case::new(&sandbox);
+    let pfx = sandbox.ready().certificate_pfx.clone().expect("pfx");
+    let out = case.certificate_integration(&pfx, CERT_PASSWORD_VAR, &[]);
+    common::check(&out, 0, &["integration", "set", "--certificate"]);
+    case.incoming("support", "support@contoso.com", &["Inbox"]);
+    case.json(&["test-connection", "connector", "support"], 0);
+    case.expect(&["enable", "connector", "support"], 0);
+    let before = state_and_dir(&case);
+
+    admin(&sandbox, "DELETE", "/counters", None);
+    let out = case.certificate_integration(&pfx, CERT_PASSWORD_VAR, &["--output", "json"]);
+    common::check(&out, 0, &["integration", "set", "--certificate", "(again)"]);
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(answer["changed"], false, "{answer:#}");
+    assert_eq!(state_and_dir(&case), before, "an identical re-run wrote");
+    assert_eq!(
+        counted(&sandbox),
+        vec![],
+        "an identical certificate went to the network"
+    );
+}
+
+/// The files under the sealed data dir's `graphmail/certificates/`.
+fn imported_certificates(case: &Case) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(case.env.path("data/graphmail/certificates"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_failed_certificate_import_leaves_no_private_key_behind() {
+    let case = Case::new(shared());
+    case.existing_state_file();
+    let pfx = shared().ready().certificate_pfx.clone().expect("pfx");
+    let password = shared().ready().certificate_password.clone().unwrap();
+    let pfx_arg = pfx.to_string_lossy().to_string();
+    let mut args: Vec<String> = [
+        "integration",
+        "set",
+        "--tenant",
+        BUILTIN_TENANT_ID,
+        "--app-id",
+        APP_GRAPHMAIL,
+        "--certificate",
+        &pfx_arg,
+        "--certificate-password-stdin",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(case.endpoint_args());
+
+    // No keyring reachable: the test store's directory cannot be made.
+    let blocker = case.env.path("not-a-dir");
+    std::fs::write(&blocker, b"").unwrap();
+    let before = state_and_dir(&case);
+    let mut cmd = case.env.command();
+    cmd.env("GRAPHMAIL_TEST_SECRET_DIR", blocker.join("secrets"))
+        .args(&args)
+        .write_stdin(format!("{password}\n"));
+    let out = cmd.output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        imported_certificates(&case),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert_eq!(state_and_dir(&case), before, "a failed import wrote");
+
+    // A failing test (an app that does not know this certificate).
+    let mut failing = args.clone();
+    failing[5] = APP_NO_CONSENT.to_string();
+    let mut cmd = case.env.command();
+    cmd.args(&failing).write_stdin(format!("{password}\n"));
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert_eq!(
+        imported_certificates(&case),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert_eq!(state_and_dir(&case), before, "a failed import wrote");
+
+    // The same import with a keyring works, and keeps exactly one file.
+    let mut cmd = case.env.command();
+    cmd.args(&args).write_stdin(format!("{password}\n"));
+    let out = cmd.output().unwrap();
+    common::check(&out, 0, &["integration", "set", "--certificate"]);
+    assert_eq!(imported_certificates(&case).len(), 1);
+}
