@@ -669,7 +669,12 @@ fn missing_folder_lists_the_folders_that_exist_there() {
     for expected in ["Asia", "EU", "US", "Escalations"] {
         assert!(detail.contains(expected), "{detail}");
     }
-    assert_hint(missing, &["--folder"]);
+    // Edits the list; `--folder` alone would replace it (SPEC §2).
+    assert_hint(missing, &["--remove-folder", "--add-folder"]);
+    assert!(
+        !missing["hint"].as_str().unwrap().contains("--folder PATH"),
+        "{missing:#}"
+    );
 }
 
 // --------------------------------------------------------------- alias sends
@@ -1640,4 +1645,86 @@ fn a_failed_certificate_import_leaves_no_private_key_behind() {
     let out = cmd.output().unwrap();
     common::check(&out, 0, &["integration", "set", "--certificate"]);
     assert_eq!(imported_certificates(&case).len(), 1);
+}
+
+// ----------------------------------------- honest messages (issue 11)
+
+#[test]
+fn integration_set_shows_the_warnings_of_its_test() {
+    let mut case = Case::new(shared());
+    case.set_var(SECRET_VAR, &app_secret(shared(), APP_NO_CONSENT));
+    let out = case.secret_integration(BUILTIN_TENANT_ID, APP_NO_CONSENT, &["--output", "json"]);
+    common::check(&out, 0, &["integration", "set", "(no consent)"]);
+    let answer: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let details = answer["details"].as_array().expect("details");
+    assert!(
+        details
+            .iter()
+            .any(|d| d.as_str().unwrap().starts_with("warning: permissions")),
+        "{answer:#}"
+    );
+    assert!(
+        answer["message"].as_str().unwrap().contains("1 warning"),
+        "{answer:#}"
+    );
+    // In words too.
+    case.expect(&["integration", "remove", "--yes"], 0);
+    let out = case.secret_integration(BUILTIN_TENANT_ID, APP_NO_CONSENT, &[]);
+    common::check(&out, 0, &["integration", "set", "(no consent)"]);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("warning: permissions"), "{said}");
+}
+
+#[test]
+fn an_unavailable_token_service_says_retry_later_and_the_timeout_is_honoured() {
+    let sandbox = start(ServeOptions::default());
+    let case = Case::new(&sandbox);
+    case.untested_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL);
+    for (fault, said) in [
+        (
+            json!({"unavailable": {"next": 1000, "scope": "token"}}),
+            "HTTP 503",
+        ),
+        (
+            json!({"throttle": {"next": 1000, "retry_after": 1, "scope": "token"}}),
+            "HTTP 429",
+        ),
+    ] {
+        admin(&sandbox, "DELETE", "/faults", None);
+        admin(&sandbox, "POST", "/faults", Some(fault));
+        let started = Instant::now();
+        let report = case.json(&["test-connection", "integration", "--timeout", "3"], 3);
+        // --timeout bounds discovery and the token request too.
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(report["verdict"], "unverified", "{report:#}");
+        for check in ["authority", "token"] {
+            let s = step(&report, check);
+            let detail = s["detail"].as_str().unwrap();
+            assert!(!detail.contains("did not resolve"), "{s:#}");
+            assert_hint(s, &[said, "nothing in the configuration is wrong", "Retry"]);
+            assert!(s["retries"].as_u64().unwrap() > 0, "{s:#}");
+        }
+    }
+    admin(&sandbox, "DELETE", "/faults", None);
+}
+
+#[test]
+fn a_timed_out_step_shows_the_time_it_ran() {
+    let sandbox = start(ServeOptions::default());
+    let case = one_request_case(&sandbox, json!({"latency": {"ms": 5000, "scope": "graph"}}));
+    let report = case.json(
+        &["test-connection", "connector", "out", "--timeout", "2"],
+        3,
+    );
+    let cut = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["detail"].as_str().unwrap().contains("no answer within"))
+        .unwrap_or_else(|| panic!("no timed-out step: {report:#}"));
+    assert!(cut["ms"].as_u64().unwrap() >= 2000, "{cut:#}");
 }

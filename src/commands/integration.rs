@@ -378,12 +378,28 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
         |state| store_credential(ctx, state, previous.as_ref(), &input, &fresh),
     )
     .await?;
-    let details = applied.details();
-    let tested = applied
+    let mut details = Vec::new();
+    let own = applied
         .retested
         .iter()
-        .any(|r| r.target.kind == crate::diagnose::TargetKind::Integration);
-    let message = if tested {
+        .find(|r| r.target.kind == crate::diagnose::TargetKind::Integration);
+    // A pass can carry warnings (no roles in the token, a certificate near
+    // its end date): say them, do not bury them under "Saved".
+    let mut warnings = 0;
+    for step in own.iter().flat_map(|r| &r.steps) {
+        if step.status == crate::diagnose::StepStatus::Warning {
+            warnings += 1;
+            let mut line = format!("warning: {}: {}", step.check.as_str(), step.detail);
+            if let Some(hint) = &step.hint {
+                line.push_str(&format!(" ({hint})"));
+            }
+            details.push(line);
+        }
+    }
+    details.extend(applied.details());
+    let message = if own.is_some() && warnings > 0 {
+        format!("Saved the integration: its connection test passed with {warnings} warning(s)")
+    } else if own.is_some() {
         "Saved the integration: its connection test passed".to_string()
     } else {
         "Saved the integration (untested)".to_string()

@@ -186,14 +186,19 @@ pub fn options(
     let send_test_to = send_test_to
         .map(|a| validate::email("--send-test-to", &a))
         .transpose()?;
-    Ok(TestOptions {
+    let target_timeout = timeout
+        .map(Duration::from_secs)
+        .unwrap_or(tester::DEFAULT_TARGET_TIMEOUT);
+    let mut options = TestOptions {
         send_test_to,
         probe_delivery,
-        target_timeout: timeout
-            .map(Duration::from_secs)
-            .unwrap_or(tester::DEFAULT_TARGET_TIMEOUT),
+        target_timeout,
         ..TestOptions::default()
-    })
+    };
+    // The integration's own steps (discovery, token) run before any
+    // target's clock starts: `--timeout` bounds their retries too.
+    options.retry.budget = target_timeout;
+    Ok(options)
 }
 
 pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
