@@ -1728,3 +1728,29 @@ fn a_timed_out_step_shows_the_time_it_ran() {
         .unwrap_or_else(|| panic!("no timed-out step: {report:#}"));
     assert!(cut["ms"].as_u64().unwrap() >= 2000, "{cut:#}");
 }
+
+#[test]
+fn a_certificate_entra_calls_expired_says_roll_it() {
+    // Its own sandbox: its clock moves past the certificate's end date
+    // (this machine's clock does not, so the client still sends it).
+    let sandbox = start(ServeOptions::default());
+    let case = Case::new(&sandbox);
+    case.existing_state_file();
+    let pfx = sandbox.ready().certificate_pfx.clone().expect("pfx");
+    let out = case.certificate_integration(&pfx, CERT_PASSWORD_VAR, &["--skip-test"]);
+    common::check(&out, 0, &["integration", "set"]);
+    admin(
+        &sandbox,
+        "POST",
+        "/clock",
+        Some(json!({"shift_seconds": 20 * 365 * 24 * 3600})),
+    );
+    let report = case.json(&["test-connection", "integration"], 3);
+    let failed = assert_failed_at(&report, "token", "AADSTS700027");
+    assert_hint(
+        &failed,
+        &["expired", "certificate new", "integration set --certificate"],
+    );
+    let hint = failed["hint"].as_str().unwrap();
+    assert!(!hint.contains("--assertion"), "{hint}");
+}
