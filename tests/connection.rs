@@ -1021,9 +1021,13 @@ fn a_live_edit_that_fails_with_disable_is_saved_and_takes_the_connector_out() {
             "Inbox/Nope",
             "--disable",
         ],
-        0,
+        // Saved and disabled, and still exit 3 (SPEC §3).
+        3,
     );
     assert!(out["details"].to_string().contains("support"), "{out:#}");
+    // One story: it failed its re-test and was disabled, never "passed".
+    assert!(!out["details"].to_string().contains("passed"), "{out:#}");
+    assert_eq!(out["changed"], true, "{out:#}");
     let connector = connector_json(&case, "support");
     assert_eq!(connector["folders"], json!(["Inbox", "Inbox/Nope"]));
     assert_eq!(connector["enabled"], false, "{connector:#}");
