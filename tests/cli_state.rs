@@ -716,16 +716,21 @@ fn a_live_edit_is_retested_and_refused_when_the_test_fails_unless_disable() {
     assert!(err.contains("--disable"), "{err}");
     assert_eq!(env.state_text(), before);
 
-    // With --disable the change is saved and the connector taken out of service.
-    let (_, err) = env.ok(&[
-        "connector",
-        "set",
-        "support",
-        "--address",
-        "help@contoso.com",
-        "--disable",
-    ]);
+    // With --disable the change is saved and the connector taken out of
+    // service; the exit is still 3 (SPEC §3).
+    let (_, err) = env.expect(
+        &[
+            "connector",
+            "set",
+            "support",
+            "--address",
+            "help@contoso.com",
+            "--disable",
+        ],
+        3,
+    );
     assert!(err.contains("disabled connector 'support'"), "{err}");
+    assert!(err.contains("the change was saved"), "{err}");
     let c = env.json(&["connector", "show", "support"]);
     assert_eq!(c["connector"]["address"], "help@contoso.com");
     assert_eq!(c["connector"]["enabled"], false);
