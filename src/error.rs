@@ -36,6 +36,12 @@ pub struct CliError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
+    /// Where a service answered: its error code (an AADSTS code, Graph's
+    /// `error.code`), Graph's `request-id` and Entra's trace ID, as fields of
+    /// the JSON error (SPEC §3), not only inside `message`.
+    pub code: Option<String>,
+    pub request_id: Option<String>,
+    pub trace_id: Option<String>,
 }
 
 pub type Result<T, E = CliError> = std::result::Result<T, E>;
@@ -46,6 +52,9 @@ impl CliError {
             kind,
             message: message.into(),
             hints: Vec::new(),
+            code: None,
+            request_id: None,
+            trace_id: None,
         }
     }
 
@@ -63,6 +72,31 @@ impl CliError {
 
     pub fn test_failed(message: impl Into<String>) -> Self {
         CliError::new(ErrorKind::TestFailed, message)
+    }
+
+    /// The IDs of a Graph answer (or of the token request behind it).
+    pub fn graph(mut self, error: &crate::graph::GraphError) -> Self {
+        if let crate::graph::GraphErrorKind::Token(inner) = &error.kind {
+            return self.token(inner);
+        }
+        self.code = error.code.clone();
+        self.request_id = error.request_id.clone();
+        self
+    }
+
+    /// The IDs of an Entra ID answer.
+    pub fn token(mut self, error: &crate::auth::TokenError) -> Self {
+        self.code = error.code();
+        self.trace_id = error.trace_id().map(str::to_string);
+        self
+    }
+
+    /// The IDs a connection test's step reported.
+    pub fn step(mut self, code: Option<&str>, request_id: Option<&str>, trace_id: Option<&str>) -> Self {
+        self.code = code.map(str::to_string);
+        self.request_id = request_id.map(str::to_string);
+        self.trace_id = trace_id.map(str::to_string);
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

@@ -1758,3 +1758,31 @@ fn a_certificate_entra_calls_expired_says_roll_it() {
     let hint = failed["hint"].as_str().unwrap();
     assert!(!hint.contains("--assertion"), "{hint}");
 }
+
+// --------------------------------------------- JSON contract (issue 11)
+
+#[test]
+fn a_json_error_carries_the_services_code_and_ids_as_fields() {
+    let mut case = Case::new(shared());
+    case.untested_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL);
+    case.set_var(SECRET_VAR, "not-the-secret");
+    for args in [
+        &["test-connection", "integration", "--output", "json"][..],
+        &["token", "inspect", "--output", "json"][..],
+    ] {
+        let out = case.run(args);
+        common::check(&out, 3, args);
+        let stderr = text(&out.stderr);
+        let error: Value = serde_json::from_str(stderr.trim())
+            .unwrap_or_else(|e| panic!("{args:?}: stderr is not one JSON object ({e}): {stderr}"));
+        let error = &error["error"];
+        assert_eq!(error["code"], "AADSTS7000215", "{args:?}: {error:#}");
+        assert!(error["trace_id"].as_str().is_some_and(|t| !t.is_empty()), "{error:#}");
+        assert!(error.get("request_id").is_some(), "{error:#}");
+    }
+    // Bad input: the fields are there, null.
+    let out = case.run(&["connector", "show", "nope", "--output", "json"]);
+    common::check(&out, 2, &["connector", "show", "nope"]);
+    let error: Value = serde_json::from_str(text(&out.stderr).trim()).unwrap();
+    assert_eq!(error["error"]["code"], Value::Null);
+}

@@ -185,6 +185,9 @@ impl Printer {
                     "exit_code": err.kind.exit_code(),
                     "message": err.message,
                     "hints": err.hints,
+                    "code": err.code,
+                    "request_id": err.request_id,
+                    "trace_id": err.trace_id,
                 }
             });
             // The exact message, with unsafe characters as \u escapes.
