@@ -92,7 +92,12 @@ impl CliError {
     }
 
     /// The IDs a connection test's step reported.
-    pub fn step(mut self, code: Option<&str>, request_id: Option<&str>, trace_id: Option<&str>) -> Self {
+    pub fn step(
+        mut self,
+        code: Option<&str>,
+        request_id: Option<&str>,
+        trace_id: Option<&str>,
+    ) -> Self {
         self.code = code.map(str::to_string);
         self.request_id = request_id.map(str::to_string);
         self.trace_id = trace_id.map(str::to_string);

@@ -474,6 +474,21 @@ fn enabling_creates_the_default_route_which_follows_its_connector() {
     assert_eq!(r["route"]["process"], "Complaint");
     assert_eq!(r["route"]["test_mode"], true);
 
+    // One truth: a default route's verdict is its connector's, shown as
+    // such, even when a record of its own lingers.
+    let connector = env.json(&["connector", "show", "support"]);
+    assert_eq!(r["route"]["inherited_from"], "connector", "{r:#}");
+    assert_eq!(r["route"]["test"], connector["connector"]["test"], "{r:#}");
+    common::record_pass(&env.state_path(), "route", "support");
+    common::record_failure(&env.state_path(), "connector", "support");
+    let r = env.json(&["route", "show", "support"]);
+    assert_eq!(r["route"]["test_state"], "failed", "{r:#}");
+    assert_eq!(r["route"]["test"]["verdict"], "failed", "{r:#}");
+    assert_eq!(r["route"]["inherited_from"], "connector", "{r:#}");
+    let (out, _) = env.ok(&["route", "show", "support"]);
+    assert!(out.contains("its connector's"), "{out}");
+    common::record_pass(&env.state_path(), "connector", "support");
+
     // It cannot be removed on its own, nor its address changed directly.
     let (_, err) = env.expect(&["route", "remove", "support", "--yes"], 2);
     assert!(err.contains("default route"), "{err}");

@@ -1753,7 +1753,11 @@ fn a_certificate_entra_calls_expired_says_roll_it() {
     let failed = assert_failed_at(&report, "token", "AADSTS700027");
     assert_hint(
         &failed,
-        &["expired", "certificate new", "integration set --certificate"],
+        &[
+            "expired",
+            "certificate new",
+            "integration set --certificate",
+        ],
     );
     let hint = failed["hint"].as_str().unwrap();
     assert!(!hint.contains("--assertion"), "{hint}");
@@ -1777,7 +1781,10 @@ fn a_json_error_carries_the_services_code_and_ids_as_fields() {
             .unwrap_or_else(|e| panic!("{args:?}: stderr is not one JSON object ({e}): {stderr}"));
         let error = &error["error"];
         assert_eq!(error["code"], "AADSTS7000215", "{args:?}: {error:#}");
-        assert!(error["trace_id"].as_str().is_some_and(|t| !t.is_empty()), "{error:#}");
+        assert!(
+            error["trace_id"].as_str().is_some_and(|t| !t.is_empty()),
+            "{error:#}"
+        );
         assert!(error.get("request_id").is_some(), "{error:#}");
     }
     // Bad input: the fields are there, null.

@@ -309,18 +309,14 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         ));
         for report in reports.iter().filter(|r| r.verdict == Verdict::Unverified) {
             if let Some(needs) = &report.needs {
-                err = err.hint(format!(
-                    "{}: {needs}",
-                    tester::target_label(&report.target)
-                ));
+                err = err.hint(format!("{}: {needs}", tester::target_label(&report.target)));
             }
         }
         // One target: the service's IDs of the step that failed, as fields.
         if let [report] = reports.as_slice()
-            && let Some(step) = report
-                .steps
-                .iter()
-                .find(|s| s.status == crate::diagnose::StepStatus::Failed && s.carried_from.is_none())
+            && let Some(step) = report.steps.iter().find(|s| {
+                s.status == crate::diagnose::StepStatus::Failed && s.carried_from.is_none()
+            })
         {
             err = err.step(
                 step.code.as_deref(),
