@@ -36,11 +36,20 @@ pub struct CliError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
-    /// Where a service answered: its error code (an AADSTS code, Graph's
-    /// `error.code`), Graph's `request-id` and Entra's trace ID, as fields of
-    /// the JSON error (SPEC §3), not only inside `message`.
+    /// Where a service answered: its IDs, as fields of the JSON error
+    /// (SPEC §3), not only inside `message`. Boxed: most errors have none,
+    /// and every `Result` carries the size of this type.
+    pub service: Option<Box<ServiceIds>>,
+}
+
+/// What a service said about itself in a failed answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceIds {
+    /// An AADSTS code, or Graph's `error.code`.
     pub code: Option<String>,
+    /// Graph's `request-id`.
     pub request_id: Option<String>,
+    /// Entra ID's trace ID.
     pub trace_id: Option<String>,
 }
 
@@ -52,9 +61,7 @@ impl CliError {
             kind,
             message: message.into(),
             hints: Vec::new(),
-            code: None,
-            request_id: None,
-            trace_id: None,
+            service: None,
         }
     }
 
@@ -79,15 +86,21 @@ impl CliError {
         if let crate::graph::GraphErrorKind::Token(inner) = &error.kind {
             return self.token(inner);
         }
-        self.code = error.code.clone();
-        self.request_id = error.request_id.clone();
+        self.service = Some(Box::new(ServiceIds {
+            code: error.code.clone(),
+            request_id: error.request_id.clone(),
+            trace_id: None,
+        }));
         self
     }
 
     /// The IDs of an Entra ID answer.
     pub fn token(mut self, error: &crate::auth::TokenError) -> Self {
-        self.code = error.code();
-        self.trace_id = error.trace_id().map(str::to_string);
+        self.service = Some(Box::new(ServiceIds {
+            code: error.code(),
+            request_id: None,
+            trace_id: error.trace_id().map(str::to_string),
+        }));
         self
     }
 
@@ -98,9 +111,11 @@ impl CliError {
         request_id: Option<&str>,
         trace_id: Option<&str>,
     ) -> Self {
-        self.code = code.map(str::to_string);
-        self.request_id = request_id.map(str::to_string);
-        self.trace_id = trace_id.map(str::to_string);
+        self.service = Some(Box::new(ServiceIds {
+            code: code.map(str::to_string),
+            request_id: request_id.map(str::to_string),
+            trace_id: trace_id.map(str::to_string),
+        }));
         self
     }
 

@@ -655,7 +655,7 @@ pub fn remove(ctx: &Context, cascade: bool, ignore_missing: bool) -> Result<()> 
         let previous = state.integration.as_ref().map(|i| i.credential.clone());
         // Gone since the check above (another teardown ran): as absent.
         if ignore_missing && previous.is_none() {
-            return Ok((ops::Removed::default(), state.instance_id.clone(), None));
+            return Ok((ops::Removed::default(), state.instance_id, None));
         }
         let removed = ops::remove_integration(state, cascade)?;
         Ok::<_, CliError>((removed, state.instance_id, previous))
