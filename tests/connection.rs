@@ -413,8 +413,15 @@ fn certificate_passes_in_both_header_forms() {
             "{flag:?}: {token:#}"
         );
         let counters = admin(&sandbox, "GET", "/counters", None);
-        assert_eq!(counter(&counters, counted), 2, "{flag:?}: {counters:#}");
-        assert_eq!(counter(&counters, "token.issued"), 2, "{counters:#}");
+        // `--assertion rs256` repeats the default just saved: that
+        // `integration set` is a no-op and sends nothing (issue 11).
+        let expected = if flag == Some("rs256") { 1 } else { 2 };
+        assert_eq!(
+            counter(&counters, counted),
+            expected,
+            "{flag:?}: {counters:#}"
+        );
+        assert_eq!(counter(&counters, "token.issued"), expected, "{counters:#}");
     }
     // The password and key stay out of the state file.
     let password = sandbox.ready().certificate_password.clone().unwrap();
