@@ -1735,9 +1735,10 @@ fn a_timed_out_step_shows_the_time_it_ran() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["detail"].as_str().unwrap().contains("no answer within"))
+        .find(|s| s["detail"].as_str().unwrap().contains("inconclusive"))
         .unwrap_or_else(|| panic!("no timed-out step: {report:#}"));
-    assert!(cut["ms"].as_u64().unwrap() >= 2000, "{cut:#}");
+    // Cut off by the 2 s deadline (wherever it fell under load), never "0 ms".
+    assert!(cut["ms"].as_u64().unwrap() >= 1900, "{cut:#}");
 }
 
 #[test]
