@@ -36,6 +36,21 @@ pub struct CliError {
     pub kind: ErrorKind,
     pub message: String,
     pub hints: Vec<String>,
+    /// Where a service answered: its IDs, as fields of the JSON error
+    /// (SPEC §3), not only inside `message`. Boxed: most errors have none,
+    /// and every `Result` carries the size of this type.
+    pub service: Option<Box<ServiceIds>>,
+}
+
+/// What a service said about itself in a failed answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceIds {
+    /// An AADSTS code, or Graph's `error.code`.
+    pub code: Option<String>,
+    /// Graph's `request-id`.
+    pub request_id: Option<String>,
+    /// Entra ID's trace ID.
+    pub trace_id: Option<String>,
 }
 
 pub type Result<T, E = CliError> = std::result::Result<T, E>;
@@ -46,6 +61,7 @@ impl CliError {
             kind,
             message: message.into(),
             hints: Vec::new(),
+            service: None,
         }
     }
 
@@ -63,6 +79,44 @@ impl CliError {
 
     pub fn test_failed(message: impl Into<String>) -> Self {
         CliError::new(ErrorKind::TestFailed, message)
+    }
+
+    /// The IDs of a Graph answer (or of the token request behind it).
+    pub fn graph(mut self, error: &crate::graph::GraphError) -> Self {
+        if let crate::graph::GraphErrorKind::Token(inner) = &error.kind {
+            return self.token(inner);
+        }
+        self.service = Some(Box::new(ServiceIds {
+            code: error.code.clone(),
+            request_id: error.request_id.clone(),
+            trace_id: None,
+        }));
+        self
+    }
+
+    /// The IDs of an Entra ID answer.
+    pub fn token(mut self, error: &crate::auth::TokenError) -> Self {
+        self.service = Some(Box::new(ServiceIds {
+            code: error.code(),
+            request_id: None,
+            trace_id: error.trace_id().map(str::to_string),
+        }));
+        self
+    }
+
+    /// The IDs a connection test's step reported.
+    pub fn step(
+        mut self,
+        code: Option<&str>,
+        request_id: Option<&str>,
+        trace_id: Option<&str>,
+    ) -> Self {
+        self.service = Some(Box::new(ServiceIds {
+            code: code.map(str::to_string),
+            request_id: request_id.map(str::to_string),
+            trace_id: trace_id.map(str::to_string),
+        }));
+        self
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {

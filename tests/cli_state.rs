@@ -474,6 +474,21 @@ fn enabling_creates_the_default_route_which_follows_its_connector() {
     assert_eq!(r["route"]["process"], "Complaint");
     assert_eq!(r["route"]["test_mode"], true);
 
+    // One truth: a default route's verdict is its connector's, shown as
+    // such, even when a record of its own lingers.
+    let connector = env.json(&["connector", "show", "support"]);
+    assert_eq!(r["route"]["inherited_from"], "connector", "{r:#}");
+    assert_eq!(r["route"]["test"], connector["connector"]["test"], "{r:#}");
+    common::record_pass(&env.state_path(), "route", "support");
+    common::record_failure(&env.state_path(), "connector", "support");
+    let r = env.json(&["route", "show", "support"]);
+    assert_eq!(r["route"]["test_state"], "failed", "{r:#}");
+    assert_eq!(r["route"]["test"]["verdict"], "failed", "{r:#}");
+    assert_eq!(r["route"]["inherited_from"], "connector", "{r:#}");
+    let (out, _) = env.ok(&["route", "show", "support"]);
+    assert!(out.contains("its connector's"), "{out}");
+    common::record_pass(&env.state_path(), "connector", "support");
+
     // It cannot be removed on its own, nor its address changed directly.
     let (_, err) = env.expect(&["route", "remove", "support", "--yes"], 2);
     assert!(err.contains("default route"), "{err}");
@@ -716,16 +731,21 @@ fn a_live_edit_is_retested_and_refused_when_the_test_fails_unless_disable() {
     assert!(err.contains("--disable"), "{err}");
     assert_eq!(env.state_text(), before);
 
-    // With --disable the change is saved and the connector taken out of service.
-    let (_, err) = env.ok(&[
-        "connector",
-        "set",
-        "support",
-        "--address",
-        "help@contoso.com",
-        "--disable",
-    ]);
+    // With --disable the change is saved and the connector taken out of
+    // service; the exit is still 3 (SPEC §3).
+    let (_, err) = env.expect(
+        &[
+            "connector",
+            "set",
+            "support",
+            "--address",
+            "help@contoso.com",
+            "--disable",
+        ],
+        3,
+    );
     assert!(err.contains("disabled connector 'support'"), "{err}");
+    assert!(err.contains("the change was saved"), "{err}");
     let c = env.json(&["connector", "show", "support"]);
     assert_eq!(c["connector"]["address"], "help@contoso.com");
     assert_eq!(c["connector"]["enabled"], false);

@@ -234,7 +234,8 @@ pub async fn set(ctx: &Context, args: ConnectorSetArgs) -> Result<()> {
             message,
             details,
         },
-    )
+    )?;
+    tester::disabled_exit(&applied.disabled)
 }
 
 pub fn remove(ctx: &Context, name: &str, cascade: bool, ignore_missing: bool) -> Result<()> {

@@ -159,7 +159,8 @@ pub async fn set(ctx: &Context, args: RouteSetArgs) -> Result<()> {
             message,
             details,
         },
-    )
+    )?;
+    tester::disabled_exit(&applied.disabled)
 }
 
 pub fn remove(ctx: &Context, name: &str, ignore_missing: bool) -> Result<()> {

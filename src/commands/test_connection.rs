@@ -189,18 +189,16 @@ pub fn options(
     let target_timeout = timeout
         .map(Duration::from_secs)
         .unwrap_or(tester::DEFAULT_TARGET_TIMEOUT);
-    Ok(TestOptions {
+    let mut options = TestOptions {
         send_test_to,
         probe_delivery,
         target_timeout,
-        // Each request's retries end at the target's deadline (SPEC §4), so
-        // a busy service is reported with its own words, not as a timeout.
-        retry: crate::auth::RetryPolicy {
-            budget: target_timeout,
-            ..Default::default()
-        },
         ..TestOptions::default()
-    })
+    };
+    // The integration's own steps (discovery, token) run before any
+    // target's clock starts: `--timeout` bounds their retries too.
+    options.retry.budget = target_timeout;
+    Ok(options)
 }
 
 pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
@@ -314,12 +312,20 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         ));
         for report in reports.iter().filter(|r| r.verdict == Verdict::Unverified) {
             if let Some(needs) = &report.needs {
-                err = err.hint(format!(
-                    "{} {}: {needs}",
-                    kind_label(report.target.kind),
-                    report.target.name
-                ));
+                err = err.hint(format!("{}: {needs}", tester::target_label(&report.target)));
             }
+        }
+        // One target: the service's IDs of the step that failed, as fields.
+        if let [report] = reports.as_slice()
+            && let Some(step) = report.steps.iter().find(|s| {
+                s.status == crate::diagnose::StepStatus::Failed && s.carried_from.is_none()
+            })
+        {
+            err = err.step(
+                step.code.as_deref(),
+                step.request_id.as_deref(),
+                step.trace_id.as_deref(),
+            );
         }
         return Err(err);
     }

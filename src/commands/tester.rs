@@ -466,6 +466,20 @@ impl<T> Applied<T> {
     }
 }
 
+/// After a `--disable` change is saved and reported: exit 3 when a re-test
+/// failed and took items out of service (SPEC §3: "with `--disable` the
+/// change is saved, the item disabled, and the exit is still 3").
+pub fn disabled_exit(disabled: &[String]) -> Result<()> {
+    if disabled.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::test_failed(format!(
+        "the change was saved, but {} failed its re-test and is now disabled",
+        disabled.join(", ")
+    ))
+    .hint("fix the failing step, run `graphmail test-connection`, then `graphmail enable`"))
+}
+
 /// A target as a message names it: "the integration" (there is one, its
 /// name is internal), "connector 'support'", "route 'eu'".
 pub fn target_label(target: &TargetRef) -> String {

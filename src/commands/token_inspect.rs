@@ -116,7 +116,7 @@ pub async fn inspect(ctx: &Context, state: &State) -> Result<TokenInspection> {
     let token_url = request.token_url.clone();
     let provider = TokenProvider::new(setup, request, credential).with_retry(options.retry.clone());
     let token = provider.token().await.map_err(|e| {
-        let mut err = CliError::test_failed(format!("no token from {token_url}: {e}"));
+        let mut err = CliError::test_failed(format!("no token from {token_url}: {e}")).token(&e);
         if let Some(hint) = token_hint(&e, &hints) {
             err = err.hint(hint);
         }

@@ -93,7 +93,12 @@ pub struct RouteView {
     pub send_automated_emails: bool,
     pub for_attention: bool,
     pub test_mode: bool,
+    /// For a default route, its connector's test: a default route has no
+    /// evidence of its own, its verdict is its connector's.
     pub test: Option<TestView>,
+    /// `"connector"` for a default route (its `test` and `test_state` are
+    /// its connector's), `null` for a route tested on its own.
+    pub inherited_from: Option<&'static str>,
 }
 
 impl RouteView {
@@ -118,7 +123,15 @@ impl RouteView {
             send_automated_emails: r.send_automated_emails,
             for_attention: r.for_attention,
             test_mode: r.test_mode,
-            test: r.test.as_ref().map(TestView::from),
+            test: if r.default {
+                state
+                    .connector(&r.connector)
+                    .and_then(|c| c.test.as_ref())
+                    .map(TestView::from)
+            } else {
+                r.test.as_ref().map(TestView::from)
+            },
+            inherited_from: r.default.then_some("connector"),
         }
     }
 }
@@ -336,6 +349,12 @@ impl Render for RouteDetail {
                 yes_no(r.send_automated_emails),
                 yes_no(r.for_attention),
                 yes_no(r.test_mode)
+            )?;
+        }
+        if r.inherited_from.is_some() {
+            writeln!(
+                out,
+                "verdict:     its connector's (a default route has no test of its own)"
             )?;
         }
         write_test(out, &r.test, r.test_state)

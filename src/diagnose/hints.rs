@@ -32,6 +32,20 @@ impl HintContext {
 pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
     let code = match error {
         TokenError::Service(_) => error.code().unwrap_or_default(),
+        TokenError::NoAnswer {
+            status: Some(status @ (429 | 503)),
+            ..
+        } => {
+            let what = if *status == 429 {
+                "throttled this app's requests (HTTP 429)"
+            } else {
+                "was temporarily unavailable (HTTP 503)"
+            };
+            return Some(format!(
+                "{} {what} for the whole time allowed: nothing in the configuration is wrong. Retry in a few minutes, or allow longer with --timeout.",
+                ctx.authority_host
+            ));
+        }
         TokenError::NoAnswer { .. } => {
             return Some(format!(
                 "{} gave no conclusive answer in time: try again later, or allow longer with --timeout.",
@@ -91,6 +105,15 @@ pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
             ctx.tenant
         ),
         "AADSTS90038" => "The tenant lives in another national cloud: set --cloud to that cloud (usgov, usgov-dod, china).".into(),
+        // Entra's words for a registered key past its end date: "[Reason -
+        // The key used is expired.]" (reference §2, AADSTS700027 [S3]).
+        "AADSTS700027" if error.entra().is_some_and(|e| e.description.contains("expired")) => {
+            let thumb = ctx.sha1.as_deref().map(|t| format!(" (thumbprint {t})")).unwrap_or_default();
+            format!(
+                "The certificate{thumb} has expired: Entra no longer accepts its key. Roll it: make a new one with graphmail certificate new, upload its .cer/.pem under {}, then run graphmail integration set --certificate NEW.pfx.",
+                ctx.app_screen("Certificates & secrets")
+            )
+        }
         "AADSTS700027" => {
             let sent = ctx.form.map(describe_form).unwrap_or("a client assertion");
             let other = match ctx.form {
@@ -117,7 +140,9 @@ pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
             ctx.app_id
         ),
         "AADSTS53003" => "Conditional Access blocked the app: review the Conditional Access policies that cover its service principal.".into(),
-        "AADSTS50196" | "AADSTS90055" | "AADSTS50033" | "AADSTS90006" | "AADSTS90024" => {
+        "AADSTS90055" => "Entra ID is throttling token requests for this tenant (AADSTS90055): nothing in the configuration is wrong. Retry in a few minutes; other apps of the tenant share the limit.".into(),
+        "AADSTS90033" => "Entra ID was temporarily unavailable (AADSTS90033, HTTP 503): nothing in the configuration is wrong. Retry in a few minutes.".into(),
+        "AADSTS50196" | "AADSTS50033" | "AADSTS90006" | "AADSTS90024" => {
             "A transient or throttling error at Entra ID: try again in a few minutes.".into()
         }
         "AADSTS1002016" => "Entra requires TLS 1.2: check the proxy in between.".into(),

@@ -187,7 +187,7 @@ impl<'a> Context<'a> {
             let mut step = Step::new(Check::Folder, StepStatus::Failed, detail);
             step.request_id = request_id;
             step.hint = Some(format!(
-                "Create the folder in {mailbox} (Outlook on the web, signed in with access to the shared mailbox), or change the path: graphmail connector set NAME --folder PATH."
+                "Create the folder in {mailbox} (Outlook on the web, signed in with access to the shared mailbox), or change the path: graphmail connector set NAME --remove-folder {path:?} --add-folder NEW/PATH (--folder replaces the whole list)."
             ));
             step.ms = timed(started);
             (step, None)

@@ -14,7 +14,7 @@ use super::{CertificateExpiry, Check, Step, StepStatus, TestOptions, certificate
 use crate::auth::assertion::describe_form;
 use crate::auth::{
     AccessToken, ClientCredential, TokenError, TokenProvider, TokenRequest, build_http_client,
-    check_url, discover_authority,
+    check_url, discover_authority_until,
 };
 use crate::graph::GraphClient;
 use crate::state::{Integration, State, UseFor};
@@ -99,7 +99,14 @@ impl<'a> Context<'a> {
         );
         let authority_started = Instant::now();
         let authority = async {
-            let result = discover_authority(&http, &endpoints, &integration.tenant).await;
+            let result = discover_authority_until(
+                &http,
+                &endpoints,
+                &integration.tenant,
+                &options.retry,
+                None,
+            )
+            .await;
             (result, timed(authority_started))
         };
         let token = async {

@@ -82,6 +82,8 @@ pub async fn run(
                     format!("no answer within {} s", options.target_timeout.as_secs_f64()),
                 );
                 step.hint = Some("Graph or Entra ID answered too slowly; retry, or allow more time with --timeout.".into());
+                // The step ran until the deadline cut it off.
+                step.ms = u64::try_from(options.target_timeout.as_millis()).unwrap_or(u64::MAX);
                 facts::mark_inconclusive(&mut step);
                 steps.push(step);
             }
@@ -290,6 +292,7 @@ pub(super) fn token_failure(
     step.trace_id = error.trace_id().map(str::to_string);
     step.hint = token_hint(error, hints);
     step.ms = ms;
+    step.retries = error.retry_stats().retries;
     if facts::token_inconclusive(error) {
         facts::mark_inconclusive(&mut step);
     }

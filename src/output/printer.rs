@@ -178,6 +178,7 @@ impl Printer {
     /// object in JSON mode.
     pub fn error(&self, err: &CliError) {
         if self.json() {
+            let ids = err.service.as_deref().cloned().unwrap_or_default();
             let body = serde_json::json!({
                 "schema_version": 1,
                 "error": {
@@ -185,6 +186,9 @@ impl Printer {
                     "exit_code": err.kind.exit_code(),
                     "message": err.message,
                     "hints": err.hints,
+                    "code": ids.code,
+                    "request_id": ids.request_id,
+                    "trace_id": ids.trace_id,
                 }
             });
             // The exact message, with unsafe characters as \u escapes.

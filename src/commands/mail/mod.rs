@@ -80,7 +80,7 @@ fn service_error(
     mailbox: &str,
     role: &str,
 ) -> CliError {
-    let mut err = CliError::runtime(format!("{what}: {error}"));
+    let mut err = CliError::runtime(format!("{what}: {error}")).graph(error);
     if let Some(hint) = graph_hint(error, hints, mailbox, role) {
         err = err.hint(hint);
     }
