@@ -70,7 +70,7 @@ pub struct MailSendArgs {
     /// The body is HTML
     #[arg(long)]
     pub html: bool,
-    /// Attach a file, up to 3 MB (repeatable)
+    /// Attach a file, up to 150 MB (repeatable); large ones go through an upload session
     #[arg(long, value_name = "FILE")]
     pub attach: Vec<PathBuf>,
     /// Confirm the message reached the sending mailbox's Sent Items
