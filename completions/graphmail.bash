@@ -244,6 +244,9 @@ _graphmail() {
             graphmail__subcmd__help__subcmd__mail,send)
                 cmd="graphmail__subcmd__help__subcmd__mail__subcmd__send"
                 ;;
+            graphmail__subcmd__help__subcmd__mail,watch)
+                cmd="graphmail__subcmd__help__subcmd__mail__subcmd__watch"
+                ;;
             graphmail__subcmd__help__subcmd__route,add)
                 cmd="graphmail__subcmd__help__subcmd__route__subcmd__add"
                 ;;
@@ -322,6 +325,9 @@ _graphmail() {
             graphmail__subcmd__mail,send)
                 cmd="graphmail__subcmd__mail__subcmd__send"
                 ;;
+            graphmail__subcmd__mail,watch)
+                cmd="graphmail__subcmd__mail__subcmd__watch"
+                ;;
             graphmail__subcmd__mail__subcmd__help,folders)
                 cmd="graphmail__subcmd__mail__subcmd__help__subcmd__folders"
                 ;;
@@ -333,6 +339,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__mail__subcmd__help,send)
                 cmd="graphmail__subcmd__mail__subcmd__help__subcmd__send"
+                ;;
+            graphmail__subcmd__mail__subcmd__help,watch)
+                cmd="graphmail__subcmd__mail__subcmd__help__subcmd__watch"
                 ;;
             graphmail__subcmd__route,add)
                 cmd="graphmail__subcmd__route__subcmd__add"
@@ -1573,7 +1582,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__mail)
-            opts="peek send folders"
+            opts="peek send folders watch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1615,6 +1624,20 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__mail__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__mail__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2127,7 +2150,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send folders help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send folders watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2183,7 +2206,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail__subcmd__help)
-            opts="peek send folders help"
+            opts="peek send folders watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2239,6 +2262,20 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2334,6 +2371,44 @@ _graphmail() {
                     return 0
                     ;;
                 --verify-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__watch)
+            opts="-y -v -q -h -V --connector --folder --interval --once --from-start --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --connector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --folder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1177,3 +1177,144 @@ fn without_mail_read_write_the_sent_copy_is_matched_weakly_and_says_so() {
     assert!(stdout.contains("(weak match)"), "{stdout}");
     assert!(stderr.contains("2 Sent Items copies match"), "{stderr}");
 }
+
+impl Sandbox {
+    fn admin_delete(&self, path: &str) {
+        let url = format!("{}{path}", self.running().ready().admin_endpoint);
+        self.runtime.block_on(async {
+            graphmail::auth::install_tls_provider();
+            let status = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .delete(&url)
+                .send()
+                .await
+                .expect("admin answers")
+                .status();
+            assert!(status.is_success(), "DELETE {path}: {status}");
+        });
+    }
+}
+
+impl Mail {
+    /// The incoming connector, and an outbound one to deliver into it.
+    fn watched() -> Mail {
+        let mail = Mail::new();
+        mail.incoming();
+        mail.outbound();
+        mail
+    }
+
+    /// A message from noreply@ to support@ (the watched mailbox's Inbox).
+    fn deliver(&self, subject: &str) {
+        self.ok(&[
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "support@contoso.com",
+            "--subject",
+            subject,
+            "--body",
+            "watch me",
+        ]);
+    }
+
+    fn watch_once(&self, extra: &[&str]) -> (Vec<Value>, String) {
+        let mut args = vec![
+            "mail",
+            "watch",
+            "--connector",
+            "support",
+            "--once",
+            "--output",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (stdout, stderr) = self.ok(&args);
+        let lines = stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {l}"))
+            })
+            .collect();
+        (lines, stderr)
+    }
+}
+
+fn subjects(lines: &[Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l["subject"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn mail_watch_once_twice_prints_new_mail_once_and_a_lost_position_restarts_from_now() {
+    let mail = Mail::watched();
+    mail.deliver("Before any watch");
+    // No position yet: from now, said on stderr; nothing old printed.
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(stderr.contains("from now"), "{stderr}");
+    let delta_dir = mail.env.path("config/graphmail/state.toml.d/delta");
+    assert_eq!(
+        std::fs::read_dir(&delta_dir).unwrap().count(),
+        2,
+        "one position per folder"
+    );
+
+    mail.deliver("Arrived =\u{1b}[31m red");
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert_eq!(
+        subjects(&lines),
+        vec!["Arrived =\u{1b}[31m red"],
+        "{stderr}"
+    );
+    assert_eq!(lines[0]["connector"], "support");
+    assert_eq!(lines[0]["folder"], "Inbox");
+    assert_eq!(lines[0]["from"], "noreply@contoso.com");
+    assert_eq!(lines[0]["route"]["name"], "support", "{:#}", lines[0]);
+    assert!(!stderr.contains("from now"), "{stderr}");
+    let (lines, _) = mail.watch_once(&[]);
+    assert!(lines.is_empty(), "printed once only: {lines:?}");
+    // The text form is inert: no escape reaches the terminal.
+    mail.deliver("Second =\u{1b}[31m one");
+    let (stdout, _) = mail.ok(&["mail", "watch", "--connector", "support", "--once"]);
+    assert!(stdout.contains("Second"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("-> support"), "{stdout}");
+
+    // Graph forgets the positions: from now again, with a note; no flood.
+    mail.deliver("While forgotten");
+    mail.sandbox.admin_delete("/mail/delta-tokens");
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert!(
+        lines.is_empty(),
+        "no old mail after a lost position: {lines:?}"
+    );
+    assert!(stderr.contains("no longer knows"), "{stderr}");
+    mail.deliver("After the restart");
+    let (lines, _) = mail.watch_once(&[]);
+    assert_eq!(subjects(&lines), vec!["After the restart"]);
+}
+
+#[test]
+fn mail_watch_from_start_prints_what_is_there() {
+    let mail = Mail::watched();
+    mail.deliver("Already there");
+    let (lines, stderr) = mail.watch_once(&["--from-start"]);
+    assert!(
+        subjects(&lines).contains(&"Already there".to_string()),
+        "{lines:?}"
+    );
+    assert!(!stderr.contains("from now"), "{stderr}");
+    let (_, stderr) = mail.expect(
+        &["mail", "watch", "--connector", "support", "--interval", "0"],
+        2,
+    );
+    assert!(stderr.contains("--interval"), "{stderr}");
+}
