@@ -825,6 +825,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Read-only: recent mail of an incoming connector and the route each would take')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send through an outbound connector or an outgoing (alias) route')
             [CompletionResult]::new('folders', 'folders', [CompletionResultType]::ParameterValue, 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow an incoming connector''s folders (delta) and print each new message with its route, until Ctrl-C')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -858,7 +859,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'The subject line')
             [CompletionResult]::new('--body', '--body', [CompletionResultType]::ParameterName, 'Body text')
             [CompletionResult]::new('--body-file', '--body-file', [CompletionResultType]::ParameterName, 'Read the body from a file (`-` for stdin)')
-            [CompletionResult]::new('--attach', '--attach', [CompletionResultType]::ParameterName, 'Attach a file, up to 3 MB (repeatable)')
+            [CompletionResult]::new('--attach', '--attach', [CompletionResultType]::ParameterName, 'Attach a file, up to 150 MB (repeatable); large ones go through an upload session')
             [CompletionResult]::new('--verify-timeout', '--verify-timeout', [CompletionResultType]::ParameterName, 'How long --verify-sent waits for the Sent Items copy, in seconds')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
@@ -896,10 +897,33 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'graphmail;mail;watch' {
+            [CompletionResult]::new('--connector', '--connector', [CompletionResultType]::ParameterName, 'The incoming connector')
+            [CompletionResult]::new('--folder', '--folder', [CompletionResultType]::ParameterName, 'Only this folder (default: the connector''s folders)')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between looks (1-3600)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--once', '--once', [CompletionResultType]::ParameterName, 'Print what arrived since the saved position, save the new one, and exit')
+            [CompletionResult]::new('--from-start', '--from-start', [CompletionResultType]::ParameterName, 'With no saved position, print what the folders hold first (default: start from now)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr: -v each request, -vv also its headers')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'graphmail;mail;help' {
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Read-only: recent mail of an incoming connector and the route each would take')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send through an outbound connector or an outgoing (alias) route')
             [CompletionResult]::new('folders', 'folders', [CompletionResultType]::ParameterValue, 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow an incoming connector''s folders (delta) and print each new message with its route, until Ctrl-C')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -910,6 +934,9 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;mail;help;folders' {
+            break
+        }
+        'graphmail;mail;help;watch' {
             break
         }
         'graphmail;mail;help;help' {
@@ -1473,6 +1500,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('peek', 'peek', [CompletionResultType]::ParameterValue, 'Read-only: recent mail of an incoming connector and the route each would take')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send through an outbound connector or an outgoing (alias) route')
             [CompletionResult]::new('folders', 'folders', [CompletionResultType]::ParameterValue, 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads')
+            [CompletionResult]::new('watch', 'watch', [CompletionResultType]::ParameterValue, 'Follow an incoming connector''s folders (delta) and print each new message with its route, until Ctrl-C')
             break
         }
         'graphmail;help;mail;peek' {
@@ -1482,6 +1510,9 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;help;mail;folders' {
+            break
+        }
+        'graphmail;help;mail;watch' {
             break
         }
         'graphmail;help;scope' {

@@ -265,6 +265,9 @@ _graphmail() {
             graphmail__subcmd__help__subcmd__mail,send)
                 cmd="graphmail__subcmd__help__subcmd__mail__subcmd__send"
                 ;;
+            graphmail__subcmd__help__subcmd__mail,watch)
+                cmd="graphmail__subcmd__help__subcmd__mail__subcmd__watch"
+                ;;
             graphmail__subcmd__help__subcmd__route,add)
                 cmd="graphmail__subcmd__help__subcmd__route__subcmd__add"
                 ;;
@@ -370,6 +373,9 @@ _graphmail() {
             graphmail__subcmd__mail,send)
                 cmd="graphmail__subcmd__mail__subcmd__send"
                 ;;
+            graphmail__subcmd__mail,watch)
+                cmd="graphmail__subcmd__mail__subcmd__watch"
+                ;;
             graphmail__subcmd__mail__subcmd__help,folders)
                 cmd="graphmail__subcmd__mail__subcmd__help__subcmd__folders"
                 ;;
@@ -381,6 +387,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__mail__subcmd__help,send)
                 cmd="graphmail__subcmd__mail__subcmd__help__subcmd__send"
+                ;;
+            graphmail__subcmd__mail__subcmd__help,watch)
+                cmd="graphmail__subcmd__mail__subcmd__help__subcmd__watch"
                 ;;
             graphmail__subcmd__route,add)
                 cmd="graphmail__subcmd__route__subcmd__add"
@@ -1689,7 +1698,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__mail)
-            opts="peek send folders"
+            opts="peek send folders watch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1731,6 +1740,20 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__help__subcmd__mail__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__mail__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2477,7 +2500,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send folders help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version peek send folders watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2533,7 +2556,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail__subcmd__help)
-            opts="peek send folders help"
+            opts="peek send folders watch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2589,6 +2612,20 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__mail__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__help__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2684,6 +2721,44 @@ _graphmail() {
                     return 0
                     ;;
                 --verify-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__mail__subcmd__watch)
+            opts="-y -v -q -h -V --connector --folder --interval --once --from-start --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --connector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --folder)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

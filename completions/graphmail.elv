@@ -757,6 +757,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
             cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
+            cand watch 'Follow an incoming connector''s folders (delta) and print each new message with its route, until Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;mail;peek'= {
@@ -788,7 +789,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --subject 'The subject line'
             cand --body 'Body text'
             cand --body-file 'Read the body from a file (`-` for stdin)'
-            cand --attach 'Attach a file, up to 3 MB (repeatable)'
+            cand --attach 'Attach a file, up to 150 MB (repeatable); large ones go through an upload session'
             cand --verify-timeout 'How long --verify-sent waits for the Sent Items copy, in seconds'
             cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
@@ -824,10 +825,32 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'graphmail;mail;watch'= {
+            cand --connector 'The incoming connector'
+            cand --folder 'Only this folder (default: the connector''s folders)'
+            cand --interval 'Seconds between looks (1-3600)'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --once 'Print what arrived since the saved position, save the new one, and exit'
+            cand --from-start 'With no saved position, print what the folders hold first (default: start from now)'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'graphmail;mail;help'= {
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
             cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
+            cand watch 'Follow an incoming connector''s folders (delta) and print each new message with its route, until Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'graphmail;mail;help;peek'= {
@@ -835,6 +858,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;mail;help;send'= {
         }
         &'graphmail;mail;help;folders'= {
+        }
+        &'graphmail;mail;help;watch'= {
         }
         &'graphmail;mail;help;help'= {
         }
@@ -1328,12 +1353,15 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand peek 'Read-only: recent mail of an incoming connector and the route each would take'
             cand send 'Send through an outbound connector or an outgoing (alias) route'
             cand folders 'The mailbox''s folder tree with total and unread counts, marking the folders the connector reads'
+            cand watch 'Follow an incoming connector''s folders (delta) and print each new message with its route, until Ctrl-C'
         }
         &'graphmail;help;mail;peek'= {
         }
         &'graphmail;help;mail;send'= {
         }
         &'graphmail;help;mail;folders'= {
+        }
+        &'graphmail;help;mail;watch'= {
         }
         &'graphmail;help;scope'= {
             cand set 'Record how the app is restricted and which mailboxes must stay out of its reach'

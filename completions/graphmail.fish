@@ -573,22 +573,23 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __f
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from new" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "new" -d 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l output -d 'Output format' -r -f -a "table\t''
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l color -d 'When to colour output' -r -f -a "auto\t''
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s y -l yes -d 'Confirm destructive actions without asking'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s q -l quiet -d 'Only errors on stderr'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s h -l help -d 'Print help'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -f -a "watch" -d 'Follow an incoming connector\'s folders (delta) and print each new message with its route, until Ctrl-C'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l connector -d 'The incoming connector' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-1000)' -r
@@ -613,7 +614,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l subject -d 'The subject line' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l body -d 'Body text' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l body-file -d 'Read the body from a file (`-` for stdin)' -r -F
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l attach -d 'Attach a file, up to 3 MB (repeatable)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l attach -d 'Attach a file, up to 150 MB (repeatable); large ones go through an upload session' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l verify-timeout -d 'How long --verify-sent waits for the Sent Items copy, in seconds' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from send" -l output -d 'Output format' -r -f -a "table\t''
@@ -642,9 +643,27 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from folders" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l connector -d 'The incoming connector' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l interval -d 'Seconds between looks (1-3600)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l once -d 'Print what arrived since the saved position, save the new one, and exit'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l from-start -d 'With no saved position, print what the folders hold first (default: start from now)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -s v -l verbose -d 'More detail on stderr: -v each request, -vv also its headers'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from watch" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "watch" -d 'Follow an incoming connector\'s folders (delta) and print each new message with its route, until Ctrl-C'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand scope; and not __fish_seen_subcommand_from set show plan check help" -l output -d 'Output format' -r -f -a "table\t''
@@ -964,6 +983,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_see
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "peek" -d 'Read-only: recent mail of an incoming connector and the route each would take'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "send" -d 'Send through an outbound connector or an outgoing (alias) route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "folders" -d 'The mailbox\'s folder tree with total and unread counts, marking the folders the connector reads'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from mail" -f -a "watch" -d 'Follow an incoming connector\'s folders (delta) and print each new message with its route, until Ctrl-C'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "set" -d 'Record how the app is restricted and which mailboxes must stay out of its reach'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "show" -d 'Show what `scope set` recorded'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from scope" -f -a "plan" -d 'Print Exchange Online PowerShell that scopes the app to exactly the connectors\' mailboxes'

@@ -900,42 +900,65 @@ fn disabled_and_untested_senders_are_refused() {
 fn attachments_at_and_over_the_inline_limit() {
     let mail = Mail::new();
     mail.outbound();
-    let at = mail.env.path("home/largest.pdf");
-    std::fs::write(&at, vec![7u8; LIMIT - 1]).unwrap();
-    let over = mail.env.path("home/too-big.bin");
-    std::fs::write(&over, vec![7u8; LIMIT]).unwrap();
-    let at_s = at.to_str().unwrap();
-    let over_s = over.to_str().unwrap();
-
-    let sent = mail.json(&[
-        "mail",
-        "send",
-        "--from",
-        "out",
-        "--to",
-        "adele@contoso.com",
-        "--subject",
-        "With attachment",
-        "--body",
-        "see attached",
-        "--attach",
-        at_s,
-        "--verify-sent",
-    ]);
-    assert_eq!(
-        sent["attachments"],
-        serde_json::json!([{"name": "largest.pdf", "content_type": "application/pdf", "size": LIMIT - 1}])
-    );
+    // 2.9 MB: about 3.9 MB as base64, so inline only with a short body.
+    let file = mail.env.path("home/largest.pdf");
+    std::fs::write(&file, vec![7u8; 2_900_000]).unwrap();
+    let file_s = file.to_str().unwrap();
+    let send = |subject: &str, body: &[&str]| {
+        let mut args = vec![
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            subject,
+        ];
+        args.extend_from_slice(body);
+        args.extend_from_slice(&["--attach", file_s, "--verify-sent"]);
+        mail.json(&args)
+    };
+    let attached = |via: &str| serde_json::json!([{"name": "largest.pdf", "content_type": "application/pdf", "size": 2_900_000, "via": via}]);
+    let stored = serde_json::json!([{"name": "largest.pdf", "content_type": "application/pdf", "size": 2_900_000}]);
+    let sent = send("Inline attachment", &["--body", "see attached"]);
+    assert_eq!(sent["attachments"], attached("inline"), "{sent:#}");
+    assert_eq!(sent["verification"]["found"], true, "{sent:#}");
     let copy = by_subject(
         &mail.sandbox.in_folder("noreply@contoso.com", "Sent Items"),
-        "With attachment",
+        "Inline attachment",
     )
     .clone();
-    assert_eq!(
-        copy["attachments"],
-        serde_json::json!([{"name": "largest.pdf", "content_type": "application/pdf", "size": LIMIT - 1}])
+    assert_eq!(copy["attachments"], stored);
+
+    // With a 400 KB body the request would pass 4 MB: a draft, the file
+    // added to it by its own POST, then sent.
+    let body = mail.env.path("home/body.txt");
+    std::fs::write(&body, "b".repeat(400_000)).unwrap();
+    let sent = send(
+        "Posted attachment",
+        &["--body-file", body.to_str().unwrap()],
+    );
+    assert_eq!(sent["attachments"], attached("post"), "{sent:#}");
+    assert_eq!(sent["method"], "draft-send");
+    assert_eq!(sent["verification"]["found"], true, "{sent:#}");
+    let copy = by_subject(
+        &mail.sandbox.in_folder("noreply@contoso.com", "Sent Items"),
+        "Posted attachment",
+    )
+    .clone();
+    assert_eq!(copy["attachments"], stored);
+    assert!(
+        mail.sandbox
+            .in_folder("noreply@contoso.com", "Drafts")
+            .is_empty(),
+        "no draft is left behind"
     );
 
+    // Just under 3 MiB fits no path: over 4 MB as base64, under the 3 MB
+    // an upload session needs. Refused before anything is sent.
+    let dead = mail.env.path("home/too-big.bin");
+    std::fs::write(&dead, vec![7u8; LIMIT - 1]).unwrap();
     let (_, stderr) = mail.expect(
         &[
             "mail",
@@ -949,16 +972,36 @@ fn attachments_at_and_over_the_inline_limit() {
             "--body",
             "x",
             "--attach",
-            over_s,
+            dead.to_str().unwrap(),
         ],
         2,
     );
     assert!(stderr.contains("too-big.bin"), "{stderr}");
-    assert!(stderr.contains("3 MB"), "{stderr}");
-    assert!(stderr.contains(&LIMIT.to_string()), "{stderr}");
-    let small = mail.env.path("home/note.txt");
-    std::fs::write(&small, b"hello").unwrap();
-    let (_, stderr) = mail.expect(
+    assert!(stderr.contains("upload session"), "{stderr}");
+    assert!(
+        mail.sandbox
+            .messages("noreply@contoso.com")
+            .iter()
+            .all(|m| m["subject"] != "Too big")
+    );
+}
+
+/// A sandbox whose upload throttle does not slow the suite down, and whose
+/// mailbox limit is `max_message_bytes`.
+fn large_mail(max_message_bytes: u64) -> Mail {
+    let mut seed = graphmail::sandbox::Seed::builtin();
+    seed.mail.mail_limits.upload_bytes_per_window = 1 << 30;
+    seed.mail.mail_limits.max_message_bytes = max_message_bytes;
+    let mail = Mail::on(Sandbox::with_options(ServeOptions {
+        seed: Some(seed),
+        ..ServeOptions::default()
+    }));
+    mail.outbound();
+    mail
+}
+
+fn send_large(mail: &Mail, subject: &str, path: &std::path::Path, code: i32) -> (String, String) {
+    mail.expect(
         &[
             "mail",
             "send",
@@ -967,23 +1010,100 @@ fn attachments_at_and_over_the_inline_limit() {
             "--to",
             "adele@contoso.com",
             "--subject",
-            "Too much",
+            subject,
             "--body",
-            "x",
+            "large file attached",
             "--attach",
-            at_s,
-            "--attach",
-            small.to_str().unwrap(),
+            path.to_str().unwrap(),
+            "--verify-sent",
+            "--output",
+            "json",
         ],
-        2,
-    );
-    assert!(stderr.contains("add up"), "{stderr}");
-    assert!(
-        mail.sandbox
-            .messages("noreply@contoso.com")
-            .iter()
-            .all(|m| m["subject"] != "Too big" && m["subject"] != "Too much")
-    );
+        code,
+    )
+}
+
+const MIB: usize = 1024 * 1024;
+
+#[test]
+fn a_20_mb_attachment_goes_up_in_4_mb_chunks_and_one_over_35_mb_is_refused_with_the_hint() {
+    let mail = large_mail(36_700_160);
+    let file = mail.env.path("home/twenty.bin");
+    std::fs::write(&file, vec![3u8; 20 * MIB]).unwrap();
+    let (stdout, _) = send_large(&mail, "Twenty", &file, 0);
+    let sent: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(sent["attachments"][0]["via"], "upload-session", "{sent:#}");
+    assert_eq!(sent["method"], "draft-send");
+    assert_eq!(sent["verification"]["found"], true, "{sent:#}");
+    let sessions = mail.sandbox.admin("/mail/uploads")["sessions"].clone();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["state"], "complete");
+    assert_eq!(sessions[0]["puts"], 5, "one PUT per chunk: {sessions:?}");
+    assert_eq!(sessions[0]["chunks"], serde_json::json!(vec![4 * MIB; 5]));
+    assert_eq!(sessions[0]["bearer_refused"], 0);
+    let copy = by_subject(
+        &mail.sandbox.in_folder("noreply@contoso.com", "Sent Items"),
+        "Twenty",
+    )
+    .clone();
+    assert_eq!(copy["attachments"][0]["size"], 20 * MIB);
+
+    // Over Exchange's default MaxSendSize (35 MB): explained, nothing sent.
+    let over = mail.env.path("home/forty.bin");
+    std::fs::write(&over, vec![3u8; 40 * MIB]).unwrap();
+    let (stdout, stderr) = send_large(&mail, "Forty", &over, 1);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("Set-Mailbox"), "{stderr}");
+    assert!(stderr.contains("MaxSendSize"), "{stderr}");
+    assert!(!stderr.contains("authtoken"), "{stderr}");
+    // Exchange moves a deleted draft to Deleted Items (message-delete).
+    for folder in ["Sent Items", "Drafts"] {
+        assert!(
+            mail.sandbox
+                .in_folder("noreply@contoso.com", folder)
+                .iter()
+                .all(|m| m["subject"] != "Forty"),
+            "neither sent nor left as a draft ({folder})"
+        );
+    }
+}
+
+#[test]
+fn a_150_mb_attachment_goes_through_with_the_mailbox_limit_raised() {
+    let mail = large_mail(157_286_400);
+    let file = mail.env.path("home/max.bin");
+    // 150 MB: under the raised limit of 150 MiB with the body and headers.
+    std::fs::write(&file, vec![5u8; 150_000_000]).unwrap();
+    let (stdout, _) = send_large(&mail, "Largest", &file, 0);
+    let sent: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(sent["attachments"][0]["via"], "upload-session", "{sent:#}");
+    assert_eq!(sent["verification"]["found"], true, "{sent:#}");
+    let sessions = mail.sandbox.admin("/mail/uploads")["sessions"].clone();
+    assert_eq!(sessions[0]["state"], "complete", "{sessions}");
+    let chunks = sessions[0]["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 36, "150 MB in 4 MiB chunks");
+    assert!(chunks.iter().all(|c| c.as_u64().unwrap() <= 4 * MIB as u64));
+    assert_eq!(sessions[0]["puts"], 36);
+    assert_eq!(sessions[0]["received"], 150_000_000);
+    // Memory: the file is read once and sent in 4 MiB slices, so the peak
+    // stays near the file's size (no base64 copy, no second buffer). The
+    // largest child this test process waited for is this send.
+    #[cfg(target_os = "linux")]
+    {
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: getrusage fills the struct it is given.
+        assert_eq!(
+            unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
+            0
+        );
+        let peak_mb = usage.ru_maxrss / 1024;
+        eprintln!("peak RSS of the 150 MB send: {peak_mb} MiB");
+        assert!(
+            peak_mb < 320,
+            "peak RSS {peak_mb} MiB for a 150 MB attachment"
+        );
+    }
 }
 
 #[test]
@@ -1056,4 +1176,145 @@ fn without_mail_read_write_the_sent_copy_is_matched_weakly_and_says_so() {
     ]);
     assert!(stdout.contains("(weak match)"), "{stdout}");
     assert!(stderr.contains("2 Sent Items copies match"), "{stderr}");
+}
+
+impl Sandbox {
+    fn admin_delete(&self, path: &str) {
+        let url = format!("{}{path}", self.running().ready().admin_endpoint);
+        self.runtime.block_on(async {
+            graphmail::auth::install_tls_provider();
+            let status = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .delete(&url)
+                .send()
+                .await
+                .expect("admin answers")
+                .status();
+            assert!(status.is_success(), "DELETE {path}: {status}");
+        });
+    }
+}
+
+impl Mail {
+    /// The incoming connector, and an outbound one to deliver into it.
+    fn watched() -> Mail {
+        let mail = Mail::new();
+        mail.incoming();
+        mail.outbound();
+        mail
+    }
+
+    /// A message from noreply@ to support@ (the watched mailbox's Inbox).
+    fn deliver(&self, subject: &str) {
+        self.ok(&[
+            "mail",
+            "send",
+            "--from",
+            "out",
+            "--to",
+            "support@contoso.com",
+            "--subject",
+            subject,
+            "--body",
+            "watch me",
+        ]);
+    }
+
+    fn watch_once(&self, extra: &[&str]) -> (Vec<Value>, String) {
+        let mut args = vec![
+            "mail",
+            "watch",
+            "--connector",
+            "support",
+            "--once",
+            "--output",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (stdout, stderr) = self.ok(&args);
+        let lines = stdout
+            .lines()
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("not one JSON object per line ({e}): {l}"))
+            })
+            .collect();
+        (lines, stderr)
+    }
+}
+
+fn subjects(lines: &[Value]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l["subject"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn mail_watch_once_twice_prints_new_mail_once_and_a_lost_position_restarts_from_now() {
+    let mail = Mail::watched();
+    mail.deliver("Before any watch");
+    // No position yet: from now, said on stderr; nothing old printed.
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert!(lines.is_empty(), "{lines:?}");
+    assert!(stderr.contains("from now"), "{stderr}");
+    let delta_dir = mail.env.path("config/graphmail/state.toml.d/delta");
+    assert_eq!(
+        std::fs::read_dir(&delta_dir).unwrap().count(),
+        2,
+        "one position per folder"
+    );
+
+    mail.deliver("Arrived =\u{1b}[31m red");
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert_eq!(
+        subjects(&lines),
+        vec!["Arrived =\u{1b}[31m red"],
+        "{stderr}"
+    );
+    assert_eq!(lines[0]["connector"], "support");
+    assert_eq!(lines[0]["folder"], "Inbox");
+    assert_eq!(lines[0]["from"], "noreply@contoso.com");
+    assert_eq!(lines[0]["route"]["name"], "support", "{:#}", lines[0]);
+    assert!(!stderr.contains("from now"), "{stderr}");
+    let (lines, _) = mail.watch_once(&[]);
+    assert!(lines.is_empty(), "printed once only: {lines:?}");
+    // The text form is inert: no escape reaches the terminal.
+    mail.deliver("Second =\u{1b}[31m one");
+    let (stdout, _) = mail.ok(&["mail", "watch", "--connector", "support", "--once"]);
+    assert!(stdout.contains("Second"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("-> support"), "{stdout}");
+
+    // Graph forgets the positions: from now again, with a note; no flood.
+    mail.deliver("While forgotten");
+    mail.sandbox.admin_delete("/mail/delta-tokens");
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert!(
+        lines.is_empty(),
+        "no old mail after a lost position: {lines:?}"
+    );
+    assert!(stderr.contains("no longer knows"), "{stderr}");
+    mail.deliver("After the restart");
+    let (lines, _) = mail.watch_once(&[]);
+    assert_eq!(subjects(&lines), vec!["After the restart"]);
+}
+
+#[test]
+fn mail_watch_from_start_prints_what_is_there() {
+    let mail = Mail::watched();
+    mail.deliver("Already there");
+    let (lines, stderr) = mail.watch_once(&["--from-start"]);
+    assert!(
+        subjects(&lines).contains(&"Already there".to_string()),
+        "{lines:?}"
+    );
+    assert!(!stderr.contains("from now"), "{stderr}");
+    let (_, stderr) = mail.expect(
+        &["mail", "watch", "--connector", "support", "--interval", "0"],
+        2,
+    );
+    assert!(stderr.contains("--interval"), "{stderr}");
 }

@@ -16,6 +16,27 @@ pub enum MailCommand {
     Send(MailSendArgs),
     /// The mailbox's folder tree with total and unread counts, marking the folders the connector reads
     Folders(MailFoldersArgs),
+    /// Follow an incoming connector's folders (delta) and print each new message with its route, until Ctrl-C
+    Watch(MailWatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailWatchArgs {
+    /// The incoming connector
+    #[arg(long, value_name = "NAME", add = ArgValueCandidates::new(names::connectors))]
+    pub connector: String,
+    /// Only this folder (default: the connector's folders)
+    #[arg(long, value_name = "PATH")]
+    pub folder: Option<String>,
+    /// Seconds between looks (1-3600)
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub interval: u64,
+    /// Print what arrived since the saved position, save the new one, and exit
+    #[arg(long)]
+    pub once: bool,
+    /// With no saved position, print what the folders hold first (default: start from now)
+    #[arg(long)]
+    pub from_start: bool,
 }
 
 #[derive(Debug, Args)]
@@ -70,7 +91,7 @@ pub struct MailSendArgs {
     /// The body is HTML
     #[arg(long)]
     pub html: bool,
-    /// Attach a file, up to 3 MB (repeatable)
+    /// Attach a file, up to 150 MB (repeatable); large ones go through an upload session
     #[arg(long, value_name = "FILE")]
     pub attach: Vec<PathBuf>,
     /// Confirm the message reached the sending mailbox's Sent Items

@@ -137,6 +137,7 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
         Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
         Command::Mail(MailCommand::Folders(args)) => mail::folders(ctx, args).await,
+        Command::Mail(MailCommand::Watch(args)) => mail::watch(ctx, args).await,
         Command::Scope(command) => scope::run(ctx, command).await,
         Command::Doctor(args) => {
             let options = doctor::DoctorOptions {

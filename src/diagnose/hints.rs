@@ -131,7 +131,11 @@ pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
             "Entra rejected the client assertion. Check that the certificate is valid and registered under {}.",
             ctx.app_screen("Certificates & secrets")
         ),
-        "AADSTS7000218" => "The request carried no credential: set a client secret or certificate with graphmail integration set.".into(),
+        // NOTE: client credentials without a secret or assertion have been seen
+        // answering 7000216 as well as the documented 7000218 (issue 13).
+        "AADSTS7000218" | "AADSTS7000216" => "The request carried no credential: set a client secret or certificate with graphmail integration set.".into(),
+        // reference §2: all scopes of one request must name one resource.
+        "AADSTS700022" => "The token request named scopes of more than one resource: graphmail asks for one, <Graph endpoint>/.default; check --graph-endpoint, and any proxy rewriting the request.".into(),
         "AADSTS500011" | "AADSTS70011" | "AADSTS1002012" => {
             "The Graph endpoint does not belong to this tenant's cloud: check --cloud or --graph-endpoint.".into()
         }
@@ -250,4 +254,36 @@ pub fn graph_hint(
         return Some("Graph stayed busy after the retries allowed: try again later.".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::token::EntraError;
+
+    fn entra(code: u64) -> TokenError {
+        TokenError::Service(Box::new(EntraError {
+            status: 400,
+            error: "invalid_request".into(),
+            description: format!("AADSTS{code}: refused."),
+            error_codes: vec![code],
+            trace_id: None,
+            correlation_id: None,
+            timestamp: None,
+            error_uri: None,
+            retry: Default::default(),
+        }))
+    }
+
+    #[test]
+    fn no_credential_reads_the_same_under_both_codes_and_several_resources_has_its_own() {
+        let ctx = HintContext::default();
+        let a = token_hint(&entra(7000218), &ctx).unwrap();
+        let b = token_hint(&entra(7000216), &ctx).unwrap();
+        assert_eq!(a, b);
+        assert!(a.contains("no credential"), "{a}");
+        let several = token_hint(&entra(700022), &ctx).unwrap();
+        assert!(several.contains("more than one resource"), "{several}");
+        assert!(!several.contains("login.microsoftonline.com/error"));
+    }
 }

@@ -300,6 +300,7 @@ impl<'a> Context<'a> {
                 "inbox",
                 &message,
                 since,
+                since,
                 self.options.sent_items_wait,
                 self.options.poll_interval,
             )

@@ -107,13 +107,26 @@ pub async fn send(
                 .to_string(),
         );
     }
-    let since = chrono::Utc::now() - chrono::Duration::minutes(2);
+    // NOTE: Sent Items copies land after a delay (learn.microsoft.com/graph/outlook-immutable-id),
+    // so an earlier send's copy can be there before this one's: only a copy
+    // sent since this send started counts; older ones are only counted.
+    let started = chrono::Utc::now();
+    let since = started - chrono::Duration::minutes(2);
     let sent = client
         .send_mail(mailbox, message, true)
         .await
         .map_err(fail)?;
-    let verification =
-        find_by_subject(client, mailbox, "sentitems", message, since, wait, poll).await;
+    let verification = find_by_subject(
+        client,
+        mailbox,
+        "sentitems",
+        message,
+        since,
+        started,
+        wait,
+        poll,
+    )
+    .await;
     if verification.method == VerifyMethod::SubjectMatch && verification.candidates > 1 {
         notes.push(format!(
             "{} Sent Items copies match the subject and recipients; the newest is shown",
@@ -186,13 +199,18 @@ pub async fn find_by_immutable_id(
 }
 
 /// Looks in Sent Items for messages sent since `since` with the subject and
-/// every `to` address (reference §8, strategy 3: the weakest).
+/// every `to` address (reference §8, strategy 3: the weakest). Only a copy
+/// sent at or after `sent_after` (to the second: `sentDateTime` has no
+/// finer grain) is accepted; the others in the window are counted as
+/// candidates, so the caller can say the match is ambiguous.
+#[allow(clippy::too_many_arguments)]
 pub async fn find_by_subject(
     client: &GraphClient,
     mailbox: &str,
     folder: &str,
     message: &OutgoingMessage,
     since: chrono::DateTime<chrono::Utc>,
+    sent_after: chrono::DateTime<chrono::Utc>,
     wait: Duration,
     poll: Duration,
 ) -> Verification {
@@ -227,7 +245,14 @@ pub async fn find_by_subject(
                     .iter()
                     .filter(|m| matches_sent(m, message))
                     .collect();
-                if let Some(first) = matching.first() {
+                let floor = sent_after.timestamp();
+                let fresh = matching.iter().find(|m| {
+                    m.sent_date_time
+                        .as_deref()
+                        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                        .is_some_and(|t| t.timestamp() >= floor)
+                });
+                if let Some(first) = fresh {
                     return Verification::found(
                         VerifyMethod::SubjectMatch,
                         first,

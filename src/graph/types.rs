@@ -125,6 +125,65 @@ pub struct FileAttachment {
     pub bytes: Vec<u8>,
 }
 
+impl FileAttachment {
+    /// The `#microsoft.graph.fileAttachment` JSON, content in base64.
+    pub fn to_json(&self) -> Value {
+        use base64::Engine;
+        json!({
+            "@odata.type": "#microsoft.graph.fileAttachment",
+            "name": self.name,
+            "contentType": self.content_type,
+            "contentBytes": base64::engine::general_purpose::STANDARD.encode(&self.bytes),
+        })
+    }
+
+    /// Bytes this attachment adds to a request body, without encoding it:
+    /// base64 grows the content by 4/3, JSON escaping can at most double
+    /// the name (6× for control characters, counted as such).
+    pub fn request_bytes(&self) -> u64 {
+        let base64 = (self.bytes.len() as u64).div_ceil(3) * 4;
+        let text = |s: &str| {
+            s.chars()
+                .map(|c| if c < ' ' { 6 } else { c.len_utf8() as u64 * 2 })
+                .sum::<u64>()
+        };
+        base64 + text(&self.name) + text(&self.content_type) + 128
+    }
+}
+
+impl OutgoingMessage {
+    /// Bytes of the JSON body of a `sendMail` (or draft) request carrying
+    /// this message, attachments counted by [`FileAttachment::request_bytes`]
+    /// (an upper bound), the rest serialized.
+    pub fn request_bytes(&self) -> u64 {
+        let bare = self.clone_without_attachments();
+        let envelope = serde_json::json!({"message": bare.to_json(), "saveToSentItems": true});
+        let base = serde_json::to_vec(&envelope)
+            .map(|v| v.len() as u64)
+            .unwrap_or(u64::MAX / 2);
+        base + self
+            .attachments
+            .iter()
+            .map(FileAttachment::request_bytes)
+            .sum::<u64>()
+            + 32
+    }
+
+    fn clone_without_attachments(&self) -> OutgoingMessage {
+        OutgoingMessage {
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            body_type: self.body_type,
+            to: self.to.clone(),
+            cc: self.cc.clone(),
+            bcc: self.bcc.clone(),
+            from: self.from.clone(),
+            headers: self.headers.clone(),
+            attachments: Vec::new(),
+        }
+    }
+}
+
 impl std::fmt::Debug for FileAttachment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileAttachment")
@@ -174,18 +233,10 @@ impl OutgoingMessage {
                 object.insert("internetMessageHeaders".into(), Value::Array(headers));
             }
             if !self.attachments.is_empty() {
-                use base64::Engine;
                 let attachments = self
                     .attachments
                     .iter()
-                    .map(|a| {
-                        json!({
-                            "@odata.type": "#microsoft.graph.fileAttachment",
-                            "name": a.name,
-                            "contentType": a.content_type,
-                            "contentBytes": base64::engine::general_purpose::STANDARD.encode(&a.bytes),
-                        })
-                    })
+                    .map(FileAttachment::to_json)
                     .collect();
                 object.insert("attachments".into(), Value::Array(attachments));
             }

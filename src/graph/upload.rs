@@ -163,6 +163,29 @@ fn check_upload_url(url: &str) -> Result<url::Url, GraphError> {
 }
 
 impl GraphClient {
+    /// `POST /users/{u}/messages/{id}/attachments`: one file attached to a
+    /// draft in a single request (under 3 MB, and the request under Graph's
+    /// ~4 MB limit; learn.microsoft.com/graph/api/message-post-attachments).
+    pub async fn add_attachment(
+        &self,
+        mailbox: &str,
+        message_id: &str,
+        attachment: &super::FileAttachment,
+    ) -> Result<Option<String>, GraphError> {
+        let spec = RequestSpec {
+            method: Method::POST,
+            url: self.user_url(
+                mailbox,
+                &format!("/messages/{}/attachments", encode_component(message_id)),
+            ),
+            body: Some(attachment.to_json()),
+            prefer: None,
+            idempotent: false,
+        };
+        let raw = self.execute(mailbox, spec).await?;
+        Ok(raw.request_id)
+    }
+
     /// Attaches `request.bytes` to the draft `message_id` of `mailbox`
     /// through an upload session. The draft must exist; the caller sends it.
     pub async fn upload_attachment(

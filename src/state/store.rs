@@ -388,6 +388,19 @@ impl StateFile {
         Ok(output)
     }
 
+    /// Writes one file of `<file>.d/delta/` (a `mail watch` position, see
+    /// docs/state-dir.md) under the state file's lock, by atomic replace.
+    /// The state file itself is not touched.
+    pub fn save_delta_position(&self, name: &str, text: &str) -> Result<(), StateError> {
+        let real = self.canonical_path()?;
+        let _lock = self.lock(&real)?;
+        let dir = data_dir_path(&real);
+        create_private_dir(&dir).map_err(io_error("create the folder", &dir))?;
+        let delta = dir.join("delta");
+        create_private_dir(&delta).map_err(io_error("create the folder", &delta))?;
+        self.write_atomic(&delta.join(name), text)
+    }
+
     /// `<file>.d` beside the real file ([`canonical_path`]), so a link and
     /// its target share one records directory as they share one lock.
     pub fn data_dir(&self) -> PathBuf {

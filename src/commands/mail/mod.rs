@@ -1,4 +1,4 @@
-//! `graphmail mail peek | send`: reading what an incoming connector would
+//! `graphmail mail peek | send | folders | watch`: reading what an incoming connector would
 //! pick up, and sending through an outbound connector or alias route, as the
 //! platform would. Each leaf resolves its request from the state (no I/O
 //! beyond the files it names), then talks to Graph through
@@ -12,10 +12,12 @@ mod input_file;
 mod peek;
 mod routing;
 mod send;
+mod watch;
 
 pub use folders::folders;
 pub use peek::peek;
 pub use send::send;
+pub use watch::watch;
 
 use crate::auth::HttpOptions;
 use crate::diagnose::hints::{HintContext, graph_hint};

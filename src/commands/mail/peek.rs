@@ -420,7 +420,7 @@ pub struct MessagePeek {
 }
 
 impl MessagePeek {
-    fn new(m: Message, routes: &RouteTable) -> Self {
+    pub(super) fn new(m: Message, routes: &RouteTable) -> Self {
         let to = addresses(&m.to_recipients);
         let cc = addresses(&m.cc_recipients);
         let decision = routes.decide(to.iter().chain(&cc).map(String::as_str));
@@ -439,7 +439,7 @@ impl MessagePeek {
         }
     }
 
-    fn route_cell(&self) -> String {
+    pub(super) fn route_cell(&self) -> String {
         match (&self.route, self.routing) {
             (None, _) => "none (connector not live)".to_string(),
             (Some(r), Routing::Default) => format!("{} (default)", r.name),

@@ -4,9 +4,16 @@
 //! §4.8, §4.9).
 //!
 //! Everything typed is checked before the network is touched: the sender
-//! (`[route:|connector:]NAME`), addresses, the body, and attachments (inline
-//! only, each and all together under [`INLINE_LIMIT`]). Untrusted senders
-//! are refused with exit 4.
+//! (`[route:|connector:]NAME`), addresses, the body, and attachments (up to
+//! 150 MB each). Untrusted senders are refused with exit 4.
+//!
+//! Attachments (reference §4.1, §4.8): small ones go inline while the
+//! whole request stays under Graph's ~4 MB limit ([`REQUEST_LIMIT`],
+//! counting base64's growth and the JSON) and inline files together under
+//! 3 MB; the rest make the send a draft: files under 3 MB are added by
+//! `POST /messages/{id}/attachments`, larger ones through an upload session
+//! (`graph::upload`), then the draft is sent. A message over the mailbox's
+//! `MaxSendSize` is explained with `Set-Mailbox -MaxSendSize`.
 //!
 //! `--verify-sent` (reference §8): with Mail.ReadWrite, a draft is created
 //! with immutable IDs, sent, and read back by that ID until it sits in Sent
@@ -25,6 +32,9 @@ use crate::cli::MailSendArgs;
 use crate::diagnose::hints::HintContext;
 use crate::diagnose::probe::{self, FromOutcome, Method, Verification, VerifyMethod};
 use crate::error::{CliError, Result};
+use crate::graph::upload::{
+    self, MAX_UPLOAD_SESSION_BYTES, MIN_UPLOAD_SESSION_BYTES, UploadProgress, UploadRequest,
+};
 use crate::graph::{BodyType, FileAttachment, GraphClient, GraphError, OutgoingMessage};
 use crate::output::Render;
 use crate::output::printer::{Paint, TextContext};
@@ -34,9 +44,12 @@ use crate::state::{Connector, Route, State, UseFor, validate};
 use super::{Context, READ_WRITE, SEND, connect, service_error};
 use crate::commands::views::{self, SCHEMA_VERSION};
 
-/// Inline attachments must stay under 3 MB (reference §4.8); larger files
-/// need an upload session, which graphmail does not do.
+/// Inline attachments must stay under 3 MB together (reference §4.8).
 pub const INLINE_LIMIT: u64 = 3 * 1024 * 1024;
+/// Graph refuses a request body of 4 MiB or more (413
+/// `RequestEntityTooLarge`; "The maximum request length supported is 4MB."
+/// for a 4 MiB body, microsoft-graph-docs-contrib issue 682; reference §4.1).
+pub const REQUEST_LIMIT: u64 = 4 * 1024 * 1024;
 /// How often Sent Items is looked at while verifying.
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -63,7 +76,12 @@ impl Sender {
 #[derive(Debug)]
 pub struct SendRequest {
     pub sender: Sender,
+    /// With the attachments that go inline.
     pub message: OutgoingMessage,
+    /// Attached to a draft after it is made (too large to go inline).
+    pub separate: Vec<FileAttachment>,
+    /// Every attachment in `--attach` order, with how it travels.
+    pub attachment_views: Vec<AttachmentView>,
     pub verify: Option<Duration>,
 }
 
@@ -240,22 +258,26 @@ pub fn resolve(state: &State, args: &MailSendArgs) -> Result<SendRequest> {
     let attachments = read_attachments(&args.attach)?;
     // The typed input first (exit 2), then whether the sender may send (exit 4).
     let sender = resolve_sender(state, &args.from)?;
-    Ok(SendRequest {
-        message: OutgoingMessage {
-            subject: args.subject.clone(),
-            body,
-            body_type: if args.html {
-                BodyType::Html
-            } else {
-                BodyType::Text
-            },
-            to,
-            cc,
-            bcc,
-            from: sender.alias.clone(),
-            headers: Vec::new(),
-            attachments,
+    let message = OutgoingMessage {
+        subject: args.subject.clone(),
+        body,
+        body_type: if args.html {
+            BodyType::Html
+        } else {
+            BodyType::Text
         },
+        to,
+        cc,
+        bcc,
+        from: sender.alias.clone(),
+        headers: Vec::new(),
+        attachments: Vec::new(),
+    };
+    let (message, separate, attachment_views) = plan_attachments(message, attachments)?;
+    Ok(SendRequest {
+        message,
+        separate,
+        attachment_views,
         sender,
         verify: args
             .verify_sent
@@ -274,30 +296,27 @@ fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-fn over_limit(message: String) -> CliError {
-    CliError::usage(message).hint(format!(
-        "inline attachments must stay under 3 MB ({INLINE_LIMIT} bytes) each and together; larger files need an upload session, which graphmail does not do: share a link instead"
-    ))
-}
-
-/// Reads `--attach` files, refusing any at or over the inline limit.
+/// Reads `--attach` files (each once, up to the 150 MB an upload session
+/// takes), refusing a set no mailbox could send.
 fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<FileAttachment>> {
     let mut out = Vec::new();
     let mut total: u64 = 0;
     for path in paths {
         let shown = path.display();
-        let bytes = super::input_file::read_attachment(path, INLINE_LIMIT - 1, |len| {
-            over_limit(format!(
-                "--attach {shown} is {len} bytes ({}): over the 3 MB limit of inline attachments",
+        let bytes = super::input_file::read_attachment(path, MAX_UPLOAD_SESSION_BYTES, |len| {
+            CliError::usage(format!(
+                "--attach {shown} is {len} bytes ({}): over the 150 MB Graph takes for one attachment",
                 mb(len)
             ))
+            .hint("share a link to the file instead")
         })?;
         total += bytes.len() as u64;
-        if total >= INLINE_LIMIT {
-            return Err(over_limit(format!(
-                "the attachments add up to {total} bytes ({}) with {shown}: over the 3 MB Graph accepts inline in one message",
+        if total > MAX_UPLOAD_SESSION_BYTES {
+            return Err(CliError::usage(format!(
+                "the attachments add up to {total} bytes ({}) with {shown}: over 150 MB, the largest message Exchange Online can send (Set-Mailbox -MaxSendSize 150MB)",
                 mb(total)
-            )));
+            ))
+            .hint("send them in several messages, or share links"));
         }
         let name = path
             .file_name()
@@ -310,6 +329,74 @@ fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<FileAttachment>>
         });
     }
     Ok(out)
+}
+
+/// How an attachment travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AttachVia {
+    /// In the `sendMail` (or draft) request itself.
+    Inline,
+    /// `POST /messages/{id}/attachments` on the draft.
+    Post,
+    /// `attachments/createUploadSession` and PUTs of at most 4 MB.
+    UploadSession,
+}
+
+/// Splits the files into those that go inline (smallest first, while the
+/// request stays under [`REQUEST_LIMIT`] and inline files under
+/// [`INLINE_LIMIT`]) and those attached to a draft. Exit 2 for a file that
+/// fits no path: too large for one request, too small for an upload session.
+#[allow(clippy::type_complexity)]
+pub fn plan_attachments(
+    mut message: OutgoingMessage,
+    files: Vec<FileAttachment>,
+) -> Result<(OutgoingMessage, Vec<FileAttachment>, Vec<AttachmentView>)> {
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| files[i].bytes.len());
+    let mut via = vec![AttachVia::Inline; files.len()];
+    let mut request = message.request_bytes();
+    let mut inline: u64 = 0;
+    for &i in &order {
+        let file = &files[i];
+        let len = file.bytes.len() as u64;
+        let grows = file.request_bytes();
+        if inline + len < INLINE_LIMIT && request + grows < REQUEST_LIMIT {
+            inline += len;
+            request += grows;
+            continue;
+        }
+        via[i] = if len >= MIN_UPLOAD_SESSION_BYTES {
+            AttachVia::UploadSession
+        } else if grows < REQUEST_LIMIT {
+            AttachVia::Post
+        } else {
+            return Err(CliError::usage(format!(
+                "--attach {} is {len} bytes: as base64 ({grows} bytes with its JSON) it is over the 4 MB Graph takes in one request, and under the 3 MB ({MIN_UPLOAD_SESSION_BYTES} bytes) an upload session needs",
+                file.name
+            ))
+            .hint("compress it, or make it 3 MB or larger (an upload session takes 3 MB to 150 MB)"));
+        };
+    }
+    let views = files
+        .iter()
+        .zip(&via)
+        .map(|(a, v)| AttachmentView {
+            name: a.name.clone(),
+            content_type: a.content_type.clone(),
+            size: a.bytes.len() as u64,
+            via: *v,
+        })
+        .collect();
+    let mut separate = Vec::new();
+    for (file, v) in files.into_iter().zip(via) {
+        if v == AttachVia::Inline {
+            message.attachments.push(file);
+        } else {
+            separate.push(file);
+        }
+    }
+    Ok((message, separate, views))
 }
 
 /// A MIME type from the file name's extension, else `application/octet-stream`.
@@ -352,6 +439,9 @@ pub async fn send(ctx: &Context, args: MailSendArgs) -> Result<()> {
     let (client, hints) = connect(ctx, &state)?;
     let mut result = SendResult::new(&request);
     let outcome = match request.verify {
+        _ if !request.separate.is_empty() => {
+            send_with_draft(ctx, &client, &hints, &request, &mut result).await
+        }
         None => send_plain(&client, &hints, &request, &mut result).await,
         Some(wait) => send_verified(&client, &hints, &request, wait, &mut result).await,
     };
@@ -416,6 +506,147 @@ fn send_error(e: &GraphError, hints: &HintContext, sender: &Sender) -> CliError 
         mailbox,
         SEND,
     )
+}
+
+/// Exit 1 for a message over the mailbox's `MaxSendSize`, else [`send_error`].
+fn size_or_send_error(e: &GraphError, hints: &HintContext, request: &SendRequest) -> CliError {
+    if !upload::is_message_too_large(e) {
+        return send_error(e, hints, &request.sender);
+    }
+    let mailbox = &request.sender.mailbox;
+    let size: u64 = request.attachment_views.iter().map(|a| a.size).sum();
+    CliError::runtime(format!(
+        "the message ({} of attachments) is larger than {mailbox} may send: Exchange refused it (ErrorMessageSizeExceeded): {e}",
+        mb(size)
+    ))
+    .hint(format!(
+        "an Exchange admin can raise the mailbox's limit (35 MB by default, up to 150 MB): Set-Mailbox -Identity {mailbox} -MaxSendSize 150MB"
+    ))
+    .hint("or share large files by link")
+}
+
+/// Attachments too large to go inline: a draft (with the inline ones), each
+/// other file added by POST or an upload session, then `/send`; the draft is
+/// deleted again if anything fails before the send.
+async fn send_with_draft(
+    ctx: &Context,
+    client: &GraphClient,
+    hints: &HintContext,
+    request: &SendRequest,
+    result: &mut SendResult,
+) -> Result<()> {
+    let mailbox = request.sender.mailbox.as_str();
+    let draft = client
+        .create_draft(mailbox, &request.message, request.verify.is_some())
+        .await
+        .map_err(|e| {
+            if e.has_code("ErrorSendAsDenied") {
+                return send_error(&e, hints, &request.sender);
+            }
+            service_error(
+                &format!(
+                    "attachments over {} go through a draft, and creating one in {mailbox} failed",
+                    mb(REQUEST_LIMIT)
+                ),
+                &e,
+                hints,
+                mailbox,
+                READ_WRITE,
+            )
+        })?;
+    let id = draft.value.id.clone();
+    let attached = attach_all(ctx, client, mailbox, &id, &request.separate).await;
+    let sent = match attached {
+        Ok(()) => client.send_draft(mailbox, &id).await,
+        Err(e) => Err(e),
+    };
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            let mut err = size_or_send_error(&e, hints, request);
+            if client.delete_message(mailbox, &id).await.is_err() {
+                err = err.hint(format!(
+                    "the unsent draft '{}' could not be deleted: it stays in Drafts of {mailbox}",
+                    request.message.subject
+                ));
+            }
+            return Err(err);
+        }
+    };
+    result.method = Method::DraftSend;
+    result.request_id = sent.request_id;
+    if let Some(wait) = request.verify {
+        let verification =
+            probe::find_by_immutable_id(client, mailbox, &id, wait, POLL_INTERVAL).await;
+        result.observe(verification, &request.sender);
+    }
+    Ok(())
+}
+
+async fn attach_all(
+    ctx: &Context,
+    client: &GraphClient,
+    mailbox: &str,
+    id: &str,
+    files: &[FileAttachment],
+) -> std::result::Result<(), GraphError> {
+    for file in files {
+        if (file.bytes.len() as u64) < MIN_UPLOAD_SESSION_BYTES {
+            client.add_attachment(mailbox, id, file).await?;
+            continue;
+        }
+        let bar = UploadBar::new(ctx, &file.name);
+        let request = UploadRequest::new(&file.name, &file.content_type, &file.bytes);
+        let report = client.upload_attachment(mailbox, id, &request, &bar).await;
+        bar.finish();
+        let report = report?;
+        tracing::debug!(
+            "uploaded {} in {} chunks ({} PUTs, {} throttled) in {} ms",
+            file.name,
+            report.chunks.len(),
+            report.put_requests,
+            report.throttled,
+            report.elapsed_ms
+        );
+    }
+    Ok(())
+}
+
+/// A byte progress bar for one upload, on a terminal only.
+struct UploadBar {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl UploadBar {
+    fn new(ctx: &Context, name: &str) -> Self {
+        let bar = ctx.printer.stderr_is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{msg} {wide_bar} {bytes}/{total_bytes} {elapsed}",
+            ) {
+                bar.set_style(style);
+            }
+            // NOTE: the file name is the user's own input; shown as typed.
+            bar.set_message(format!("uploading {name}"));
+            bar
+        });
+        UploadBar { bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl UploadProgress for UploadBar {
+    fn advanced(&self, sent: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(sent);
+        }
+    }
 }
 
 async fn send_plain(
@@ -487,11 +718,12 @@ pub struct SenderView {
     pub mailbox: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AttachmentView {
     pub name: String,
     pub content_type: String,
     pub size: u64,
+    pub via: AttachVia,
 }
 
 /// The JSON of `mail send` (docs/json.md).
@@ -535,15 +767,7 @@ impl SendResult {
             cc: m.cc.clone(),
             bcc: m.bcc.clone(),
             subject: m.subject.clone(),
-            attachments: m
-                .attachments
-                .iter()
-                .map(|a| AttachmentView {
-                    name: a.name.clone(),
-                    content_type: a.content_type.clone(),
-                    size: a.bytes.len() as u64,
-                })
-                .collect(),
+            attachments: request.attachment_views.clone(),
             saved_to_sent_items: true,
             request_id: None,
             message_id: None,
@@ -596,8 +820,15 @@ impl Render for SendResult {
         for a in &self.attachments {
             writeln!(
                 out,
-                "attachment:   {} ({}, {} bytes)",
-                a.name, a.content_type, a.size
+                "attachment:   {} ({}, {} bytes, {})",
+                a.name,
+                a.content_type,
+                a.size,
+                match a.via {
+                    AttachVia::Inline => "inline",
+                    AttachVia::Post => "added to the draft",
+                    AttachVia::UploadSession => "upload session",
+                }
             )?;
         }
         if let Some(id) = &self.request_id {
@@ -757,20 +988,39 @@ mod tests {
     }
 
     #[test]
-    fn attachments_at_and_over_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let under = dir.path().join("under.bin");
-        std::fs::write(&under, vec![0u8; (INLINE_LIMIT - 1) as usize]).unwrap();
-        let at = dir.path().join("at.pdf");
-        std::fs::write(&at, vec![0u8; INLINE_LIMIT as usize]).unwrap();
-        let got = read_attachments(std::slice::from_ref(&under)).unwrap();
-        assert_eq!(got[0].content_type, "application/octet-stream");
-        let err = read_attachments(std::slice::from_ref(&at)).unwrap_err();
+    fn attachments_are_planned_by_request_size() {
+        let file = |name: &str, len: usize| FileAttachment {
+            name: name.into(),
+            content_type: "application/octet-stream".into(),
+            bytes: vec![0u8; len],
+        };
+        let message = |body: usize| OutgoingMessage {
+            subject: "s".into(),
+            body: "b".repeat(body),
+            to: vec!["a@x.com".into()],
+            ..OutgoingMessage::default()
+        };
+        // 2.9 MB with a short body: inline, and the request really is under 4 MiB.
+        let (m, separate, views) =
+            plan_attachments(message(100), vec![file("a", 2_900_000)]).unwrap();
+        assert!(separate.is_empty());
+        assert_eq!(views[0].via, AttachVia::Inline);
+        let encoded = serde_json::to_vec(&m.to_json()).unwrap().len() as u64;
+        assert!(encoded <= m.request_bytes() && encoded < REQUEST_LIMIT);
+        // The same file with a long body no longer fits: added to a draft.
+        let (_, separate, views) =
+            plan_attachments(message(400_000), vec![file("a", 2_900_000)]).unwrap();
+        assert_eq!(separate.len(), 1);
+        assert_eq!(views[0].via, AttachVia::Post);
+        // 3 MB and over: an upload session; small ones stay inline.
+        let (m, _, views) =
+            plan_attachments(message(10), vec![file("big", 20 << 20), file("s", 10)]).unwrap();
+        assert_eq!(views[0].via, AttachVia::UploadSession);
+        assert_eq!(views[1].via, AttachVia::Inline);
+        assert_eq!(m.attachments.len(), 1);
+        // Just under 3 MiB: too large for a request, too small for a session.
+        let err = plan_attachments(message(10), vec![file("dead.bin", (3 << 20) - 1)]).unwrap_err();
         assert_eq!(err.kind.exit_code(), 2);
-        assert!(err.message.contains("at.pdf"), "{}", err.message);
-        let small = dir.path().join("small.txt");
-        std::fs::write(&small, b"hi").unwrap();
-        let err = read_attachments(&[under, small]).unwrap_err();
-        assert!(err.message.contains("add up"), "{}", err.message);
+        assert!(err.message.contains("dead.bin"), "{}", err.message);
     }
 }
