@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod desired;
 pub mod diagnose;
 pub mod error;
 pub mod graph;

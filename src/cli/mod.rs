@@ -2,6 +2,7 @@
 //! logic lives in `commands`, which never sees these types' parsing rules.
 
 mod connector;
+mod desired;
 mod integration;
 mod mail;
 mod misc;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use connector::*;
+pub use desired::*;
 pub use integration::*;
 pub use mail::*;
 pub use misc::*;
@@ -26,6 +28,7 @@ Exit codes:
   2  invalid usage or input
   3  a connection test ran and a step failed
   4  refused by the enable gate (untested or stale), or `status --check` found something untrusted
+  5  `plan --exit-code`: the desired-state file differs from the state file
 
 Environment:
   GRAPHMAIL_STATE                 state file (default: <config dir>/graphmail/state.toml)
@@ -89,6 +92,12 @@ pub enum Command {
     Disable(ItemRef),
     /// Everything at a glance, with what needs attention
     Status(StatusArgs),
+    /// What `apply` would change to match a desired-state file (touches nothing)
+    Plan(PlanArgs),
+    /// Converge the state to a desired-state file: create, test, enable what passes
+    Apply(ApplyArgs),
+    /// The current state as a desired-state file (secrets as their sources)
+    Export(ExportArgs),
     /// Make a self-signed certificate for the app registration
     #[command(subcommand)]
     Certificate(CertificateCommand),

@@ -121,13 +121,13 @@ fn cloud(arg: CloudArg) -> Cloud {
 
 /// Where an imported certificate lives: the private data dir, one file per
 /// state file.
-fn imported_certificate_path(data_dir: &Path, instance_id: &str) -> PathBuf {
+pub(crate) fn imported_certificate_path(data_dir: &Path, instance_id: &str) -> PathBuf {
     data_dir
         .join("certificates")
         .join(format!("{instance_id}.pfx"))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let fail =
         |e: std::io::Error| CliError::runtime(format!("cannot write {}: {e}", path.display()));
     let dir = path
