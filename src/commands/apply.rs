@@ -260,6 +260,17 @@ async fn run_tests(
     Ok(results)
 }
 
+fn prepared_wants_enabled(prepared: &Prepared, kind: ItemKind, name: &str) -> bool {
+    match kind {
+        ItemKind::Connector => prepared
+            .desired
+            .connector(name)
+            .is_some_and(|c| c.item.enabled),
+        ItemKind::Route => prepared.desired.route(name).is_some_and(|r| r.item.enabled),
+        ItemKind::Integration => false,
+    }
+}
+
 pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     let max_age = plan_cmd::max_age(args.max_age.as_deref())?;
     let mut prepared = plan_cmd::prepare(ctx, &args.file)?;
@@ -461,6 +472,16 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
                 name: action.name,
                 reason,
             }),
+        }
+    }
+    for (kind, name) in &disable_failed {
+        if prepared_wants_enabled(&prepared, *kind, name) {
+            not_applied.push(NotApplied {
+                action: ActionKind::Enable,
+                kind: *kind,
+                name: name.clone(),
+                reason: "disabled: its test failed (--disable-failing)".into(),
+            });
         }
     }
     let reports: Vec<ConnectionReport> = results.into_iter().map(|(r, _)| r).collect();
