@@ -43,6 +43,9 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "test-connection
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "enable" -d 'Set a tested connector or route live'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "plan" -d 'What `apply` would change to match a desired-state file (touches nothing)'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "apply" -d 'Converge the state to a desired-state file: create, test, enable what passes'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "export" -d 'The current state as a desired-state file (secrets as their sources)'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "mail" -d 'Read and send mail through the connectors'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
@@ -515,6 +518,53 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s v -l verb
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand status" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -s f -l file -d 'The desired-state file (`-` for standard input)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l max-age -d 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l exit-code -d 'Exit 5 when there are changes, 0 when there are none (drift detection)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l refresh -d 'Re-test live items (nothing recorded, no probe sent): a live item that no longer passes is drift'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l prune -d 'Also show the removal of what the file does not declare'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand plan" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -s f -l file -d 'The desired-state file (`-` for standard input)' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l max-age -d 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l timeout -d 'Seconds allowed per target' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l prune -d 'Remove connectors and routes the file does not declare (live ones need --yes or a confirmation)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l disable-failing -d 'A changed live item that fails its test is saved disabled instead of keeping its old settings'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand apply" -s V -l version -d 'Print version'
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -s o -l output-file -d 'Write the desired-state file here instead of standard output' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -l state -d 'The state file' -r -F
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -l output -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -s y -l yes -d 'Confirm destructive actions without asking'
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -s v -l verbose -d 'More detail on stderr (repeat for more)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -s q -l quiet -d 'Only errors on stderr'
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand export" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand certificate; and not __fish_seen_subcommand_from new help" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"
@@ -654,18 +704,21 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s v -l verbos
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "mail" -d 'Read and send mail through the connectors'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status certificate mail sandbox demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "plan" -d 'What `apply` would change to match a desired-state file (touches nothing)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "apply" -d 'Converge the state to a desired-state file: create, test, enable what passes'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "export" -d 'The current state as a desired-state file (secrets as their sources)'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "certificate" -d 'Make a self-signed certificate for the app registration'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "mail" -d 'Read and send mail through the connectors'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "sandbox" -d 'The local Entra ID + Graph emulator'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "demo" -d 'Run the whole flow against the embedded sandbox'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "set" -d 'Create or change the integration; tests it before saving'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "show" -d 'Show the integration and where its secret comes from'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and __fish_seen_subcommand_from integration" -f -a "remove" -d 'Remove the integration and its stored secrets'
