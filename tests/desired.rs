@@ -725,3 +725,123 @@ fn a_bad_file_is_refused_with_the_key_and_the_line_and_nothing_is_touched() {
 fn text_of(bytes: &[u8]) -> String {
     text(bytes)
 }
+
+#[test]
+fn secret_sources_keyring_without_a_terminal_and_the_override_are_refused_with_the_fix() {
+    let sandbox = start();
+    let case = Case::new(&sandbox);
+    let keyring = full_file(&sandbox, "Inbox").replace(
+        &format!("secret = {{ env = \"{SECRET_VAR}\" }}"),
+        "secret = \"keyring\"",
+    );
+    case.write_desired(&keyring);
+    // The plan needs no secret.
+    case.json(&["plan"], 0);
+    // The keyring of this (new) state file has no secret, and CI cannot be asked.
+    let (_, stderr) = case.expect(&["apply"], 2);
+    assert!(
+        stderr.contains("graphmail.toml:1") && stderr.contains("keyring"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--client-secret-stdin"), "{stderr}");
+    assert!(stderr.contains("secret = { env = "), "{stderr}");
+    assert!(!case.env.state_path().exists(), "nothing written");
+
+    // Stored the way the hint says, the same file applies.
+    let base = sandbox.base_url().to_string();
+    let secret = sandbox.ready().client_secret.clone().unwrap();
+    let out = case
+        .command()
+        .args([
+            "integration",
+            "set",
+            "--tenant",
+            BUILTIN_TENANT_ID,
+            "--app-id",
+            APP_GRAPHMAIL,
+            "--client-secret-stdin",
+            "--authority-host",
+            &base,
+            "--graph-endpoint",
+            &base,
+        ])
+        .write_stdin(secret.clone())
+        .output()
+        .unwrap();
+    common::check(&out, 0, &["integration", "set"]);
+    let plan = case.json(&["plan"], 0);
+    assert!(
+        plan["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["kind"] != "integration"),
+        "the integration is as the file says: {plan:#}"
+    );
+    case.expect(&["apply"], 0);
+    assert!(enabled(&case, "connector", "support"));
+
+    // A run under GRAPHMAIL_CLIENT_SECRET proves the override, records
+    // nothing: apply refuses it rather than enabling nothing.
+    let other = Case::new(&sandbox);
+    other.write_desired(&full_file(&sandbox, "Inbox"));
+    let out = other
+        .command()
+        .env("GRAPHMAIL_CLIENT_SECRET", &secret)
+        .arg("apply")
+        .output()
+        .unwrap();
+    common::check(&out, 2, &["apply (override)"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("GRAPHMAIL_CLIENT_SECRET"), "{stderr}");
+    assert!(!stderr.contains(&secret));
+    assert!(!other.env.state_path().exists());
+}
+
+#[test]
+fn a_certificate_path_is_relative_to_the_file_and_its_password_is_needed_only_to_import_it() {
+    let sandbox = start();
+    let case = Case::new(&sandbox);
+    let ready = sandbox.ready();
+    let pfx = ready.certificate_pfx.clone().expect("sandbox certificate");
+    std::fs::create_dir_all(case.env.path("env/certs")).unwrap();
+    std::fs::copy(&pfx, case.env.path("env/certs/app.pfx")).unwrap();
+    let text_file = full_file(&sandbox, "Inbox").replace(
+        &format!("secret = {{ env = \"{SECRET_VAR}\" }}"),
+        "certificate = { file = \"certs/app.pfx\", password = { env = \"CERT_PW\" } }",
+    );
+    case.write_desired(&text_file);
+    let password = ready.certificate_password.clone().expect("password");
+    // From another working directory: the path is the file's, not the cwd's.
+    let out = case
+        .command()
+        .current_dir(case.env.path("home"))
+        .env("CERT_PW", &password)
+        .args([
+            "apply",
+            "-f",
+            case.desired_path().to_str().unwrap(),
+            "--output",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    common::check(&out, 0, &["apply (certificate)"]);
+    let applied: Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert!(
+        applied["not_applied"].as_array().unwrap().is_empty(),
+        "{applied:#}"
+    );
+    let state = case.env.state_text();
+    assert!(
+        state.contains("kind = \"certificate\"") || state.contains("certificate"),
+        "{state}"
+    );
+    assert!(!state.contains(&password));
+    // Without the password: the file is the imported copy, nothing to do.
+    case.expect(&["plan", "--exit-code"], 0);
+    // Another certificate: its password is needed, and its absence named.
+    std::fs::write(case.env.path("env/certs/app.pfx"), b"not a pfx").unwrap();
+    let (_, stderr) = case.expect(&["plan"], 2);
+    assert!(stderr.contains("CERT_PW"), "{stderr}");
+}
