@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{self, Write};
+use std::time::Instant;
 
 use secrecy::SecretString;
 use serde::Serialize;
@@ -273,8 +274,14 @@ fn prepared_wants_enabled(prepared: &Prepared, kind: ItemKind, name: &str) -> bo
 
 pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     let max_age = plan_cmd::max_age(args.max_age.as_deref())?;
+    let started = Instant::now();
     let mut prepared = plan_cmd::prepare(ctx, &args.file)?;
     let plan = plan_cmd::compute(&prepared, args.prune, max_age)?;
+    tracing::info!(
+        "planned {} action(s) in {} ms",
+        plan.actions.len(),
+        started.elapsed().as_millis()
+    );
     let state_label = ctx.store.path().display().to_string();
     let origin = prepared.desired.origin.clone();
     if plan.is_empty() && prepared.import.is_none() {
@@ -355,6 +362,7 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     let mut writes = 0;
     let mut results = Vec::new();
     if !targets.is_empty() {
+        let started = Instant::now();
         let wrote = ctx.store.update(|state| {
             let before = state.clone();
             adopt(state);
@@ -363,7 +371,14 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
             Ok::<_, CliError>(*state != before)
         })?;
         writes += usize::from(wrote);
+        tracing::info!("first write in {} ms", started.elapsed().as_millis());
+        let started = Instant::now();
         results = run_tests(ctx, &prepared, &plan.target, &targets, args.timeout).await?;
+        tracing::info!(
+            "tested {} target(s) in {} ms",
+            targets.len(),
+            started.elapsed().as_millis()
+        );
     }
 
     // Which changes their tests refused.
@@ -399,6 +414,7 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     };
 
     let import = prepared.import.take();
+    let started = Instant::now();
     let (changed, enabled, refused) = ctx.store.update(|state| {
         let before = state.clone();
         adopt(state);
@@ -435,6 +451,7 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
         Ok::<_, CliError>((*state != before, enabled, refused))
     })?;
     writes += usize::from(changed);
+    tracing::info!("second write in {} ms", started.elapsed().as_millis());
 
     // What happened, action by action.
     let mut applied = Vec::new();
