@@ -315,6 +315,16 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
 
     let targets = plan_cmd::test_targets(&plan);
     let mut secret_to_store = None;
+    if !targets.is_empty()
+        && prepared.integration.is_none()
+        && prepared.snapshot.integration.is_none()
+    {
+        return Err(CliError::usage(format!(
+            "{} enables connectors or routes, but there is no integration to test them with",
+            prepared.desired.origin
+        ))
+        .hint("add an [integration] table to the file (see docs/desired-state.md), or run `graphmail integration set` first"));
+    }
     if !targets.is_empty() {
         refuse_override(&prepared)?;
         secret_to_store = keyring_secret(ctx, &prepared)?;

@@ -654,3 +654,124 @@ fn route(origin: &str, line: usize, shape: RouteShape) -> Result<DesiredItem<Rou
         send_test_to,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Desired {
+        parse(text, "f.toml", Path::new("/base")).unwrap_or_else(|e| panic!("{}", e.message))
+    }
+
+    fn parse_err(text: &str) -> String {
+        parse(text, "f.toml", Path::new("/base"))
+            .err()
+            .expect("an error")
+            .message
+    }
+
+    const INTEGRATION: &str = "[integration]\ntenant = \"Contoso.OnMicrosoft.com\"\napp_id = \"{4A1F7C2E-8B3D-4E6F-9A0B-1C2D3E4F5A6B}\"\n";
+
+    #[test]
+    fn values_are_normalized_as_the_commands_normalize_them() {
+        let d = parse_ok(&format!(
+            "{INTEGRATION}secret = {{ env = \"S\" }}\n[[connector]]\nname = \"a\"\nuse_for = \"incoming\"\naddress = \" A@Contoso.COM \"\nfolders = [\" Inbox / EU \", \"Inbox/EU\"]\nprocess = \" Case \"\nai = [\"sentiment\", \"classification\", \"sentiment\"]\n"
+        ));
+        let i = d.integration.unwrap();
+        assert_eq!(i.tenant, "contoso.onmicrosoft.com");
+        assert_eq!(i.app_id, "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b");
+        assert_eq!(i.cloud, Cloud::Global);
+        assert_eq!(
+            i.credential,
+            DesiredCredential::Secret(DesiredSource::Env("S".into()))
+        );
+        let c = &d.connectors[0];
+        assert_eq!(c.item.address, "A@contoso.com");
+        assert_eq!(c.item.folders, ["Inbox/EU"]);
+        assert_eq!(c.item.process.as_deref(), Some("Case"));
+        assert_eq!(c.item.ai, [AiFeature::Classification, AiFeature::Sentiment]);
+        assert!(c.item.enabled, "enabled by default");
+    }
+
+    #[test]
+    fn a_certificate_path_is_relative_to_the_files_folder() {
+        let d = parse_ok(&format!(
+            "{INTEGRATION}certificate = {{ file = \"certs/app.pfx\", password = \"none\" }}\n"
+        ));
+        match d.integration.unwrap().credential {
+            DesiredCredential::Certificate { file, password, .. } => {
+                assert_eq!(file, Path::new("/base/certs/app.pfx"));
+                assert_eq!(password, DesiredSource::None);
+            }
+            other => panic!("{other:?}"),
+        }
+        let d = parse_ok(&format!(
+            "{INTEGRATION}certificate = {{ file = \"/abs/app.pfx\", password = \"keyring\" }}\n"
+        ));
+        assert!(matches!(
+            d.integration.unwrap().credential,
+            DesiredCredential::Certificate { ref file, .. } if file == Path::new("/abs/app.pfx")
+        ));
+    }
+
+    #[test]
+    fn credentials_and_clouds_are_one_of_each() {
+        assert!(parse_err(INTEGRATION).contains("a credential is required"));
+        assert!(
+            parse_err(&format!(
+                "{INTEGRATION}secret = \"keyring\"\ncertificate = {{ file = \"a.pfx\", password = \"none\" }}\n"
+            ))
+            .contains("either secret or certificate")
+        );
+        assert!(
+            parse_err(&format!("{INTEGRATION}secret = \"none\"\n"))
+                .contains("without a credential")
+        );
+        assert!(
+            parse_err(&format!("{INTEGRATION}secret = {{ env = \"2BAD\" }}\n"))
+                .contains("invalid secret.env")
+        );
+        assert!(
+            parse_err(&format!("{INTEGRATION}secret = {{ var = \"X\" }}\n"))
+                .contains("unknown field `var`")
+        );
+        assert!(
+            parse_err(&format!(
+                "{INTEGRATION}secret = \"keyring\"\ncloud = \"global\"\nauthority_host = \"https://a.example\"\n"
+            ))
+            .contains("not both")
+        );
+        assert!(
+            parse_err(&format!(
+                "{INTEGRATION}secret = \"keyring\"\ncloud = \"mars\"\n"
+            ))
+            .contains("unknown cloud")
+        );
+        assert!(
+            parse_err(&format!(
+                "{INTEGRATION}secret = \"keyring\"\nauthority_host = \"http://login.example.com\"\ngraph_endpoint = \"https://g.example\"\n"
+            ))
+            .contains("invalid authority_host")
+        );
+    }
+
+    #[test]
+    fn duplicates_and_clashes_name_both_lines() {
+        let twice = "[[connector]]\nname = \"o\"\nuse_for = \"outbound\"\naddress = \"o@contoso.com\"\n\n[[connector]]\nname = \"o\"\nuse_for = \"outbound\"\naddress = \"o@contoso.com\"\n";
+        assert_eq!(
+            parse_err(twice),
+            "f.toml:6: connector 'o' is declared twice (first at line 1)"
+        );
+        let same_address = "[[connector]]\nname = \"i\"\nuse_for = \"incoming\"\naddress = \"i@contoso.com\"\nfolders = [\"Inbox\"]\nprocess = \"C\"\n[[route]]\nname = \"a\"\nconnector = \"i\"\naddress = \"x@contoso.com\"\nprocess = \"C\"\n[[route]]\nname = \"b\"\nconnector = \"i\"\naddress = \"X@contoso.com\"\nprocess = \"C\"\n";
+        let err = parse_err(same_address);
+        assert!(
+            err.starts_with("f.toml:12:") && err.contains("already used by incoming route 'a'"),
+            "{err}"
+        );
+        let outbound_options = "[[connector]]\nname = \"o\"\nuse_for = \"outbound\"\naddress = \"o@contoso.com\"\nprocess = \"C\"\n";
+        assert!(parse_err(outbound_options).contains("takes only a name and a primary address"));
+        let named_like_connector = "[[connector]]\nname = \"o\"\nuse_for = \"outbound\"\naddress = \"o@contoso.com\"\n[[route]]\nname = \"o\"\nconnector = \"o\"\naddress = \"p@contoso.com\"\n";
+        assert!(parse_err(named_like_connector).contains("default route"));
+        assert!(parse_err("schema_version = 2\n").contains("schema_version 2"));
+    }
+}
