@@ -665,8 +665,7 @@ mod tests {
 
     fn parse_err(text: &str) -> String {
         parse(text, "f.toml", Path::new("/base"))
-            .err()
-            .expect("an error")
+            .expect_err("an error")
             .message
     }
 
