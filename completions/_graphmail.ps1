@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The tenant-level integration: tenant, app ID, credential')
             [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'Incoming and outbound Graph connectors on shared mailboxes')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'Incoming routes (address to process) and outgoing routes (alias From addresses)')
-            [CompletionResult]::new('test-connection', 'test-connection', [CompletionResultType]::ParameterValue, 'Test the integration, a connector or a route against Entra ID and Graph')
+            [CompletionResult]::new('test-connection', 'test-connection', [CompletionResultType]::ParameterValue, 'Test the integration, a connector or a route: a pass rests on evidence')
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Set a tested connector or route live')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Take a connector (and its routes) or a route out of service')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Everything at a glance, with what needs attention')
@@ -474,12 +474,15 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Test the integration, every connector and every route, concurrently')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -488,8 +491,8 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail on stderr (repeat for more)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions')
@@ -499,11 +502,14 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;integration' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -519,11 +525,14 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;connector' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -539,11 +548,14 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;route' {
-            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Outbound connectors and outgoing routes: send a real probe to this address')
+            [CompletionResult]::new('--send-test-to', '--send-test-to', [CompletionResultType]::ParameterName, 'Where a probe goes when a fact needs one (default: the outbound connector''s own address)')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per target')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-send', '--no-send', [CompletionResultType]::ParameterName, 'Never send a probe: facts only a probe establishes stay unverified')
+            [CompletionResult]::new('--no-record', '--no-record', [CompletionResultType]::ParameterName, 'Run and report without touching the state file or its directory')
             [CompletionResult]::new('--probe-delivery', '--probe-delivery', [CompletionResultType]::ParameterName, 'Incoming routes: send a probe through an enabled outbound connector and find it')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -601,6 +613,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--with-routes', '--with-routes', [CompletionResultType]::ParameterName, 'Also re-enable (through the gate) the routes its disable switched off')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt (implied without a terminal or when CI is set)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Confirm destructive actions without asking')
@@ -1011,7 +1024,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The tenant-level integration: tenant, app ID, credential')
             [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'Incoming and outbound Graph connectors on shared mailboxes')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'Incoming routes (address to process) and outgoing routes (alias From addresses)')
-            [CompletionResult]::new('test-connection', 'test-connection', [CompletionResultType]::ParameterValue, 'Test the integration, a connector or a route against Entra ID and Graph')
+            [CompletionResult]::new('test-connection', 'test-connection', [CompletionResultType]::ParameterValue, 'Test the integration, a connector or a route: a pass rests on evidence')
             [CompletionResult]::new('enable', 'enable', [CompletionResultType]::ParameterValue, 'Set a tested connector or route live')
             [CompletionResult]::new('disable', 'disable', [CompletionResultType]::ParameterValue, 'Take a connector (and its routes) or a route out of service')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Everything at a glance, with what needs attention')

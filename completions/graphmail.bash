@@ -1057,7 +1057,7 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__enable__subcmd__connector)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --with-routes --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2615,13 +2615,17 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__test__subcmd__connection)
-            opts="-y -v -q -h -V --all --send-test-to --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route help"
+            opts="-y -v -q -h -V --all --send-test-to --no-send --max-age --no-record --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --send-test-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2649,13 +2653,17 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__test__subcmd__connection__subcmd__connector)
-            opts="-y -v -q -h -V --send-test-to --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --send-test-to --no-send --max-age --no-record --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --send-test-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2753,13 +2761,17 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__test__subcmd__connection__subcmd__integration)
-            opts="-y -v -q -h -V --send-test-to --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --send-test-to --no-send --max-age --no-record --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --send-test-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2787,13 +2799,17 @@ _graphmail() {
             return 0
             ;;
         graphmail__subcmd__test__subcmd__connection__subcmd__route)
-            opts="-y -v -q -h -V --send-test-to --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
+            opts="-y -v -q -h -V --send-test-to --no-send --max-age --no-record --probe-delivery --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --send-test-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

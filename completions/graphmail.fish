@@ -39,7 +39,7 @@ complete -c graphmail -n "__fish_graphmail_needs_command" -s V -l version -d 'Pr
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "test-connection" -d 'Test the integration, a connector or a route: a pass rests on evidence'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "enable" -d 'Set a tested connector or route live'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
 complete -c graphmail -n "__fish_graphmail_needs_command" -f -a "status" -d 'Everything at a glance, with what needs attention'
@@ -352,7 +352,8 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_se
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from help" -f -a "set" -d 'Change a route; a live one is re-tested in the same command'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a route (default routes go with their connector)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand route; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l send-test-to -d 'Where a probe goes when a fact needs one (default: the outbound connector\'s own address)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l max-age -d 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l timeout -d 'Seconds allowed per target' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l output -d 'Output format' -r -f -a "table\t''
@@ -361,18 +362,21 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 always\t''
 never\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l all -d 'Test the integration, every connector and every route, concurrently'
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l no-send -d 'Never send a probe: facts only a probe establishes stay unverified'
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l no-record -d 'Run and report without touching the state file or its directory'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l probe-delivery -d 'Incoming routes: send a probe through an enabled outbound connector and find it'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -s v -l verbose -d 'More detail on stderr (repeat for more)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -s q -l quiet -d 'Only errors on stderr'
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -s h -l help -d 'Print help'
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -s V -l version -d 'Print version'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -f -a "integration" -d 'The integration: authority, token, permissions'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -f -a "connector" -d 'One connector'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -f -a "route" -d 'One route'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and not __fish_seen_subcommand_from integration connector route help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l send-test-to -d 'Where a probe goes when a fact needs one (default: the outbound connector\'s own address)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l max-age -d 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l timeout -d 'Seconds allowed per target' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l output -d 'Output format' -r -f -a "table\t''
@@ -380,6 +384,8 @@ json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l no-send -d 'Never send a probe: facts only a probe establishes stay unverified'
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l no-record -d 'Run and report without touching the state file or its directory'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l probe-delivery -d 'Incoming routes: send a probe through an enabled outbound connector and find it'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -s y -l yes -d 'Confirm destructive actions without asking'
@@ -387,7 +393,8 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from integration" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l send-test-to -d 'Where a probe goes when a fact needs one (default: the outbound connector\'s own address)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l max-age -d 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l timeout -d 'Seconds allowed per target' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l output -d 'Output format' -r -f -a "table\t''
@@ -395,6 +402,8 @@ json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l no-send -d 'Never send a probe: facts only a probe establishes stay unverified'
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l no-record -d 'Run and report without touching the state file or its directory'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l probe-delivery -d 'Incoming routes: send a probe through an enabled outbound connector and find it'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -s y -l yes -d 'Confirm destructive actions without asking'
@@ -402,7 +411,8 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -s q -l quiet -d 'Only errors on stderr'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -s h -l help -d 'Print help'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from connector" -s V -l version -d 'Print version'
-complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l send-test-to -d 'Outbound connectors and outgoing routes: send a real probe to this address' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l send-test-to -d 'Where a probe goes when a fact needs one (default: the outbound connector\'s own address)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l max-age -d 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l timeout -d 'Seconds allowed per target' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l state -d 'The state file' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l output -d 'Output format' -r -f -a "table\t''
@@ -410,6 +420,8 @@ json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l no-send -d 'Never send a probe: facts only a probe establishes stay unverified'
+complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l no-record -d 'Run and report without touching the state file or its directory'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l probe-delivery -d 'Incoming routes: send a probe through an enabled outbound connector and find it'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand test-connection; and __fish_seen_subcommand_from route" -s y -l yes -d 'Confirm destructive actions without asking'
@@ -442,6 +454,7 @@ json\t''"
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l with-routes -d 'Also re-enable (through the gate) the routes its disable switched off'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -l no-input -d 'Never prompt (implied without a terminal or when CI is set)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s y -l yes -d 'Confirm destructive actions without asking'
 complete -c graphmail -n "__fish_graphmail_using_subcommand enable; and __fish_seen_subcommand_from connector" -s v -l verbose -d 'More detail on stderr (repeat for more)'
@@ -707,7 +720,7 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand demo" -s V -l versio
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "integration" -d 'The tenant-level integration: tenant, app ID, credential'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "connector" -d 'Incoming and outbound Graph connectors on shared mailboxes'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "route" -d 'Incoming routes (address to process) and outgoing routes (alias From addresses)'
-complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route against Entra ID and Graph'
+complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "test-connection" -d 'Test the integration, a connector or a route: a pass rests on evidence'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "enable" -d 'Set a tested connector or route live'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "disable" -d 'Take a connector (and its routes) or a route out of service'
 complete -c graphmail -n "__fish_graphmail_using_subcommand help; and not __fish_seen_subcommand_from integration connector route test-connection enable disable status plan apply export certificate mail sandbox demo help" -f -a "status" -d 'Everything at a glance, with what needs attention'

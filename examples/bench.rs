@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use graphmail::diagnose::{ConnectionReport, Step, StepStatus, TargetRef};
+use graphmail::diagnose::{Check, ConnectionReport, Step, StepStatus, TargetRef};
 use graphmail::sandbox::seed::{APP_GRAPHMAIL, BUILTIN_TENANT_ID};
 use graphmail::sandbox::{RunningSandbox, ServeOptions};
 use graphmail::state::store::{StateError, StateFile};
@@ -184,10 +184,16 @@ fn ms(d: Duration) -> f64 {
 // ------------------------------------------------------------------- (a)
 
 fn passed_record(target: TargetRef) -> ConnectionReport {
-    let steps = ["authority", "token", "permissions", "mailbox", "folder"]
-        .iter()
-        .map(|c| Step::new(c, StepStatus::Passed, "ok"))
-        .collect();
+    let steps = [
+        Check::Authority,
+        Check::Token,
+        Check::Permissions,
+        Check::Mailbox,
+        Check::Folder,
+    ]
+    .into_iter()
+    .map(|c| Step::new(c, StepStatus::Passed, "ok"))
+    .collect();
     ConnectionReport::new(target, steps)
 }
 

@@ -24,6 +24,8 @@ fn test_record(i: usize) -> Option<TestRecord> {
             .iter()
             .map(|s| format!("{s}=passed"))
             .collect(),
+        verdict: None,
+        needs: None,
     })
 }
 

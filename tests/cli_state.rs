@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{APP_ID, TENANT, TestEnv, check, record_pass, text};
+use common::{APP_ID, TENANT, TestEnv, check, record_failure, record_pass, text};
 
 fn incoming(env: &TestEnv, name: &str, address: &str) {
     env.ok(&[
@@ -415,10 +415,16 @@ fn the_gate_refuses_untested_failed_and_stale_items_naming_the_command() {
         "{err}"
     );
 
-    // A real test against an unreachable endpoint fails (exit 3) and is recorded as failed.
+    // A real test against an unreachable endpoint learns nothing about the
+    // configuration (SPEC §4): exit 3, recorded as unverified, and the gate
+    // says what would establish the missing facts.
     let (_, _) = env.expect(&["test-connection", "connector", "support"], 3);
     let (_, err) = env.expect(&["enable", "connector", "support"], 4);
-    assert!(err.contains("failed its last connection test"), "{err}");
+    assert!(
+        err.contains("was not verified by its last connection test"),
+        "{err}"
+    );
+    assert!(err.contains("reachable"), "{err}");
 
     // A pass, then a change of a tested setting, makes it stale.
     record_pass(&env.state_path(), "connector", "support");
@@ -1069,4 +1075,209 @@ fn errors_in_json_mode_are_one_json_object_on_stderr() {
     assert_eq!(v["error"]["kind"], "usage");
     assert!(v["error"]["message"].as_str().unwrap().contains("nope"));
     assert!(v["error"]["hints"].as_array().is_some());
+}
+
+fn attention(env: &TestEnv) -> Vec<String> {
+    env.json(&["status"])["attention"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn status_check_fails_for_a_failed_integration_while_connectors_are_live() {
+    let env = TestEnv::new();
+    live_support(&env);
+    record_pass(&env.state_path(), "integration", "integration");
+    env.ok(&["status", "--check"]);
+    record_failure(&env.state_path(), "integration", "integration");
+    let (_, err) = env.expect(&["status", "--check"], 4);
+    assert!(err.contains("lacks a passing verdict"), "{err}");
+    let attention = attention(&env);
+    assert!(
+        attention
+            .iter()
+            .any(|a| a
+                .contains("integration's connection test is failed while connectors are enabled")),
+        "{attention:?}"
+    );
+    // Nothing live: a failed integration is listed, not a --check failure.
+    env.ok(&["disable", "connector", "support"]);
+    env.ok(&["status", "--check"]);
+}
+
+#[test]
+fn status_check_fails_for_a_live_item_without_a_pass_and_lists_failed_routes() {
+    let env = TestEnv::new();
+    live_support(&env);
+    record_pass(&env.state_path(), "integration", "integration");
+    env.ok(&[
+        "route",
+        "add",
+        "eu",
+        "--connector",
+        "support",
+        "--address",
+        "eu@contoso.com",
+        "--process",
+        "EU",
+    ]);
+    // A failed route that is not enabled is listed; the exit is unchanged.
+    record_failure(&env.state_path(), "route", "eu");
+    env.ok(&["status", "--check"]);
+    assert!(
+        attention(&env)
+            .iter()
+            .any(|a| a.contains("route 'eu' failed its last connection test")),
+        "{:?}",
+        attention(&env)
+    );
+    // A live connector whose latest verdict is a failure needs attention.
+    record_failure(&env.state_path(), "connector", "support");
+    env.expect(&["status", "--check"], 4);
+}
+
+#[test]
+fn routes_switched_off_by_a_disable_are_listed_and_come_back_with_with_routes() {
+    let env = TestEnv::new();
+    live_support(&env);
+    record_pass(&env.state_path(), "integration", "integration");
+    env.ok(&[
+        "route",
+        "add",
+        "eu",
+        "--connector",
+        "support",
+        "--address",
+        "eu@contoso.com",
+        "--process",
+        "EU",
+    ]);
+    record_pass(&env.state_path(), "route", "eu");
+    env.ok(&["enable", "route", "eu"]);
+    env.ok(&["disable", "connector", "support"]);
+    let (stdout, stderr) = env.ok(&["enable", "connector", "support"]);
+    let said = format!("{stdout}{stderr}");
+    assert!(said.contains("--with-routes"), "{said}");
+    // Listed, without changing the exit code.
+    env.ok(&["status", "--check"]);
+    assert!(
+        attention(&env)
+            .iter()
+            .any(|a| a.contains("route 'eu' was switched off") && a.contains("--with-routes")),
+        "{:?}",
+        attention(&env)
+    );
+    let status = env.json(&["status"]);
+    let eu = status["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "eu")
+        .unwrap()
+        .clone();
+    assert_eq!(eu["enabled"], false);
+    // --with-routes brings it back through the gate.
+    let (stdout, stderr) = env.ok(&["enable", "connector", "support", "--with-routes"]);
+    let said = format!("{stdout}{stderr}");
+    assert!(said.contains("re-enabled route 'eu'"), "{said}");
+    let status = env.json(&["status"]);
+    let eu = status["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "eu")
+        .unwrap()
+        .clone();
+    assert_eq!(eu["live"], true, "{status:#}");
+    assert!(
+        !attention(&env).iter().any(|a| a.contains("switched off")),
+        "{:?}",
+        attention(&env)
+    );
+    // A route whose test is no longer a pass stays off, said so.
+    env.ok(&["disable", "connector", "support"]);
+    record_failure(&env.state_path(), "route", "eu");
+    let (stdout, stderr) = env.ok(&["enable", "connector", "support", "--with-routes"]);
+    let said = format!("{stdout}{stderr}");
+    assert!(said.contains("route 'eu' stays disabled"), "{said}");
+}
+
+#[test]
+fn test_records_live_in_the_state_directory_and_inline_ones_migrate() {
+    let env = TestEnv::new();
+    live_support(&env);
+    let text = env.state_text();
+    assert!(
+        !text.contains("fingerprint"),
+        "no test record in the file: {text}"
+    );
+    let dir = {
+        let mut p = env.state_path().into_os_string();
+        p.push(".d");
+        std::path::PathBuf::from(p)
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+    let verdicts: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("verdicts.json")).unwrap()).unwrap();
+    assert_eq!(
+        verdicts["connectors"]["support"]["passed"], true,
+        "{verdicts:#}"
+    );
+
+    // A file written by an older graphmail with the record inline: still
+    // live, and the record moves to the directory at the next write.
+    let record = &verdicts["connectors"]["support"];
+    std::fs::remove_dir_all(&dir).unwrap();
+    let inline = text.replacen(
+        "name = \"support\"\n",
+        &format!(
+            "name = \"support\"\ntest = {{ at = {}, passed = true, fingerprint = {} }}\n",
+            record["at"], record["fingerprint"]
+        ),
+        1,
+    );
+    std::fs::write(env.state_path(), &inline).unwrap();
+    let status = env.json(&["status"]);
+    assert_eq!(
+        status["connectors"][0]["live"], true,
+        "{status:#}\n{inline}"
+    );
+    env.ok(&["connector", "set", "support", "--process", "Other"]);
+    assert!(
+        !env.state_text().contains("fingerprint"),
+        "{}",
+        env.state_text()
+    );
+    let status = env.json(&["status"]);
+    assert_eq!(status["connectors"][0]["live"], true, "{status:#}");
+    // Removing the item removes its evidence.
+    env.ok(&["disable", "connector", "support"]);
+    env.ok(&["connector", "remove", "support", "--cascade", "--yes"]);
+    let verdicts = std::fs::read_to_string(dir.join("verdicts.json")).unwrap();
+    assert!(!verdicts.contains("support"), "{verdicts}");
+}
+
+#[test]
+fn records_of_another_state_are_not_joined_to_a_new_file() {
+    let env = TestEnv::new();
+    live_support(&env);
+    // The file deleted and made anew with the same settings: the records
+    // beside it belong to the old one and prove nothing about this one.
+    std::fs::remove_file(env.state_path()).unwrap();
+    env.unreachable_integration();
+    incoming(&env, "support", "support@contoso.com");
+    let status = env.json(&["status"]);
+    assert_eq!(
+        status["connectors"][0]["test_state"], "untested",
+        "{status:#}"
+    );
+    env.expect(&["enable", "connector", "support"], 4);
 }

@@ -1595,7 +1595,8 @@ async fn diagnose_all_makes_one_token_request_and_shares_mailbox_lookups() {
         "one lookup per folder segment per mailbox"
     );
     let json = serde_json::to_value(&reports[1]).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["verdict"], "passed");
     assert_eq!(json["target"]["kind"], "connector");
     assert!(json["steps"][0].get("request_id").is_some());
 }
@@ -1629,10 +1630,18 @@ async fn diagnose_target_timeout_keeps_finished_steps() {
             "authority=passed",
             "token=passed",
             "permissions=passed",
-            "mailbox=failed"
+            "mailbox=skipped"
         ]
     );
-    assert!(step(&report, "mailbox").detail.contains("did not finish"));
+    // No answer within the deadline is no refutation (SPEC §4).
+    assert_eq!(report.verdict, diagnose::Verdict::Unverified);
+    let mailbox = step(&report, "mailbox");
+    assert!(mailbox.inconclusive);
+    assert!(
+        mailbox.detail.contains("no answer within"),
+        "{}",
+        mailbox.detail
+    );
 }
 
 // ---------------------------------------------------------------- outbound, routes
@@ -1650,9 +1659,21 @@ async fn outbound_case(roles: &[&str]) -> (MockServer, State) {
 }
 
 #[tokio::test]
-async fn diagnose_outbound_without_probe_skips_send() {
+async fn diagnose_send_only_outbound_is_unverified_without_a_probe() {
     let (_server, state) = outbound_case(&["Mail.Send"]).await;
-    let report = run_one(&state, secret(), TargetRef::connector("out")).await;
+    let options = TestOptions {
+        no_send: true,
+        ..quick_options()
+    };
+    let report = diagnose::run(
+        &state,
+        secret(),
+        &[TargetRef::connector("out")],
+        &options,
+        &NoProgress,
+    )
+    .await
+    .remove(0);
     assert_eq!(
         statuses(&report),
         vec![
@@ -1661,12 +1682,49 @@ async fn diagnose_outbound_without_probe_skips_send() {
             "permissions=passed",
             "mailbox=skipped",
             "send=skipped",
-            "sent-items=skipped"
         ]
     );
-    assert!(report.passed);
-    let report = run_one(&state, secret(), TargetRef::route("alias")).await;
-    assert!(step(&report, "send").detail.contains("help@contoso.com"));
+    assert_eq!(report.verdict, diagnose::Verdict::Unverified);
+    assert!(!report.passed);
+    assert!(report.needs.as_deref().unwrap().contains("--no-send"));
+    let report = diagnose::run(
+        &state,
+        secret(),
+        &[TargetRef::route("alias")],
+        &options,
+        &NoProgress,
+    )
+    .await
+    .remove(0);
+    assert!(step(&report, "send-as").detail.contains("help@contoso.com"));
+    assert_eq!(report.verdict, diagnose::Verdict::Unverified);
+}
+
+#[tokio::test]
+async fn diagnose_send_only_outbound_passes_with_a_probe_to_its_own_address() {
+    let (server, state) = outbound_case(&["Mail.Send"]).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/sendMail")))
+        .respond_with(ResponseTemplate::new(202).insert_header("request-id", "req-probe"))
+        .mount(&server)
+        .await;
+    let report = run_one(&state, secret(), TargetRef::connector("out")).await;
+    assert_eq!(report.verdict, diagnose::Verdict::Passed, "{report:#?}");
+    let send = step(&report, "send");
+    assert_eq!(send.status, StepStatus::Passed);
+    assert_eq!(send.request_id.as_deref(), Some("req-probe"));
+    // Sent Items cannot be read with Mail.Send alone: said, not assumed.
+    assert_eq!(step(&report, "sent-items").status, StepStatus::Skipped);
+    let requests = server.received_requests().await.unwrap();
+    let probe = requests
+        .iter()
+        .find(|r| r.url.path().ends_with("/sendMail"))
+        .expect("a probe was sent");
+    let body: Value = serde_json::from_slice(&probe.body).unwrap();
+    assert_eq!(
+        body["message"]["toRecipients"][0]["emailAddress"]["address"], MAILBOX,
+        "the default recipient is the connector's own address"
+    );
 }
 
 async fn mount_send_flow(server: &MockServer, from_in_sent_items: &str) {
@@ -1726,10 +1784,11 @@ async fn diagnose_alias_kept() {
     let report = run_with_probe(&state, TargetRef::route("alias")).await;
     assert_eq!(step(&report, "send").status, StepStatus::Passed);
     assert_eq!(
-        step(&report, "sent-items").status,
+        step(&report, "send-as").status,
         StepStatus::Passed,
         "{report:#?}"
     );
+    assert_eq!(report.verdict, diagnose::Verdict::Passed);
     let requests = server.received_requests().await.unwrap();
     let draft = requests
         .iter()
@@ -1740,19 +1799,19 @@ async fn diagnose_alias_kept() {
 }
 
 #[tokio::test]
-async fn diagnose_alias_rewritten_is_a_warning() {
+async fn diagnose_alias_rewritten_fails() {
     let (server, state) = outbound_case(&["Mail.Send", "Mail.ReadWrite"]).await;
     mount_send_flow(&server, MAILBOX).await;
     let report = run_with_probe(&state, TargetRef::route("alias")).await;
-    let sent = step(&report, "sent-items");
-    assert_eq!(sent.status, StepStatus::Warning);
+    let sent = step(&report, "send-as");
+    assert_eq!(sent.status, StepStatus::Failed);
     assert!(
         sent.detail
             .contains("Exchange rewrote the alias to the primary address"),
         "{}",
         sent.detail
     );
-    assert!(report.passed);
+    assert_eq!(report.verdict, diagnose::Verdict::Failed);
 }
 
 #[tokio::test]
@@ -1760,13 +1819,22 @@ async fn diagnose_alias_denied() {
     let (server, state) = outbound_case(&["Mail.Send"]).await;
     Mock::given(method("POST"))
         .and(path(format!("/v1.0/users/{MAILBOX_PATH}/sendMail")))
+        .and(wiremock::matchers::body_string_contains("help@contoso.com"))
         .respond_with(ResponseTemplate::new(403).insert_header("request-id", "req-deny").set_body_json(json!({
             "error": {"code": "ErrorSendAsDenied", "message": "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account."}
         })))
         .mount(&server)
         .await;
+    // The probe from the primary address (the connector's `send`) is accepted.
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{MAILBOX_PATH}/sendMail")))
+        .respond_with(ResponseTemplate::new(202))
+        .mount(&server)
+        .await;
     let report = run_with_probe(&state, TargetRef::route("alias")).await;
-    let send = step(&report, "send");
+    assert_eq!(step(&report, "send").status, StepStatus::Passed);
+    assert_eq!(report.verdict, diagnose::Verdict::Failed);
+    let send = step(&report, "send-as");
     assert_eq!(send.status, StepStatus::Failed);
     assert_eq!(send.code.as_deref(), Some("ErrorSendAsDenied"));
     assert_eq!(send.request_id.as_deref(), Some("req-deny"));
@@ -1776,7 +1844,6 @@ async fn diagnose_alias_denied() {
             .unwrap()
             .contains("Add-RecipientPermission")
     );
-    assert_eq!(step(&report, "sent-items").status, StepStatus::Skipped);
 }
 
 #[tokio::test]

@@ -12,9 +12,18 @@ pub struct TestConnectionArgs {
     /// Test the integration, every connector and every route, concurrently
     #[arg(long)]
     pub all: bool,
-    /// Outbound connectors and outgoing routes: send a real probe to this address
-    #[arg(long, global = true, value_name = "EMAIL")]
+    /// Where a probe goes when a fact needs one (default: the outbound connector's own address)
+    #[arg(long, global = true, value_name = "EMAIL", conflicts_with = "no_send")]
     pub send_test_to: Option<String>,
+    /// Never send a probe: facts only a probe establishes stay unverified
+    #[arg(long, global = true)]
+    pub no_send: bool,
+    /// Evidence older than this counts as missing (e.g. 30m, 12h, 7d)
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub max_age: Option<String>,
+    /// Run and report without touching the state file or its directory
+    #[arg(long, global = true)]
+    pub no_record: bool,
     /// Incoming routes: send a probe through an enabled outbound connector and find it
     #[arg(long, global = true)]
     pub probe_delivery: bool,
@@ -33,7 +42,21 @@ pub enum TestTarget {
     Route { name: String },
 }
 
-/// `enable` / `disable` targets.
+/// `enable` targets.
+#[derive(Debug, Clone, Subcommand)]
+pub enum EnableRef {
+    /// A connector
+    Connector {
+        name: String,
+        /// Also re-enable (through the gate) the routes its disable switched off
+        #[arg(long)]
+        with_routes: bool,
+    },
+    /// A route
+    Route { name: String },
+}
+
+/// `disable` targets.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ItemRef {
     /// A connector

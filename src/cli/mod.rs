@@ -26,14 +26,20 @@ Exit codes:
   0  ok
   1  runtime failure outside a test (keyring, file system, a mail command's service error)
   2  invalid usage or input
-  3  a connection test ran and a step failed
-  4  refused by the enable gate (untested or stale), or `status --check` found something untrusted
+  3  a connection test ran and did not pass: failed, or unverified
+  4  refused by the enable gate (untested, failed, unverified or stale), or `status --check`
+     found something live (or the integration, while anything is live) without a passing verdict
   5  `plan --exit-code`: the desired-state file differs from the state file
 
+A pass means every fact the item needs to work was observed under its current settings, in
+this run or an earlier one (shown with its age); nothing is assumed.
+
 Environment:
-  GRAPHMAIL_STATE                 state file (default: <config dir>/graphmail/state.toml)
+  GRAPHMAIL_STATE                 state file (default: <config dir>/graphmail/state.toml);
+                                  graphmail's own records live beside it in <state file>.d/
   GRAPHMAIL_CLIENT_SECRET         client secret for this run, overriding the recorded source
-  GRAPHMAIL_CERTIFICATE_PASSWORD  certificate password for this run
+                                  (such a run records no test result; credential flags beat it)
+  GRAPHMAIL_CERTIFICATE_PASSWORD  certificate password for this run (likewise)
   NO_COLOR, CI                    no colour; no prompts";
 
 /// Set up, diagnose and run a Microsoft 365 email integration over Microsoft Graph.
@@ -82,11 +88,21 @@ pub enum Command {
     /// Incoming routes (address to process) and outgoing routes (alias From addresses)
     #[command(subcommand)]
     Route(RouteCommand),
-    /// Test the integration, a connector or a route against Entra ID and Graph
+    /// Test the integration, a connector or a route: a pass rests on evidence
+    #[command(
+        long_about = "Test the integration, a connector or a route against Entra ID and Graph.\n\n\
+A pass means every fact the target needs to work was observed under its current settings, in \
+this run or an earlier one: the tenant resolves and a token is issued; an incoming connector's \
+mailbox and folders answer; an outbound connector may send (with a read role, the mailbox \
+answering and Mail.Send in the token; otherwise a probe); an alias route's probe keeps the alias \
+as From. The verdict is passed, failed or unverified; both non-pass verdicts exit 3. Probes go to \
+the outbound connector's own address (--send-test-to picks another) and only where a fact lacks \
+evidence; evidence from earlier runs is carried and shown with its age."
+    )]
     TestConnection(TestConnectionArgs),
     /// Set a tested connector or route live
     #[command(subcommand)]
-    Enable(ItemRef),
+    Enable(EnableRef),
     /// Take a connector (and its routes) or a route out of service
     #[command(subcommand)]
     Disable(ItemRef),

@@ -30,11 +30,12 @@ use serde::Serialize;
 use crate::cli::ApplyArgs;
 use crate::desired::plan::{self as planner, Action, ActionKind, ItemKind, ItemName, Skip};
 use crate::desired::{DesiredCredential, DesiredSource};
+use crate::diagnose::facts::Carried;
 use crate::diagnose::{ConnectionReport, StepStatus, TargetKind, TargetRef};
 use crate::error::{CliError, Result};
 use crate::output::Render;
 use crate::output::printer::{Paint, TextContext};
-use crate::secrets::{self, SecretKey, SecretKind};
+use crate::secrets::{SecretKey, SecretKind};
 use crate::state::{Credential, State, ops};
 
 use super::plan::{self as plan_cmd, Prepared, SCHEMA_VERSION, action_detail, target_label};
@@ -150,7 +151,10 @@ fn failure_line(report: &ConnectionReport) -> String {
             }
             line
         }
-        None => "did not pass".into(),
+        None => match &report.needs {
+            Some(needs) => format!("unverified: {needs}"),
+            None => format!("did not pass ({})", report.verdict.as_str()),
+        },
     }
 }
 
@@ -202,22 +206,7 @@ fn refuse_override(prepared: &Prepared) -> Result<()> {
     else {
         return Ok(());
     };
-    let (kind, source, given) = match &integration.credential {
-        Credential::Secret { secret, .. } => (
-            SecretKind::ClientSecret,
-            secret,
-            prepared.fresh.client_secret.is_some(),
-        ),
-        Credential::Certificate { password, .. } => (
-            SecretKind::CertificatePassword,
-            password,
-            prepared.fresh.certificate_password.is_some(),
-        ),
-    };
-    if given {
-        return Ok(());
-    }
-    if let secrets::EffectiveSource::Override(var) = secrets::effective_source(kind, source) {
+    if let Some(var) = tester::credential_override(integration, &prepared.fresh) {
         return Err(CliError::usage(format!(
             "{var} overrides the credential source the file names: a test under it proves the override, not the source, records nothing, and so nothing could be enabled"
         ))
@@ -234,6 +223,7 @@ async fn run_tests(
     proposed: &State,
     targets: &[TargetRef],
     timeout: Option<u64>,
+    max_age: Option<std::time::Duration>,
 ) -> Result<Vec<(ConnectionReport, String)>> {
     let mut groups: BTreeMap<Option<String>, Vec<TargetRef>> = BTreeMap::new();
     for target in targets {
@@ -253,9 +243,16 @@ async fn run_tests(
     let bar = progress::Bar::new(&ctx.printer, targets.len(), true);
     let mut results = Vec::new();
     for (to, group) in groups {
-        let options = super::test_connection::options(to, false, timeout)?;
+        let mut options = super::test_connection::options(to, false, timeout)?;
+        // As `--all`: carried evidence is reused and nothing is probed
+        // again where it suffices (SPEC §3).
+        options.reprobe_refuted = false;
+        options.carried = std::sync::Arc::new(Carried {
+            max_age,
+            ..Default::default()
+        });
         let run = tester::run_tests(ctx, proposed, &group, &options, &prepared.fresh, &bar).await?;
-        results.extend(run);
+        results.extend(run.results);
     }
     bar.finish();
     Ok(results)
@@ -273,7 +270,7 @@ fn prepared_wants_enabled(prepared: &Prepared, kind: ItemKind, name: &str) -> bo
 }
 
 pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
-    let max_age = plan_cmd::max_age(args.max_age.as_deref())?;
+    let max_age = super::test_connection::max_age(args.max_age.as_deref())?;
     let started = Instant::now();
     let mut prepared = plan_cmd::prepare(ctx, &args.file)?;
     let plan = plan_cmd::compute(&prepared, args.prune, max_age)?;
@@ -383,7 +380,15 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
         writes += usize::from(wrote);
         tracing::info!("first write in {} ms", started.elapsed().as_millis());
         let started = Instant::now();
-        results = run_tests(ctx, &prepared, &plan.target, &targets, args.timeout).await?;
+        results = run_tests(
+            ctx,
+            &prepared,
+            &plan.target,
+            &targets,
+            args.timeout,
+            max_age,
+        )
+        .await?;
         tracing::info!(
             "tested {} target(s) in {} ms",
             targets.len(),
@@ -425,7 +430,7 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
 
     let import = prepared.import.take();
     let started = Instant::now();
-    let (changed, enabled, refused) = ctx.store.update(|state| {
+    let (changed, enabled, refused) = ctx.store.update_with(|state, journal| {
         let before = state.clone();
         adopt(state);
         planner::converge(state, desired, integration, &keep_old, args.prune)?;
@@ -444,7 +449,7 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
                 )?;
             }
         }
-        tester::record_reports(state, &results);
+        tester::record_run(state, journal, &plan.target, &mut results);
         for (kind, name) in &disable_failed {
             match kind {
                 ItemKind::Connector if state.connector(name).is_some_and(|c| c.enabled) => {

@@ -1,20 +1,26 @@
 //! `graphmail enable connector|route NAME` and `graphmail disable ...`:
 //! the enable gate (SPEC §1 invariants 1 and 2).
 
-use crate::cli::ItemRef;
+use crate::cli::{EnableRef, ItemRef};
 use crate::error::Result;
 use crate::state::ops::{self, EnableOutcome};
 
 use super::Context;
 use super::views::{self, ActionResult, SCHEMA_VERSION};
 
-pub fn enable(ctx: &Context, item: ItemRef) -> Result<()> {
+pub fn enable(ctx: &Context, item: EnableRef) -> Result<()> {
     let result = match item {
-        ItemRef::Connector { name } => {
-            let outcome = ctx
-                .store
-                .update(|state| ops::enable_connector(state, &name))?;
-            let (changed, message, details) = match outcome {
+        EnableRef::Connector { name, with_routes } => {
+            let (outcome, restored) = ctx.store.update(|state| {
+                let outcome = ops::enable_connector(state, &name)?;
+                let restored = if with_routes {
+                    ops::restore_switched_off_routes(state, &name)
+                } else {
+                    Vec::new()
+                };
+                Ok::<_, crate::error::CliError>((outcome, restored))
+            })?;
+            let (changed, message, mut details) = match outcome {
                 EnableOutcome::AlreadyEnabled => (
                     false,
                     format!("Connector '{name}' is already enabled"),
@@ -32,6 +38,33 @@ pub fn enable(ctx: &Context, item: ItemRef) -> Result<()> {
                     }],
                 ),
             };
+            let mut changed = changed;
+            for (route, refusal) in &restored {
+                match refusal {
+                    None => {
+                        changed = true;
+                        details.push(format!(
+                            "re-enabled route '{route}', which its disable switched off"
+                        ));
+                    }
+                    Some(why) => details.push(format!("route '{route}' stays disabled: {why}")),
+                }
+            }
+            if !with_routes {
+                let state = ctx.store.load()?.state;
+                let left: Vec<&str> = state
+                    .switched_off
+                    .iter()
+                    .filter(|(_, c)| **c == name)
+                    .map(|(r, _)| r.as_str())
+                    .collect();
+                if !left.is_empty() {
+                    details.push(format!(
+                        "routes its disable switched off stay disabled: {}; `graphmail enable connector {name} --with-routes` brings them back",
+                        left.join(", ")
+                    ));
+                }
+            }
             ActionResult {
                 schema_version: SCHEMA_VERSION,
                 action: "enable.connector",
@@ -41,7 +74,7 @@ pub fn enable(ctx: &Context, item: ItemRef) -> Result<()> {
                 details,
             }
         }
-        ItemRef::Route { name } => {
+        EnableRef::Route { name } => {
             let changed = ctx.store.update(|state| ops::enable_route(state, &name))?;
             let message = if changed {
                 format!("Enabled route '{name}': it is live")

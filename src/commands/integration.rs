@@ -230,10 +230,19 @@ pub async fn set(ctx: &Context, args: IntegrationSetArgs) -> Result<()> {
                 credential_generation: uuid::Uuid::new_v4().to_string(),
             }
         }
-        CredentialInput::SecretEnv(var) => Credential::Secret {
-            secret: SecretSource::Env { var: var.clone() },
-            credential_generation: uuid::Uuid::new_v4().to_string(),
-        },
+        CredentialInput::SecretEnv(var) => {
+            // The flag names the source this command tests: it beats
+            // GRAPHMAIL_CLIENT_SECRET, as flags beat environment (SPEC §5).
+            if let Ok(value) = std::env::var(var)
+                && !value.is_empty()
+            {
+                fresh.client_secret = Some(SecretString::from(value));
+            }
+            Credential::Secret {
+                secret: SecretSource::Env { var: var.clone() },
+                credential_generation: uuid::Uuid::new_v4().to_string(),
+            }
+        }
         CredentialInput::Certificate { path, password } => {
             let bytes = fs::read(path).map_err(|e| {
                 CliError::usage(format!(

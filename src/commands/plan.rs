@@ -19,7 +19,8 @@ use crate::desired::plan::{
     self as planner, Action, ActionKind, ItemKind, ItemName, Plan, PlanOptions, TestReason,
 };
 use crate::desired::{self, Desired, DesiredCredential, DesiredIntegration, DesiredSource};
-use crate::diagnose::{self, StepStatus, TargetRef};
+use crate::diagnose::facts::Carried;
+use crate::diagnose::{self, StepStatus, TargetRef, Verdict};
 use crate::error::{CliError, ErrorKind, Result};
 use crate::output::Render;
 use crate::output::printer::{Paint, TextContext};
@@ -222,29 +223,6 @@ pub fn source_fix(source: &DesiredSource, what: &str) -> String {
     }
 }
 
-/// `--max-age DURATION`: `90s`, `30m`, `12h`, `7d`.
-pub fn max_age(text: Option<&str>) -> Result<Option<Duration>> {
-    let Some(text) = text else { return Ok(None) };
-    let bad = || {
-        CliError::usage(format!("--max-age {text:?}: not a duration"))
-            .hint("give a number and a unit: 90s, 30m, 12h or 7d")
-    };
-    let trimmed = text.trim();
-    let split = trimmed
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(bad)?;
-    let (number, unit) = trimmed.split_at(split);
-    let n: u64 = number.parse().map_err(|_| bad())?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    Ok(Some(Duration::from_secs(n.saturating_mul(seconds))))
-}
-
 /// The plan of a prepared run.
 pub fn compute(prepared: &Prepared, prune: bool, max_age: Option<Duration>) -> Result<Plan> {
     planner::compute(
@@ -305,8 +283,17 @@ async fn refresh(ctx: &Context, prepared: &Prepared, plan: &mut Plan) -> Result<
     if targets.is_empty() || integration.test.is_none() && state.connectors.is_empty() {
         return Ok(());
     }
-    let options = super::test_connection::options(None, false, None)?;
-    let results = tester::run_tests(
+    // Fresh observations only: nothing carried, nothing sent, nothing
+    // recorded. Only a refutation is drift: a fact a probe would establish
+    // stays unverified here, and a service that does not answer proves
+    // nothing either way.
+    let mut options = super::test_connection::options(None, false, None)?;
+    options.no_send = true;
+    options.carried = std::sync::Arc::new(Carried {
+        max_age: Some(Duration::ZERO),
+        ..Default::default()
+    });
+    let run = tester::run_tests(
         ctx,
         state,
         &targets,
@@ -315,8 +302,8 @@ async fn refresh(ctx: &Context, prepared: &Prepared, plan: &mut Plan) -> Result<
         &diagnose::NoProgress,
     )
     .await?;
-    for (report, _) in results {
-        if report.passed {
+    for (report, _) in run.results {
+        if report.verdict != Verdict::Failed {
             continue;
         }
         let (kind, name) = match report.target.kind {
@@ -510,7 +497,7 @@ impl Render for PlanView<'_> {
 }
 
 pub async fn run(ctx: &Context, args: PlanArgs) -> Result<()> {
-    let max_age = max_age(args.max_age.as_deref())?;
+    let max_age = super::test_connection::max_age(args.max_age.as_deref())?;
     let prepared = prepare(ctx, &args.file)?;
     let mut plan = compute(&prepared, args.prune, max_age)?;
     if args.refresh {

@@ -12,15 +12,27 @@ use super::views::{self, ConnectorView, IntegrationView, RouteView, SCHEMA_VERSI
 pub fn run(ctx: &Context, check: bool) -> Result<()> {
     let state = ctx.store.load()?.state;
     let mut attention = Vec::new();
+    // SPEC §2: with --check, anything live without a passing verdict, or
+    // the integration without one while anything is live, exits 4.
+    let anything_live = state.connectors.iter().any(|c| c.enabled);
+    let mut integration_blocks = false;
     match &state.integration {
         None => attention.push("no integration: run `graphmail integration set`".to_string()),
         Some(i) => {
             match trust::integration_test_state(i) {
                 TestState::Passed => {}
-                s => attention.push(format!(
-                    "the integration's connection test is {}: run `graphmail test-connection integration`",
-                    s.as_str()
-                )),
+                s => {
+                    integration_blocks = anything_live;
+                    let live = if anything_live {
+                        " while connectors are enabled"
+                    } else {
+                        ""
+                    };
+                    attention.push(format!(
+                        "the integration's connection test is {}{live}: run `graphmail test-connection integration`",
+                        s.as_str()
+                    ))
+                }
             }
             if let Credential::Certificate { not_after, .. } = &i.credential {
                 match certificate_expiry(not_after, chrono::Utc::now()) {
@@ -37,7 +49,7 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
     }
     let assessment = Assessment::new(&state);
     let problems = assessment.problems();
-    let trusted = problems.is_empty();
+    let trusted = problems.is_empty() && !integration_blocks;
     attention.extend(problems);
     for (i, c) in state
         .connectors
@@ -55,6 +67,21 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
                 c.name,
                 s.as_str()
             )),
+        }
+    }
+    // Listed, without changing the exit code: routes that failed their
+    // test while disabled, and routes a connector's disable switched off.
+    for (i, r) in state.routes.iter().enumerate().filter(|(_, r)| !r.enabled) {
+        if let Some(connector) = state.switched_off.get(&r.name) {
+            attention.push(format!(
+                "route '{}' was switched off when connector '{connector}' was disabled: `graphmail enable connector {connector} --with-routes` brings it back",
+                r.name
+            ));
+        } else if !r.default && assessment.route_test(i) == TestState::Failed {
+            attention.push(format!(
+                "route '{0}' failed its last connection test: `graphmail test-connection route {0}`",
+                r.name
+            ));
         }
     }
     let view = StatusView {
@@ -76,7 +103,7 @@ pub fn run(ctx: &Context, check: bool) -> Result<()> {
     views::show(&ctx.printer, &view)?;
     if check && !trusted {
         return Err(CliError::refused(
-            "something enabled cannot be trusted (see \"Needs attention\")",
+            "something live lacks a passing verdict (see \"Needs attention\")",
         ));
     }
     Ok(())

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{TestConnectionArgs, TestTarget};
-use crate::diagnose::{ConnectionReport, StepStatus, TargetKind, TargetRef, TestOptions};
+use crate::diagnose::facts;
+use crate::diagnose::{ConnectionReport, StepStatus, TargetKind, TargetRef, TestOptions, Verdict};
 use crate::error::{CliError, Result};
 use crate::output::Render;
 use crate::output::printer::{Paint, TextContext};
@@ -53,24 +54,31 @@ pub fn write_report(
         TargetKind::Integration => "integration".to_string(),
         kind => format!("{} {}", kind_label(kind), report.target.name),
     };
-    let verdict = if report.passed {
-        ctx.paint("PASSED", Paint::Green)
-    } else {
-        ctx.paint("FAILED", Paint::Red)
+    let verdict = match report.verdict {
+        Verdict::Passed => ctx.paint("PASSED", Paint::Green),
+        Verdict::Failed => ctx.paint("FAILED", Paint::Red),
+        Verdict::Unverified => ctx.paint("UNVERIFIED", Paint::Yellow),
     };
+    let now = chrono::Utc::now();
     writeln!(
         out,
         "{} {target}: {verdict}",
         ctx.paint("Connection test of", Paint::Bold)
     )?;
     for step in &report.steps {
+        let mut when = format!("{} ms", step.ms);
+        if step.retries > 0 {
+            when.push_str(&format!(", {} retries", step.retries));
+        }
+        if let Some(at) = &step.carried_from {
+            when = format!("carried from {}, {at}", facts::age(at, now));
+        }
         writeln!(
             out,
-            "  {}  {:<12} {} ({} ms)",
+            "  {}  {:<12} {} ({when})",
             status_mark(ctx, step.status),
-            step.check,
+            step.check.as_str(),
             step.detail,
-            step.ms
         )?;
         if let Some(code) = &step.code {
             writeln!(out, "               code: {code}")?;
@@ -84,6 +92,14 @@ pub fn write_report(
         if let Some(hint) = &step.hint {
             writeln!(out, "               hint: {hint}")?;
         }
+    }
+    if report.verdict == Verdict::Unverified
+        && let Some(needs) = &report.needs
+    {
+        writeln!(out, "  not verified; what would establish it: {needs}")?;
+    }
+    if !report.recorded {
+        writeln!(out, "  (not recorded)")?;
     }
     Ok(())
 }
@@ -114,17 +130,25 @@ impl Render for ReportsView<'_> {
         for r in self.0 {
             let failed = r.steps.iter().find(|s| s.status == StepStatus::Failed);
             let warned = r.steps.iter().any(|s| s.status == StepStatus::Warning);
-            let result = match (r.passed, warned) {
-                (false, _) => ctx.paint("failed", Paint::Red),
-                (true, true) => ctx.paint("passed (warnings)", Paint::Yellow),
-                (true, false) => ctx.paint("passed", Paint::Green),
+            let result = match (r.verdict, warned) {
+                (Verdict::Failed, _) => ctx.paint("failed", Paint::Red),
+                (Verdict::Unverified, _) => ctx.paint("unverified", Paint::Yellow),
+                (Verdict::Passed, true) => ctx.paint("passed (warnings)", Paint::Yellow),
+                (Verdict::Passed, false) => ctx.paint("passed", Paint::Green),
             };
             table.row([
                 kind_label(r.target.kind).to_string(),
                 r.target.name.clone(),
                 result,
                 failed
-                    .map(|s| s.check.clone())
+                    .map(|s| s.check.to_string())
+                    .or_else(|| {
+                        // Unverified: the first fact nothing established.
+                        r.needs
+                            .as_deref()
+                            .and_then(|n| n.split(": ").next())
+                            .map(|fact| format!("{fact} (unverified)"))
+                    })
                     .unwrap_or_else(|| "-".into()),
                 failed
                     .and_then(|s| s.code.clone())
@@ -140,6 +164,17 @@ impl Render for ReportsView<'_> {
         )?;
         table.write(out, ctx.terminal, ctx.width)
     }
+}
+
+/// `--max-age DURATION`, checked.
+pub fn max_age(text: Option<&str>) -> Result<Option<Duration>> {
+    text.map(|t| {
+        facts::parse_duration(t).ok_or_else(|| {
+            CliError::usage(format!("--max-age {t:?}: not a duration"))
+                .hint("give a number and a unit: 90s, 30m, 12h or 7d")
+        })
+    })
+    .transpose()
 }
 
 /// Test options from the command line.
@@ -168,7 +203,15 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
                 .hint("e.g. `graphmail test-connection --all`"),
         );
     }
-    let options = options(args.send_test_to, args.probe_delivery, args.timeout)?;
+    let mut options = options(args.send_test_to, args.probe_delivery, args.timeout)?;
+    options.no_send = args.no_send;
+    // Named on the command line: a failed probe is probed again, so a fix
+    // can be proven. `--all` sends nothing where evidence exists.
+    options.reprobe_refuted = !args.all;
+    options.carried = std::sync::Arc::new(facts::Carried {
+        max_age: max_age(args.max_age.as_deref())?,
+        ..Default::default()
+    });
     let snapshot = ctx.store.load()?.state;
     // Invariant 3: hand-edited `enabled = true` without a valid pass is
     // reported here too, before the tests that may make it valid.
@@ -209,7 +252,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         }
     };
     let bar = progress::Bar::new(&ctx.printer, targets.len(), args.all);
-    let results = tester::run_tests(
+    let run = tester::run_tests(
         ctx,
         &snapshot,
         &targets,
@@ -219,15 +262,26 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
     )
     .await?;
     bar.finish();
-    let changed = ctx
-        .store
-        .update(|state| Ok::<_, CliError>(tester::record_reports(state, &results)))?;
-    for target in changed {
+    let overridden_by = run.overridden_by;
+    let mut results = run.results;
+    if let Some(var) = overridden_by {
         ctx.printer.warn(format!(
-            "{} '{}' changed while it was being tested: its result was not recorded",
-            kind_label(target.kind),
-            target.name
+            "{var} replaced the recorded credential source for this run: the result proves the override, not the recorded source, and is not recorded"
         ));
+    } else if args.no_record {
+        ctx.printer
+            .note("--no-record: the result is not recorded; the state file and its directory are untouched");
+    } else {
+        let changed = ctx.store.update_with(|state, journal| {
+            Ok::<_, CliError>(tester::record_run(state, journal, &snapshot, &mut results))
+        })?;
+        for target in changed {
+            ctx.printer.warn(format!(
+                "{} '{}' changed while it was being tested: its result was not recorded",
+                kind_label(target.kind),
+                target.name
+            ));
+        }
     }
     let reports: Vec<ConnectionReport> = results.into_iter().map(|(r, _)| r).collect();
     if args.all {
@@ -235,14 +289,32 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
     } else {
         show(&ctx.printer, &ReportView(&reports[0]))?;
     }
-    let failed = reports.iter().filter(|r| !r.passed).count();
-    if failed > 0 {
-        return Err(CliError::test_failed(format!(
-            "{failed} of {} connection tests failed",
+    let failed = reports
+        .iter()
+        .filter(|r| r.verdict == Verdict::Failed)
+        .count();
+    let unverified = reports
+        .iter()
+        .filter(|r| r.verdict == Verdict::Unverified)
+        .count();
+    if failed + unverified > 0 {
+        let mut err = CliError::test_failed(format!(
+            "{} of {} connection tests did not pass ({failed} failed, {unverified} unverified)",
+            failed + unverified,
             reports.len()
-        )));
+        ));
+        for report in reports.iter().filter(|r| r.verdict == Verdict::Unverified) {
+            if let Some(needs) = &report.needs {
+                err = err.hint(format!(
+                    "{} {}: {needs}",
+                    kind_label(report.target.kind),
+                    report.target.name
+                ));
+            }
+        }
+        return Err(err);
     }
-    if !args.all && !ctx.printer.json() {
+    if !args.all && !ctx.printer.json() && reports[0].recorded {
         ctx.printer
             .note("The result is recorded: `graphmail enable ...` can now use it.");
     }

@@ -9,9 +9,15 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::auth::{self, ClientCredential};
-use crate::diagnose::{self, ConnectionReport, Progress, TargetKind, TargetRef, TestOptions};
+use std::sync::Arc;
+
+use crate::diagnose::facts::{self, Carried};
+use crate::diagnose::{
+    self, ConnectionReport, Progress, TargetKind, TargetRef, TestOptions, Verdict,
+};
 use crate::error::{CliError, Result};
 use crate::secrets::{self, SecretKind};
+use crate::state::evidence::{self, HistoryEntry, HistoryStep, Journal};
 use crate::state::{Credential, Integration, State, TestRecord, fingerprint, ops};
 
 use super::Context;
@@ -27,6 +33,44 @@ pub struct FreshSecrets {
     pub certificate_password: Option<SecretString>,
     /// PFX bytes read from the user's file, before import.
     pub pfx: Option<Vec<u8>>,
+}
+
+/// A credential for a test, and the override variable that supplied it
+/// instead of the recorded source, if one did.
+pub struct ResolvedCredential {
+    pub credential: ClientCredential,
+    /// `GRAPHMAIL_CLIENT_SECRET` / `GRAPHMAIL_CERTIFICATE_PASSWORD` when it
+    /// replaced the recorded source: such a run proves the override, not
+    /// the source the state names, and records nothing (SPEC §3, §5).
+    pub overridden_by: Option<&'static str>,
+}
+
+/// Which override variable replaces the recorded source of `integration`'s
+/// credential in this run; `None` when a value given on the command line
+/// (`fresh`) is used, as flags beat environment variables (SPEC §5).
+pub fn credential_override(
+    integration: &Integration,
+    fresh: &FreshSecrets,
+) -> Option<&'static str> {
+    let (kind, source, flagged) = match &integration.credential {
+        Credential::Secret { secret, .. } => (
+            SecretKind::ClientSecret,
+            secret,
+            fresh.client_secret.is_some(),
+        ),
+        Credential::Certificate { password, .. } => (
+            SecretKind::CertificatePassword,
+            password,
+            fresh.certificate_password.is_some(),
+        ),
+    };
+    if flagged {
+        return None;
+    }
+    match secrets::effective_source(kind, source) {
+        secrets::EffectiveSource::Override(var) => Some(var),
+        secrets::EffectiveSource::Recorded(_) => None,
+    }
 }
 
 /// Builds the client credential for a test of `integration`.
@@ -98,8 +142,21 @@ pub fn target_fingerprint(snapshot: &State, target: &TargetRef) -> Option<String
     }
 }
 
-/// Runs the tests of `targets` on `snapshot`; returns each report with the
-/// fingerprint it was run against.
+/// The results of one run: each report with the fingerprint it ran against.
+pub struct TestRun {
+    pub results: Vec<(ConnectionReport, String)>,
+    /// See [`ResolvedCredential::overridden_by`].
+    pub overridden_by: Option<&'static str>,
+}
+
+impl TestRun {
+    pub fn reports(self) -> Vec<ConnectionReport> {
+        self.results.into_iter().map(|(r, _)| r).collect()
+    }
+}
+
+/// Runs the tests of `targets` on `snapshot` with the evidence recorded so
+/// far (read without the lock: a snapshot, like the state).
 pub async fn run_tests(
     ctx: &Context,
     snapshot: &State,
@@ -107,18 +164,28 @@ pub async fn run_tests(
     options: &TestOptions,
     fresh: &FreshSecrets,
     progress: &dyn Progress,
-) -> Result<Vec<(ConnectionReport, String)>> {
+) -> Result<TestRun> {
     let integration = snapshot.integration.as_ref().ok_or_else(|| {
         CliError::usage("there is no integration to test")
             .hint("run `graphmail integration set` first")
     })?;
     let credential = resolve_credential(ctx, &snapshot.instance_id, integration, fresh)?;
+    let overridden_by = credential_override(integration, fresh);
     let fingerprints: Vec<String> = targets
         .iter()
         .map(|t| target_fingerprint(snapshot, t).unwrap_or_default())
         .collect();
-    let reports = diagnose::run(snapshot, credential, targets, options, progress).await;
-    Ok(reports.into_iter().zip(fingerprints).collect())
+    let mut options = options.clone();
+    let dir = crate::state::store::data_dir_path(ctx.store.path());
+    options.carried = Arc::new(Carried {
+        facts: evidence::read_facts(&dir),
+        max_age: options.carried.max_age,
+    });
+    let reports = diagnose::run(snapshot, credential, targets, &options, progress).await;
+    Ok(TestRun {
+        results: reports.into_iter().zip(fingerprints).collect(),
+        overridden_by,
+    })
 }
 
 /// The record a report leaves in the state.
@@ -128,6 +195,8 @@ pub fn test_record(report: &ConnectionReport, fingerprint: &str) -> TestRecord {
         passed: report.passed,
         fingerprint: fingerprint.to_string(),
         steps: report.step_summary(),
+        verdict: Some(report.verdict),
+        needs: report.needs.clone(),
     }
 }
 
@@ -148,6 +217,60 @@ pub fn record_reports(state: &mut State, results: &[(ConnectionReport, String)])
         }
     }
     changed
+}
+
+/// Records a run under the lock: each verdict whose fingerprint still
+/// matches, the evidence its conclusive steps leave (keyed on `snapshot`,
+/// whose settings those targets still have), and one history line per
+/// recorded target. Marks the reports `recorded`; returns the targets that
+/// changed while they were tested.
+pub fn record_run(
+    state: &mut State,
+    journal: &mut Journal,
+    snapshot: &State,
+    results: &mut [(ConnectionReport, String)],
+) -> Vec<TargetRef> {
+    let changed = record_reports(state, results);
+    for (report, fingerprint) in results.iter_mut() {
+        if changed.contains(&report.target) {
+            continue;
+        }
+        let at = state_record_time(state, &report.target).unwrap_or_else(|| {
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        });
+        for (target, fact, evidence) in facts::observed(snapshot, report, &at) {
+            journal.facts().put(&target, &fact, evidence);
+        }
+        journal.append_history(HistoryEntry {
+            at,
+            kind: kind_name(report.target.kind).to_string(),
+            name: report.target.name.clone(),
+            verdict: report.verdict,
+            fingerprint: fingerprint.clone(),
+            steps: report
+                .steps
+                .iter()
+                .map(|s| HistoryStep {
+                    check: s.check.to_string(),
+                    status: s.status.as_str().to_string(),
+                    detail: s.detail.clone(),
+                    code: s.code.clone(),
+                    carried_from: s.carried_from.clone(),
+                })
+                .collect(),
+        });
+        report.recorded = true;
+    }
+    changed
+}
+
+fn state_record_time(state: &State, target: &TargetRef) -> Option<String> {
+    let record = match target.kind {
+        TargetKind::Integration => state.integration.as_ref()?.test.as_ref(),
+        TargetKind::Connector => state.connector(&target.name)?.test.as_ref(),
+        TargetKind::Route => state.route(&target.name)?.test.as_ref(),
+    };
+    record.map(|r| r.at.clone())
 }
 
 /// How a change was applied.
@@ -224,7 +347,20 @@ pub async fn apply_change_with<T>(
             disabled: Vec::new(),
         });
     }
-    let results = run_tests(
+    if let Some(integration) = proposed.integration.as_ref()
+        && let Some(var) = credential_override(integration, fresh)
+    {
+        // A run under an override proves the override, not the recorded
+        // source, and records nothing (SPEC §3): live items would be left
+        // on untested settings.
+        return Err(CliError::usage(format!(
+            "{var} overrides the recorded credential: a test under it proves the override, not the recorded source, and is not recorded, so this change to live items cannot be tested"
+        ))
+        .hint(format!(
+            "unset {var}, or give the credential on the command line (e.g. `graphmail integration set ... --client-secret-env VAR`)"
+        )));
+    }
+    let run = run_tests(
         ctx,
         &proposed,
         &targets,
@@ -233,6 +369,7 @@ pub async fn apply_change_with<T>(
         &diagnose::NoProgress,
     )
     .await?;
+    let mut results = run.results;
     let failed: Vec<&ConnectionReport> = results
         .iter()
         .map(|(r, _)| r)
@@ -247,25 +384,37 @@ pub async fn apply_change_with<T>(
         }
         let names: Vec<String> = failed
             .iter()
-            .map(|r| format!("{} '{}'", kind_name(r.target.kind), r.target.name))
+            .map(|r| {
+                format!(
+                    "{} '{}' ({})",
+                    kind_name(r.target.kind),
+                    r.target.name,
+                    r.verdict.as_str()
+                )
+            })
             .collect();
         let mut err = CliError::test_failed(format!(
-            "change refused: {} failed the connection test the change requires; nothing was saved",
+            "change refused: {} did not pass the connection test the change requires; nothing was saved",
             names.join(", ")
         ));
+        for report in failed.iter().filter(|r| r.verdict == Verdict::Unverified) {
+            if let Some(needs) = &report.needs {
+                err = err.hint(format!("to establish what is missing: {needs}"));
+            }
+        }
         if !integration_failed {
             err = err.hint("fix the failing step, or pass --disable to save the change and take those items out of service");
         }
         return Err(err);
     }
     let failed_targets: Vec<TargetRef> = failed.iter().map(|r| r.target.clone()).collect();
-    let (value, changed, disabled) = ctx.store.update(|state| {
+    let (value, changed, disabled) = ctx.store.update_with(|state, journal| {
         let before = state.clone();
         let value = change(state)?;
         // Under the lock, so what it stores is keyed by the instance ID
         // this write saves (a new state file gets its ID here).
         before_commit(state)?;
-        record_reports(state, &results);
+        record_run(state, journal, &proposed, &mut results);
         let mut disabled = Vec::new();
         for target in &failed_targets {
             match target.kind {
@@ -298,11 +447,19 @@ impl<T> Applied<T> {
             .iter()
             .filter(|r| r.target.kind != TargetKind::Integration)
             .map(|r| {
-                format!(
-                    "re-tested {} '{}': passed",
+                let carried = r.steps.iter().filter(|s| s.carried_from.is_some()).count();
+                let mut line = format!(
+                    "re-tested {} '{}': {}",
                     kind_name(r.target.kind),
-                    r.target.name
-                )
+                    r.target.name,
+                    r.verdict.as_str()
+                );
+                if carried > 0 {
+                    line.push_str(&format!(
+                        " ({carried} step(s) carried from earlier runs, no probe sent)"
+                    ));
+                }
+                line
             });
         let disabled = self
             .disabled

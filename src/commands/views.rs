@@ -9,7 +9,7 @@ use crate::output::printer::{Paint, TextContext};
 use crate::output::{Render, Table};
 use crate::secrets::{self, SecretKind};
 use crate::state::trust::{self, Assessment, TestState};
-use crate::state::{Credential, Integration, SecretSource, State, TestRecord, UseFor};
+use crate::state::{Credential, Integration, SecretSource, State, TestRecord, UseFor, Verdict};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -19,6 +19,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct TestView {
     pub at: String,
     pub passed: bool,
+    /// `passed`, `failed` or `unverified`.
+    pub verdict: Verdict,
+    /// For a non-pass: what would establish the missing fact.
+    pub needs: Option<String>,
     pub fingerprint: String,
     pub steps: Vec<String>,
 }
@@ -28,6 +32,8 @@ impl From<&TestRecord> for TestView {
         TestView {
             at: record.at.clone(),
             passed: record.passed,
+            verdict: record.verdict(),
+            needs: record.needs.clone(),
             fingerprint: record.fingerprint.clone(),
             steps: record.steps.clone(),
         }
@@ -125,7 +131,7 @@ fn paint_state(ctx: &TextContext, s: TestState) -> String {
     let paint = match s {
         TestState::Passed => Paint::Green,
         TestState::Failed => Paint::Red,
-        TestState::Stale | TestState::Untested => Paint::Yellow,
+        TestState::Stale | TestState::Untested | TestState::Unverified => Paint::Yellow,
     };
     ctx.paint(s.as_str(), paint)
 }
@@ -235,12 +241,15 @@ fn write_test(out: &mut dyn Write, test: &Option<TestView>, state: TestState) ->
             writeln!(
                 out,
                 "last test:   {} at {} ({})",
-                if t.passed { "passed" } else { "failed" },
+                t.verdict.as_str(),
                 t.at,
                 state.as_str()
             )?;
             if !t.steps.is_empty() {
                 writeln!(out, "  steps:     {}", t.steps.join(", "))?;
+            }
+            if let Some(needs) = &t.needs {
+                writeln!(out, "  needs:     {needs}")?;
             }
             Ok(())
         }
@@ -470,12 +479,7 @@ impl IntegrationView {
         }
         writeln!(out, "test:        {}", paint_state(ctx, self.test_state))?;
         if let Some(t) = &self.test {
-            writeln!(
-                out,
-                "  last run:  {} ({})",
-                t.at,
-                if t.passed { "passed" } else { "failed" }
-            )?;
+            writeln!(out, "  last run:  {} ({})", t.at, t.verdict.as_str())?;
         }
         Ok(())
     }

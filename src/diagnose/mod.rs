@@ -22,12 +22,20 @@
 //! mailbox's Inbox, a folder's children) are made once and shared by the
 //! targets on that mailbox.
 //!
-//! Check names: `certificate` (certificate auth only), `authority`, `token`,
-//! `permissions`, `mailbox`, `folder` (one per folder path; the detail names
-//! it), `send`, `sent-items`, `address`, `delivery`; plus `target` when a
-//! named connector or route is not in the snapshot.
+//! Steps are [`Check`]s: `certificate` (certificate auth only), `authority`,
+//! `token`, `permissions`, `mailbox`, `folder` (one per folder path; the
+//! detail names it), `send`, `sent-items`, `send-as`, `address`, `delivery`;
+//! plus `target` when a named connector or route is not in the snapshot.
+//! Each report's verdict is decided over its target's required facts
+//! ([`facts`]): this run's conclusive steps, then evidence carried from
+//! earlier runs ([`TestOptions::carried`]).
 
+pub mod facts;
 pub mod hints;
+mod incoming;
+mod outbound;
+mod prepare;
+pub mod probe;
 pub mod report;
 mod run;
 
@@ -59,9 +67,20 @@ impl Progress for NoProgress {
 /// How a run behaves. [`Default`] gives SPEC §4's values.
 #[derive(Debug, Clone)]
 pub struct TestOptions {
-    /// `--send-test-to`: outbound connectors and outgoing routes send a real
-    /// probe to this address. `None`: the `send` step is skipped.
+    /// `--send-test-to`: where a probe goes. `None`: to the outbound
+    /// connector's own address. A probe is sent only when a required fact
+    /// (`send`, `send-as`) lacks evidence.
     pub send_test_to: Option<String>,
+    /// `--no-send`: never send a probe; facts only a probe establishes stay
+    /// `unverified` unless carried evidence settles them.
+    pub no_send: bool,
+    /// Send a probe even where carried evidence *refuted* the fact: the user
+    /// asked for this target by name, so a fix can be proven (a failed probe
+    /// stays failed until a probe passes). `--all`, live changes and
+    /// `integration set` leave it off and send nothing when evidence exists.
+    pub reprobe_refuted: bool,
+    /// Evidence of earlier runs (SPEC §3 "Evidence carries forward").
+    pub carried: std::sync::Arc<facts::Carried>,
     /// `--probe-delivery`: incoming routes get a probe through an enabled
     /// outbound connector and look for it in the connector's folders.
     pub probe_delivery: bool,
@@ -86,6 +105,9 @@ impl Default for TestOptions {
     fn default() -> Self {
         TestOptions {
             send_test_to: None,
+            no_send: false,
+            reprobe_refuted: false,
+            carried: Default::default(),
             probe_delivery: false,
             target_timeout: Duration::from_secs(60),
             http: HttpOptions::default(),

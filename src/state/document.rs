@@ -400,14 +400,18 @@ process = "Case"
 
     #[test]
     fn inline_tables_written_by_hand_stay_inline() {
-        let text = "schema_version = 1\ninstance_id = \"abc\"\n[[connector]]\nname = \"a\"\nuse_for = \"outbound\"\naddress = \"a@contoso.com\"\ntest = { at = \"2026-01-01T00:00:00Z\", passed = false, fingerprint = \"f\" }\n";
+        let text = "schema_version = 1\ninstance_id = \"abc\"\n[integration]\ntenant = \"contoso.onmicrosoft.com\"\napp_id = \"4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b\"\ncloud = \"global\"\ncredential = { kind = \"secret\", secret = { source = \"keyring\" }, credential_generation = \"one\" }\n";
         let out = patched(text, |s| {
-            s.connectors[0].test.as_mut().unwrap().passed = true
+            if let Some(crate::state::Credential::Secret {
+                credential_generation,
+                ..
+            }) = s.integration.as_mut().map(|i| &mut i.credential)
+            {
+                *credential_generation = "two".into();
+            }
         });
         assert!(
-            out.contains(
-                "test = { at = \"2026-01-01T00:00:00Z\", passed = true, fingerprint = \"f\""
-            ),
+            out.contains("credential = { kind = \"secret\", secret = { source = \"keyring\" }, credential_generation = \"two\" }"),
             "{out}"
         );
     }

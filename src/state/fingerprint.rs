@@ -111,3 +111,39 @@ pub fn route_in(state: &State, name: &str) -> Option<String> {
         route_,
     ))
 }
+
+/// The key of one fact's evidence: a SHA-256 over exactly the settings that
+/// fact depends on (SPEC §3), so changing one setting retires only the
+/// evidence that rests on it. The token rests on the credential; the
+/// authority on the tenant and its host; a mailbox, folder, send or Send-As
+/// fact on the tenant, the app, the endpoints and the `addresses` involved
+/// (mailbox, alias), never on the credential: rotating a secret re-tests the
+/// token, not every probe.
+pub fn fact_key(integration: &Integration, fact: &str, addresses: &[&str]) -> String {
+    let endpoints = integration.endpoints();
+    let tenant = integration.tenant.to_ascii_lowercase();
+    let app = integration.app_id.to_ascii_lowercase();
+    let mut lines: Vec<(&str, String)> = vec![("fact", fact.to_string())];
+    match fact {
+        "authority" => {
+            lines.push(("authority_host", endpoints.authority_host));
+            lines.push(("tenant", tenant));
+        }
+        "token" | "certificate" => {
+            return digest(&[
+                ("fact", "token"),
+                ("integration", &self::integration(integration)),
+            ]);
+        }
+        _ => {
+            lines.push(("authority_host", endpoints.authority_host));
+            lines.push(("graph_endpoint", endpoints.graph_endpoint));
+            lines.push(("tenant", tenant));
+            lines.push(("app_id", app));
+            for address in addresses {
+                lines.push(("address", address.trim().to_ascii_lowercase()));
+            }
+        }
+    }
+    digest(&borrow(&lines))
+}

@@ -2,6 +2,7 @@
 //! writes the file.
 
 pub mod document;
+pub mod evidence;
 pub mod fingerprint;
 pub mod model;
 pub mod ops;

@@ -3,7 +3,11 @@
 //! recorded as where its value comes from, never as the value.
 //!
 //! The TOML layout is the serde layout of [`State`]: `[integration]`,
-//! `[[connector]]` and `[[route]]` tables, each with an optional `test` table.
+//! `[[connector]]` and `[[route]]` tables. Test records are machine-owned:
+//! they live in `<state file>.d/` (see [`super::evidence`] and
+//! docs/state-dir.md) and are joined to the items here when the file is
+//! loaded. A `test` table written inline by an older graphmail is still read,
+//! and moves to the directory at the next write.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +28,11 @@ pub struct State {
     pub connectors: Vec<Connector>,
     #[serde(default, rename = "route", skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<Route>,
+    /// Routes that a connector's `disable` switched off, route name →
+    /// connector name, so `enable connector NAME --with-routes` can bring
+    /// them back. Machine-owned: kept in `<state file>.d/`, never in the file.
+    #[serde(skip)]
+    pub switched_off: std::collections::BTreeMap<String, String>,
 }
 
 impl State {
@@ -35,6 +44,7 @@ impl State {
             integration: None,
             connectors: Vec::new(),
             routes: Vec::new(),
+            switched_off: Default::default(),
         }
     }
 
@@ -159,7 +169,8 @@ pub struct Integration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
     pub credential: Credential,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Read from an older file; written to `<state file>.d/` only.
+    #[serde(default, skip_serializing)]
     pub test: Option<TestRecord>,
 }
 
@@ -297,7 +308,8 @@ pub struct Connector {
     /// Enabled AI features, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ai: Vec<AiFeature>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Read from an older file; written to `<state file>.d/` only.
+    #[serde(default, skip_serializing)]
     pub test: Option<TestRecord>,
 }
 
@@ -324,8 +336,31 @@ pub struct Route {
     pub for_attention: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     pub test_mode: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Read from an older file; written to `<state file>.d/` only.
+    #[serde(default, skip_serializing)]
     pub test: Option<TestRecord>,
+}
+
+/// What a connection test concluded (SPEC §3 "What a pass means").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Every required fact established under the current settings.
+    Passed,
+    /// A step refuted a required fact.
+    Failed,
+    /// A required fact was neither established nor refuted.
+    Unverified,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Passed => "passed",
+            Verdict::Failed => "failed",
+            Verdict::Unverified => "unverified",
+        }
+    }
 }
 
 /// The outcome of one connection test, as recorded for the enable gate.
@@ -344,6 +379,23 @@ pub struct TestRecord {
     /// (SPEC §8). An array is read too.
     #[serde(default, with = "step_list")]
     pub steps: Vec<String>,
+    /// `None` in records written before verdicts existed: `passed` decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// For a non-pass: what would establish the missing or refuted fact, in
+    /// the admin's terms (`--send-test-to`, a permission, a role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+}
+
+impl TestRecord {
+    pub fn verdict(&self) -> Verdict {
+        self.verdict.unwrap_or(if self.passed {
+            Verdict::Passed
+        } else {
+            Verdict::Failed
+        })
+    }
 }
 
 /// Off options are left out of the file: it stays short to read and quick to

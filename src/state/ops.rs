@@ -444,14 +444,28 @@ pub fn remove_route(state: &mut State, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn gate_refusal(kind: &str, name: &str, state_of_test: TestState) -> CliError {
+fn gate_refusal(
+    kind: &str,
+    name: &str,
+    state_of_test: TestState,
+    record: Option<&crate::state::TestRecord>,
+) -> CliError {
     let why = match state_of_test {
         TestState::Untested => "has no connection test".to_string(),
         TestState::Failed => "failed its last connection test".to_string(),
+        TestState::Unverified => {
+            "was not verified by its last connection test: a required fact was neither established nor refuted".to_string()
+        }
         TestState::Stale => "changed since its last connection test".to_string(),
         TestState::Passed => "passed".to_string(),
     };
-    CliError::refused(format!("{kind} '{name}' cannot be enabled: it {why}")).hint(format!(
+    let mut err = CliError::refused(format!("{kind} '{name}' cannot be enabled: it {why}"));
+    if state_of_test == TestState::Unverified
+        && let Some(needs) = record.and_then(|r| r.needs.as_deref())
+    {
+        err = err.hint(format!("what would establish it: {needs}"));
+    }
+    err.hint(format!(
         "run `graphmail test-connection {kind} {name}`, then enable it again"
     ))
 }
@@ -476,7 +490,12 @@ pub fn enable_connector(state: &mut State, name: &str) -> Result<EnableOutcome> 
     }
     let test_state = trust::connector_test_state(state, &connector);
     if test_state != TestState::Passed {
-        return Err(gate_refusal("connector", name, test_state));
+        return Err(gate_refusal(
+            "connector",
+            name,
+            test_state,
+            connector.test.as_ref(),
+        ));
     }
     let already = connector.enabled
         && state
@@ -529,6 +548,30 @@ fn connector_with_enabled(connector: &Connector) -> Connector {
     }
 }
 
+/// Re-enables, each through the gate, the routes that the disable of
+/// connector `name` switched off; returns each with the gate's refusal, if
+/// any (those stay disabled, and remembered).
+pub fn restore_switched_off_routes(state: &mut State, name: &str) -> Vec<(String, Option<String>)> {
+    let routes: Vec<String> = state
+        .switched_off
+        .iter()
+        .filter(|(_, connector)| *connector == name)
+        .map(|(route, _)| route.clone())
+        .collect();
+    let mut out = Vec::new();
+    for route in routes {
+        let mut trial = state.clone();
+        match enable_route(&mut trial, &route) {
+            Ok(_) => {
+                *state = trial;
+                out.push((route, None));
+            }
+            Err(e) => out.push((route, Some(e.to_string()))),
+        }
+    }
+    out
+}
+
 /// Disables a connector and every route on it; returns the routes that were
 /// enabled and now are not.
 pub fn disable_connector(state: &mut State, name: &str) -> Result<Vec<String>> {
@@ -544,6 +587,10 @@ pub fn disable_connector(state: &mut State, name: &str) -> Result<Vec<String>> {
                 turned_off.push(route.name.clone());
             }
         }
+    }
+    // Remembered so `enable connector NAME --with-routes` can bring them back.
+    for route in &turned_off {
+        state.switched_off.insert(route.clone(), name.to_string());
     }
     Ok(turned_off)
 }
@@ -579,8 +626,9 @@ pub fn enable_route(state: &mut State, name: &str) -> Result<bool> {
     }
     let test_state = trust::route_test_state(state, &route);
     if test_state != TestState::Passed {
-        return Err(gate_refusal("route", name, test_state));
+        return Err(gate_refusal("route", name, test_state, route.test.as_ref()));
     }
+    state.switched_off.remove(name);
     if route.enabled {
         return Ok(false);
     }
@@ -605,6 +653,8 @@ pub fn disable_route(state: &mut State, name: &str) -> Result<bool> {
     if let Some(r) = state.route_mut(name) {
         r.enabled = false;
     }
+    // Disabled on its own: no longer the connector's doing.
+    state.switched_off.remove(name);
     Ok(was)
 }
 

@@ -13,6 +13,11 @@
 //!   same folder, fsynced, made 0600, renamed over the file, and the folder
 //!   fsynced. A crash leaves the old file or the new one, never a torn one.
 //!
+//! Test records, and everything else graphmail writes for itself, live in
+//! `<file>.d/` ([`super::evidence`], docs/state-dir.md): `load` joins its
+//! `verdicts.json` to the items, and [`StateFile::update_with`] writes the
+//! directory under the same lock, before the file.
+//!
 //! A file that does not parse, or was written by a newer schema, is never
 //! overwritten: `update` fails before calling the change. Errors name the
 //! path, and for parse errors the line and column, with a hint.
@@ -31,6 +36,7 @@ use std::time::{Duration, Instant};
 use toml_edit::DocumentMut;
 
 use super::document;
+use super::evidence::{self, Journal};
 use super::model::{SCHEMA_VERSION, State};
 
 /// The environment variable that names the state file when `--state` is not given.
@@ -190,6 +196,12 @@ pub fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// `<file>.d`, the machine-owned directory beside the state file (SPEC §1),
+/// derived from the same path as [`lock_path`].
+pub fn data_dir_path(path: &Path) -> PathBuf {
+    super::evidence::dir_for(path)
+}
+
 /// A state as read from disk.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -236,9 +248,10 @@ impl StateFile {
             }),
             Some(text) => {
                 let started = std::time::Instant::now();
-                let (state, migrated_from) = parse_state(&self.path, &text)?;
+                let (mut state, migrated_from) = parse_state(&self.path, &text)?;
+                evidence::read_verdicts(&self.data_dir()).join(&mut state);
                 tracing::info!(
-                    "read {} ({} KiB) in {} ms",
+                    "read {} ({} KiB) and its verdicts in {} ms",
                     self.path.display(),
                     text.len() / 1024,
                     started.elapsed().as_millis()
@@ -260,26 +273,69 @@ impl StateFile {
     where
         E: From<StateError>,
     {
+        self.update_with(|state, _| change(state))
+    }
+
+    /// [`StateFile::update`] that may also record evidence and history in
+    /// `<file>.d/` through the [`Journal`], under the same lock. The
+    /// directory is written first: should the process die between the two
+    /// writes, the file's settings no longer match the new records, which
+    /// then count as stale (the gate stays shut), never as a false pass.
+    pub fn update_with<T, E>(
+        &self,
+        change: impl FnOnce(&mut State, &mut Journal) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StateError>,
+    {
         let _lock = self.lock()?;
         let text = self.read_text()?;
+        let dir = self.data_dir();
+        let on_disk = evidence::read_verdicts(&dir);
         let (old, mut doc, migrated) = match &text {
             None => (State::new(), None, false),
             Some(text) => {
-                let (state, migrated_from) = parse_state(&self.path, text)?;
+                let (mut state, migrated_from) = parse_state(&self.path, text)?;
                 let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
                     malformed(&self.path, text, e.span(), e.message().to_string())
                 })?;
+                // Records written inline by an older graphmail are in `state`
+                // now; with no file record to win over them they move to the
+                // directory at this write.
+                on_disk.clone().join(&mut state);
                 (state, Some(doc), migrated_from.is_some())
             }
         };
         let mut new = old.clone();
-        let output = change(&mut new)?;
-        if new == old {
+        let mut journal = Journal::new(dir.clone());
+        if on_disk.instance_id != old.instance_id && dir.exists() {
+            journal.reset();
+        }
+        let output = change(&mut new, &mut journal)?;
+        journal
+            .commit(&old, &new, &on_disk)
+            .map_err(io_error("write the evidence in", &dir))?;
+        let had_inline = text.as_deref().is_some_and(has_inline_tests);
+        // The file holds no records: compare and render without them
+        // (moved out and back, not cloned: thousands of items, SPEC §8).
+        let mut old = old;
+        let old_records = take_records(&mut old);
+        let new_records = take_records(&mut new);
+        if new == old && !had_inline {
             return Ok(output);
+        }
+        if had_inline {
+            // Patch against the document as it is, inline records included.
+            put_records(&mut old, old_records);
         }
         let rendered = self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?;
         self.write_atomic(&rendered)?;
+        drop(new_records);
         Ok(output)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        data_dir_path(&self.path)
     }
 
     /// Renders `new` into the user's document, and checks that the result
@@ -422,6 +478,46 @@ impl StateFile {
         sync_dir(&dir).map_err(io_error("flush the folder", &dir))?;
         Ok(())
     }
+}
+
+/// The machine-owned parts of a state, moved out of it.
+struct Records {
+    integration: Option<crate::state::TestRecord>,
+    connectors: Vec<Option<crate::state::TestRecord>>,
+    routes: Vec<Option<crate::state::TestRecord>>,
+    switched_off: std::collections::BTreeMap<String, String>,
+}
+
+/// Leaves `state` as the file holds it: without the machine-owned records.
+fn take_records(state: &mut State) -> Records {
+    Records {
+        integration: state.integration.as_mut().and_then(|i| i.test.take()),
+        connectors: state.connectors.iter_mut().map(|c| c.test.take()).collect(),
+        routes: state.routes.iter_mut().map(|r| r.test.take()).collect(),
+        switched_off: std::mem::take(&mut state.switched_off),
+    }
+}
+
+fn put_records(state: &mut State, records: Records) {
+    if let Some(i) = state.integration.as_mut() {
+        i.test = records.integration;
+    }
+    for (c, t) in state.connectors.iter_mut().zip(records.connectors) {
+        c.test = t;
+    }
+    for (r, t) in state.routes.iter_mut().zip(records.routes) {
+        r.test = t;
+    }
+    state.switched_off = records.switched_off;
+}
+
+/// Whether an older graphmail wrote test records into the file itself.
+fn has_inline_tests(text: &str) -> bool {
+    text.contains("test")
+        && text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("test =") || l.starts_with("test=") || l.ends_with(".test]")
+        })
 }
 
 /// `.state.toml.` for `state.toml`: temp files are hidden and name their file.

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::fingerprint;
-use super::model::{Connector, Integration, Route, State, TestRecord};
+use super::model::{Connector, Integration, Route, State, TestRecord, Verdict};
 
 /// What the last test says about the current settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -24,6 +24,8 @@ pub enum TestState {
     Passed,
     /// The last test failed.
     Failed,
+    /// The last test left a required fact neither established nor refuted.
+    Unverified,
     /// The last test covered settings that have changed since.
     Stale,
 }
@@ -33,8 +35,11 @@ impl TestState {
         match record {
             None => TestState::Untested,
             Some(r) if r.fingerprint != current_fingerprint => TestState::Stale,
-            Some(r) if !r.passed => TestState::Failed,
-            Some(_) => TestState::Passed,
+            Some(r) => match r.verdict() {
+                Verdict::Passed => TestState::Passed,
+                Verdict::Failed => TestState::Failed,
+                Verdict::Unverified => TestState::Unverified,
+            },
         }
     }
 
@@ -43,6 +48,7 @@ impl TestState {
             TestState::Untested => "untested",
             TestState::Passed => "passed",
             TestState::Failed => "failed",
+            TestState::Unverified => "unverified",
             TestState::Stale => "stale",
         }
     }

@@ -159,7 +159,16 @@ pub fn check(out: &Output, code: i32, args: &[&str]) {
 /// Records a passing test for a connector or route through the library's
 /// test-recording interface, as `test-connection` would after a pass.
 pub fn record_pass(state_path: &Path, kind: &str, name: &str) {
-    use graphmail::diagnose::{ConnectionReport, Step, StepStatus, TargetRef};
+    record_result(state_path, kind, name, true)
+}
+
+/// Records a failed test (the `token` step refuted) the same way.
+pub fn record_failure(state_path: &Path, kind: &str, name: &str) {
+    record_result(state_path, kind, name, false)
+}
+
+fn record_result(state_path: &Path, kind: &str, name: &str, pass: bool) {
+    use graphmail::diagnose::{Check, ConnectionReport, Step, StepStatus, TargetRef};
     use graphmail::state::fingerprint;
     use graphmail::state::store::StateFile;
     let file = StateFile::open(state_path.to_path_buf());
@@ -175,8 +184,12 @@ pub fn record_pass(state_path: &Path, kind: &str, name: &str) {
                 state.integration.as_ref().map(fingerprint::integration),
             ),
         };
-        let report =
-            ConnectionReport::new(target, vec![Step::new("token", StepStatus::Passed, "ok")]);
+        let status = if pass {
+            StepStatus::Passed
+        } else {
+            StepStatus::Failed
+        };
+        let report = ConnectionReport::new(target, vec![Step::new(Check::Token, status, "ok")]);
         let changed = graphmail::commands::tester::record_reports(
             state,
             &[(report, fp.expect("target exists"))],

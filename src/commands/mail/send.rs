@@ -17,16 +17,15 @@
 
 use std::io::{self, Read, Write};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::cli::MailSendArgs;
 use crate::diagnose::hints::HintContext;
+use crate::diagnose::probe::{self, FromOutcome, Method, Verification, VerifyMethod};
 use crate::error::{CliError, Result};
-use crate::graph::{
-    BodyType, FileAttachment, GraphClient, GraphError, Message, MessageQuery, OutgoingMessage,
-};
+use crate::graph::{BodyType, FileAttachment, GraphClient, GraphError, OutgoingMessage};
 use crate::output::Render;
 use crate::output::printer::{Paint, TextContext};
 use crate::state::trust::{self, TestState};
@@ -188,6 +187,10 @@ fn not_live(kind: &str, name: &str, enabled: bool, test: TestState, test_cmd: &s
     let (why, hint) = match (enabled, test) {
         (_, TestState::Untested) => ("has never passed a connection test", test_cmd.to_string()),
         (_, TestState::Failed) => ("failed its last connection test", test_cmd.to_string()),
+        (_, TestState::Unverified) => (
+            "was not verified by its last connection test",
+            test_cmd.to_string(),
+        ),
         (_, TestState::Stale) => (
             "was changed since its last connection test",
             test_cmd.to_string(),
@@ -468,257 +471,32 @@ async fn send_verified(
         )
     })?;
     let claims = token.claims.clone();
-    // NOTE: roles can be granted through Exchange RBAC for Applications,
-    // which tokens do not show; an unreadable token gets the strong path
-    // and falls back on a refusal.
-    let strong = claims.has_role(READ_WRITE) || !claims.readable;
-    if strong {
-        match client.create_draft(mailbox, &request.message, true).await {
-            Ok(draft) => {
-                let id = draft.value.id.clone();
-                result.method = Method::DraftSend;
-                match client.send_draft(mailbox, &id).await {
-                    Ok(sent) => result.request_id = sent.request_id,
-                    Err(e) => {
-                        // Best effort: leave no stray draft behind.
-                        let mut err = send_error(&e, hints, &request.sender);
-                        if client.delete_message(mailbox, &id).await.is_err() {
-                            err = err.hint(format!(
-                                "the unsent draft '{}' could not be deleted: it stays in Drafts of {mailbox}",
-                                request.message.subject
-                            ));
-                        }
-                        return Err(err);
-                    }
-                }
-                let verification = find_by_immutable_id(client, mailbox, &id, wait).await;
-                result.observe(verification, &request.sender);
-                return Ok(());
-            }
-            Err(e) if e.has_code("ErrorSendAsDenied") => {
-                return Err(send_error(&e, hints, &request.sender));
-            }
-            Err(e) if !claims.has_role(READ_WRITE) && (e.is_status(401) || e.is_status(403)) => {
-                result.notes.push(format!(
-                    "no draft could be created in {mailbox} ({}): verifying by the weaker subject match",
-                    e.code.as_deref().unwrap_or("refused")
-                ));
-            }
-            Err(e) => return Err(send_error(&e, hints, &request.sender)),
+    let sent = probe::send(
+        client,
+        mailbox,
+        &request.message,
+        &claims,
+        Some(wait),
+        POLL_INTERVAL,
+    )
+    .await
+    .map_err(|failure| {
+        let mut err = send_error(&failure.error, hints, &request.sender);
+        if failure.draft_left {
+            err = err.hint(format!(
+                "the unsent draft '{}' could not be deleted: it stays in Drafts of {mailbox}",
+                request.message.subject
+            ));
         }
-    } else {
-        result.notes.push(
-            "the token has no Mail.ReadWrite: the Sent Items copy is found by subject and recipients (weak); grant Mail.ReadWrite for an exact match by immutable ID"
-                .to_string(),
-        );
+        err
+    })?;
+    result.method = sent.method;
+    result.request_id = sent.request_id;
+    result.notes.extend(sent.notes);
+    if let Some(verification) = sent.verification {
+        result.observe(verification, &request.sender);
     }
-    // Weak: sendMail, then look for the subject and recipients in Sent Items.
-    let since = chrono::Utc::now() - chrono::Duration::minutes(2);
-    send_plain(client, hints, request, result).await?;
-    let verification = find_by_subject(client, mailbox, &request.message, since, wait).await;
-    result.observe(verification, &request.sender);
     Ok(())
-}
-
-/// Polls the sent draft by its immutable ID until it is out of Drafts and in
-/// Sent Items (reference §8, strategy 1).
-async fn find_by_immutable_id(
-    client: &GraphClient,
-    mailbox: &str,
-    id: &str,
-    wait: Duration,
-) -> Verification {
-    let started = Instant::now();
-    let sent_items = client
-        .get_folder(mailbox, "sentitems")
-        .await
-        .ok()
-        .map(|f| f.value.id);
-    let select = [
-        "id",
-        "parentFolderId",
-        "from",
-        "isDraft",
-        "internetMessageId",
-    ];
-    let mut last_error = None;
-    loop {
-        match client.get_message(mailbox, id, &select, true).await {
-            Ok(found) => {
-                let m = found.value;
-                let in_sent = match (&sent_items, &m.parent_folder_id) {
-                    (Some(sent), Some(parent)) => sent == parent,
-                    _ => m.is_draft == Some(false),
-                };
-                if in_sent && m.is_draft != Some(true) {
-                    return Verification::found(VerifyMethod::ImmutableId, &m, started, 1, None);
-                }
-            }
-            Err(e) => last_error = Some(e.to_string()),
-        }
-        if started.elapsed() + POLL_INTERVAL > wait {
-            return Verification::missing(VerifyMethod::ImmutableId, started, last_error);
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
-}
-
-/// Looks in Sent Items for messages sent since `since` with the subject and
-/// every `to` address (reference §8, strategy 3: the weakest).
-async fn find_by_subject(
-    client: &GraphClient,
-    mailbox: &str,
-    message: &OutgoingMessage,
-    since: chrono::DateTime<chrono::Utc>,
-    wait: Duration,
-) -> Verification {
-    let started = Instant::now();
-    let stamp = since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    // NOTE: the `$orderby` property leads `$filter`, or Graph answers
-    // InefficientFilter (reference §4.4).
-    let query = MessageQuery {
-        select: [
-            "id",
-            "subject",
-            "toRecipients",
-            "from",
-            "sentDateTime",
-            "internetMessageId",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        top: Some(50),
-        orderby: Some("sentDateTime desc".into()),
-        filter: Some(format!("sentDateTime ge {stamp}")),
-        pages: 1,
-        immutable_ids: true,
-    };
-    let mut last_error = None;
-    loop {
-        match client.list_messages(mailbox, "sentitems", &query).await {
-            Ok(list) => {
-                let matching: Vec<&Message> = list
-                    .value
-                    .iter()
-                    .filter(|m| matches_sent(m, message))
-                    .collect();
-                if let Some(first) = matching.first() {
-                    return Verification::found(
-                        VerifyMethod::SubjectMatch,
-                        first,
-                        started,
-                        matching.len(),
-                        None,
-                    );
-                }
-            }
-            Err(e) => last_error = Some(e.to_string()),
-        }
-        if started.elapsed() + POLL_INTERVAL > wait {
-            return Verification::missing(VerifyMethod::SubjectMatch, started, last_error);
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
-    }
-}
-
-/// Same subject and every `to` address among the copy's recipients.
-pub fn matches_sent(copy: &Message, sent: &OutgoingMessage) -> bool {
-    if copy.subject.as_deref().unwrap_or("") != sent.subject {
-        return false;
-    }
-    sent.to.iter().all(|want| {
-        copy.to_recipients
-            .iter()
-            .filter_map(|r| r.address())
-            .any(|a| a.eq_ignore_ascii_case(want))
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Method {
-    /// `POST /users/{u}/sendMail`.
-    SendMail,
-    /// `POST /users/{u}/messages`, then `/messages/{id}/send`.
-    DraftSend,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum VerifyMethod {
-    /// Read back by the draft's immutable ID: exact.
-    ImmutableId,
-    /// Subject and recipients in Sent Items since the send: weak.
-    SubjectMatch,
-}
-
-/// What the Sent Items copy's `from` says about the `from` sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FromOutcome {
-    AsSent,
-    /// An alias came back as the mailbox's primary address.
-    Rewritten,
-    Different,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Verification {
-    pub method: VerifyMethod,
-    /// `exact` (immutable ID) or `weak` (subject match).
-    pub strength: &'static str,
-    pub found: bool,
-    pub message_id: Option<String>,
-    pub internet_message_id: Option<String>,
-    pub from_observed: Option<String>,
-    /// Weak matches only: how many Sent Items copies matched (the newest is shown).
-    pub candidates: usize,
-    pub waited_ms: u64,
-    pub last_error: Option<String>,
-}
-
-impl Verification {
-    fn strength(method: VerifyMethod) -> &'static str {
-        match method {
-            VerifyMethod::ImmutableId => "exact",
-            VerifyMethod::SubjectMatch => "weak",
-        }
-    }
-
-    fn found(
-        method: VerifyMethod,
-        m: &Message,
-        started: Instant,
-        candidates: usize,
-        last_error: Option<String>,
-    ) -> Self {
-        Verification {
-            method,
-            strength: Self::strength(method),
-            found: true,
-            message_id: Some(m.id.clone()),
-            internet_message_id: m.internet_message_id.clone(),
-            from_observed: m.from_address().map(str::to_string),
-            candidates,
-            waited_ms: started.elapsed().as_millis() as u64,
-            last_error,
-        }
-    }
-
-    fn missing(method: VerifyMethod, started: Instant, last_error: Option<String>) -> Self {
-        Verification {
-            method,
-            strength: Self::strength(method),
-            found: false,
-            message_id: None,
-            internet_message_id: None,
-            from_observed: None,
-            candidates: 0,
-            waited_ms: started.elapsed().as_millis() as u64,
-            last_error,
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -803,25 +581,13 @@ impl SendResult {
             .from_observed
             .as_deref()
             .map(|seen| from_outcome(sender, seen));
-        if v.method == VerifyMethod::SubjectMatch && v.candidates > 1 {
-            self.notes.push(format!(
-                "{} Sent Items copies match the subject and recipients; the newest is shown",
-                v.candidates
-            ));
-        }
         self.verification = Some(v);
     }
 }
 
 /// Compares the `from` a copy shows with the one sent.
 pub fn from_outcome(sender: &Sender, seen: &str) -> FromOutcome {
-    if seen.eq_ignore_ascii_case(sender.sent_from()) {
-        FromOutcome::AsSent
-    } else if sender.alias.is_some() && seen.eq_ignore_ascii_case(&sender.mailbox) {
-        FromOutcome::Rewritten
-    } else {
-        FromOutcome::Different
-    }
+    probe::judge_from(sender.sent_from(), &sender.mailbox, seen)
 }
 
 impl Render for SendResult {
@@ -902,7 +668,8 @@ impl Render for SendResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{EmailAddress, Recipient};
+    use crate::diagnose::probe::matches_sent;
+    use crate::graph::{EmailAddress, Message, Recipient};
 
     #[test]
     fn bare_names_resolve_when_unambiguous() {

@@ -1,0 +1,546 @@
+//! The machine-owned directory beside the state file, `<state file>.d/`
+//! (SPEC §1 "Where data lives"): what graphmail writes for itself, kept out of
+//! the file a person edits. docs/state-dir.md is the contract; in short:
+//!
+//! ```text
+//! state.toml.d/            mode 0700
+//!   verdicts.json          the last verdict per item (what the gate and `status` read)
+//!   facts.json             current evidence per target and fact, keyed by settings
+//!   history.jsonl          one JSON object per recorded run of a target, bounded
+//!   delta/                 reserved: delta-query positions (one file per folder)
+//! ```
+//!
+//! Every write happens under the state file's lock (the caller holds it) and
+//! replaces its file atomically (temp file, fsync, rename, fsync of the
+//! folder); `history.jsonl` is appended under the same lock and compacted by
+//! an atomic replace once it outgrows its bound. `status` reads only
+//! `verdicts.json`: one small `serde_json` parse. A file here that cannot be
+//! read is treated as missing evidence (items show as untested, the gate
+//! stays shut) and is replaced at the next write: it is the tool's own cache
+//! of facts, never the user's configuration.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{State, TestRecord, Verdict};
+
+/// The layout version of the directory's files.
+pub const DIR_SCHEMA_VERSION: u32 = 1;
+pub const VERDICTS_FILE: &str = "verdicts.json";
+pub const FACTS_FILE: &str = "facts.json";
+pub const HISTORY_FILE: &str = "history.jsonl";
+/// Reserved for delta-query positions.
+pub const DELTA_DIR: &str = "delta";
+/// Recorded runs kept per item when the history is compacted.
+pub const HISTORY_PER_ITEM: usize = 100;
+/// The history is compacted once it is larger than this and twice its size
+/// after the last compaction, so appending stays O(1) between compactions.
+const HISTORY_COMPACT_MIN_BYTES: u64 = 256 * 1024;
+
+/// `<state file>.d`, derived from the same path as the lock file.
+pub fn dir_for(state_path: &Path) -> PathBuf {
+    let mut name = state_path.as_os_str().to_owned();
+    name.push(".d");
+    PathBuf::from(name)
+}
+
+/// `verdicts.json`: the last recorded test of each item, and the routes a
+/// connector's disable switched off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Verdicts {
+    pub schema_version: u32,
+    /// The `instance_id` of the state file these records belong to: a
+    /// directory left beside another file (a restored backup, a file
+    /// deleted and made anew) is not joined to it.
+    #[serde(default)]
+    pub instance_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<TestRecord>,
+    #[serde(default)]
+    pub connectors: BTreeMap<String, TestRecord>,
+    #[serde(default)]
+    pub routes: BTreeMap<String, TestRecord>,
+    /// Route name → the connector whose `disable` switched it off.
+    #[serde(default)]
+    pub switched_off: BTreeMap<String, String>,
+    /// Size of `history.jsonl` after its last compaction.
+    #[serde(default)]
+    pub history_compacted_bytes: u64,
+}
+
+impl Verdicts {
+    /// The machine-owned parts of `state`.
+    pub fn of(state: &State, history_compacted_bytes: u64) -> Verdicts {
+        Verdicts {
+            schema_version: DIR_SCHEMA_VERSION,
+            instance_id: state.instance_id.clone(),
+            integration: state.integration.as_ref().and_then(|i| i.test.clone()),
+            connectors: state
+                .connectors
+                .iter()
+                .filter_map(|c| c.test.clone().map(|t| (c.name.clone(), t)))
+                .collect(),
+            routes: state
+                .routes
+                .iter()
+                .filter_map(|r| r.test.clone().map(|t| (r.name.clone(), t)))
+                .collect(),
+            switched_off: state
+                .switched_off
+                .iter()
+                .filter(|(route, _)| state.route(route).is_some())
+                .map(|(r, c)| (r.clone(), c.clone()))
+                .collect(),
+            history_compacted_bytes,
+        }
+    }
+
+    /// Joins the records to the items of `state`. A record here wins over
+    /// one read inline from an older file (it is newer); an inline one with
+    /// none here is kept, and moves here at the next write.
+    pub fn join(mut self, state: &mut State) {
+        if self.instance_id != state.instance_id {
+            if !self.instance_id.is_empty() {
+                tracing::warn!(
+                    "the records beside the state file belong to another state (instance {}); ignored",
+                    self.instance_id
+                );
+            }
+            return;
+        }
+        if let Some(integration) = state.integration.as_mut()
+            && let Some(record) = self.integration.take()
+        {
+            integration.test = Some(record);
+        }
+        for c in &mut state.connectors {
+            if let Some(record) = self.connectors.remove(&c.name) {
+                c.test = Some(record);
+            }
+        }
+        for r in &mut state.routes {
+            if let Some(record) = self.routes.remove(&r.name) {
+                r.test = Some(record);
+            }
+        }
+        state.switched_off = self.switched_off;
+    }
+}
+
+/// Reads `verdicts.json`; missing or unreadable is empty.
+pub fn read_verdicts(dir: &Path) -> Verdicts {
+    let path = dir.join(VERDICTS_FILE);
+    match fs::read(&path) {
+        Ok(bytes) => match serde_json::from_slice::<Verdicts>(&bytes) {
+            Ok(v) if v.schema_version <= DIR_SCHEMA_VERSION => v,
+            Ok(v) => {
+                tracing::warn!(path = %path.display(), version = v.schema_version, "written by a newer graphmail; its verdicts are ignored");
+                Verdicts::default()
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "unreadable, treated as no evidence: {e}");
+                Verdicts::default()
+            }
+        },
+        Err(_) => Verdicts::default(),
+    }
+}
+
+/// Whether a piece of evidence establishes or refutes its fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Established,
+    Refuted,
+}
+
+/// What one run observed about one fact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// SHA-256 over the settings the fact depends on
+    /// ([`super::fingerprint::fact_key`]); evidence under another key is
+    /// about other settings and does not count.
+    pub key: String,
+    pub outcome: Outcome,
+    /// The step's status then: `passed`, `warning` or `failed`.
+    pub status: String,
+    /// RFC 3339, UTC: when it was observed.
+    pub at: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub retries: u32,
+}
+
+/// `facts.json`: target id (`integration`, `connector:NAME`, `route:NAME`)
+/// → fact id (`token`, `mailbox`, `folder:Inbox/Support`, `send`, `send-as`)
+/// → the evidence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub targets: BTreeMap<String, BTreeMap<String, Evidence>>,
+}
+
+/// `integration`, `connector:NAME` or `route:NAME`.
+pub fn target_id(kind: &str, name: &str) -> String {
+    if kind == "integration" {
+        "integration".to_string()
+    } else {
+        format!("{kind}:{name}")
+    }
+}
+
+impl Facts {
+    pub fn get(&self, target: &str, fact: &str) -> Option<&Evidence> {
+        self.targets.get(target)?.get(fact)
+    }
+
+    pub fn put(&mut self, target: &str, fact: &str, evidence: Evidence) {
+        self.targets
+            .entry(target.to_string())
+            .or_default()
+            .insert(fact.to_string(), evidence);
+    }
+
+    /// Drops the evidence of items `state` no longer has.
+    pub fn retain_items_of(&mut self, state: &State) {
+        let connectors: HashSet<&str> = state.connectors.iter().map(|c| c.name.as_str()).collect();
+        let routes: HashSet<&str> = state.routes.iter().map(|r| r.name.as_str()).collect();
+        let has_integration = state.integration.is_some();
+        self.targets.retain(|id, _| {
+            if id == "integration" {
+                has_integration
+            } else if let Some(name) = id.strip_prefix("connector:") {
+                has_integration && connectors.contains(name)
+            } else if let Some(name) = id.strip_prefix("route:") {
+                has_integration && routes.contains(name)
+            } else {
+                false
+            }
+        });
+    }
+}
+
+/// Reads `facts.json`; missing or unreadable is empty.
+pub fn read_facts(dir: &Path) -> Facts {
+    let path = dir.join(FACTS_FILE);
+    match fs::read(&path) {
+        Ok(bytes) => match serde_json::from_slice::<Facts>(&bytes) {
+            Ok(f) if f.schema_version <= DIR_SCHEMA_VERSION => f,
+            Ok(_) => Facts::default(),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "unreadable, treated as no evidence: {e}");
+                Facts::default()
+            }
+        },
+        Err(_) => Facts::default(),
+    }
+}
+
+/// One line of `history.jsonl`: one recorded run of one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: String,
+    /// `integration`, `connector` or `route`.
+    pub kind: String,
+    pub name: String,
+    pub verdict: Verdict,
+    pub fingerprint: String,
+    pub steps: Vec<HistoryStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryStep {
+    pub check: String,
+    pub status: String,
+    pub detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// When the outcome shown was observed, if carried from an earlier run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<String>,
+}
+
+/// Reads every parsable line of `history.jsonl`, oldest first. A torn last
+/// line (a process killed mid-append) is skipped.
+pub fn read_history(dir: &Path) -> Vec<HistoryEntry> {
+    let Ok(file) = File::open(dir.join(HISTORY_FILE)) else {
+        return Vec::new();
+    };
+    io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str(&line).ok())
+        .collect()
+}
+
+/// What one locked update writes into the directory besides the verdicts:
+/// evidence (loaded on first use) and history lines. Only
+/// [`super::store::StateFile`] creates one, under its lock.
+pub struct Journal {
+    dir: PathBuf,
+    facts: Option<Facts>,
+    facts_dirty: bool,
+    history: Vec<HistoryEntry>,
+    reset: bool,
+}
+
+impl Journal {
+    pub(crate) fn new(dir: PathBuf) -> Self {
+        Journal {
+            dir,
+            facts: None,
+            facts_dirty: false,
+            history: Vec::new(),
+            reset: false,
+        }
+    }
+
+    /// Starts the directory afresh: its evidence and history belong to
+    /// another state (the file was missing, or has another instance ID).
+    pub(crate) fn reset(&mut self) {
+        self.facts = Some(Facts::default());
+        self.facts_dirty = true;
+        self.reset = true;
+    }
+
+    /// The current evidence, to read or change.
+    pub fn facts(&mut self) -> &mut Facts {
+        self.facts_dirty = true;
+        self.facts.get_or_insert_with(|| read_facts(&self.dir))
+    }
+
+    pub fn append_history(&mut self, entry: HistoryEntry) {
+        self.history.push(entry);
+    }
+
+    /// Writes what changed. `old` and `new` are the state before and after
+    /// the update (items removed lose their evidence).
+    pub(crate) fn commit(
+        mut self,
+        old: &State,
+        new: &State,
+        old_verdicts: &Verdicts,
+    ) -> io::Result<()> {
+        let removed = items_removed(old, new);
+        let mut verdicts = Verdicts::of(new, old_verdicts.history_compacted_bytes);
+        let on_disk = Verdicts {
+            schema_version: DIR_SCHEMA_VERSION,
+            ..old_verdicts.clone()
+        };
+        let verdicts_changed = verdicts != on_disk;
+        let has_facts = self.facts_dirty || (removed && self.dir.join(FACTS_FILE).exists());
+        if !(verdicts_changed || has_facts || !self.history.is_empty()) {
+            return Ok(());
+        }
+        create_private_dir(&self.dir)?;
+        if self.reset {
+            match fs::remove_file(self.dir.join(HISTORY_FILE)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        if has_facts {
+            self.facts();
+        }
+        if let Some(mut facts) = self.facts.take()
+            && self.facts_dirty
+        {
+            facts.schema_version = DIR_SCHEMA_VERSION;
+            facts.retain_items_of(new);
+            write_atomic(&self.dir.join(FACTS_FILE), &serde_json::to_vec(&facts)?)?;
+        }
+        if !self.history.is_empty() || (removed && self.dir.join(HISTORY_FILE).exists()) {
+            verdicts.history_compacted_bytes =
+                self.write_history(new, verdicts.history_compacted_bytes, removed)?;
+        }
+        if verdicts != on_disk {
+            write_atomic(
+                &self.dir.join(VERDICTS_FILE),
+                &serde_json::to_vec(&verdicts)?,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Appends the new lines; compacts (keeps the last [`HISTORY_PER_ITEM`]
+    /// per item, drops removed items) once the file outgrows its bound.
+    /// Returns the size after the last compaction.
+    fn write_history(&self, state: &State, compacted: u64, removed: bool) -> io::Result<u64> {
+        let path = self.dir.join(HISTORY_FILE);
+        if !self.history.is_empty() {
+            let mut text = Vec::new();
+            for entry in &self.history {
+                serde_json::to_writer(&mut text, entry)?;
+                text.push(b'\n');
+            }
+            let mut options = OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path)?;
+            file.write_all(&text)?;
+            file.sync_all()?;
+        }
+        let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let bound = HISTORY_COMPACT_MIN_BYTES.max(compacted.saturating_mul(2));
+        if size <= bound && !removed {
+            return Ok(compacted);
+        }
+        compact_history(&path, state, HISTORY_PER_ITEM)
+    }
+}
+
+/// Rewrites `history.jsonl` with the last `keep` runs per item that `state`
+/// still has; returns its new size.
+pub fn compact_history(path: &Path, state: &State, keep: usize) -> io::Result<u64> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let entries = read_history(dir);
+    let alive = |e: &HistoryEntry| match e.kind.as_str() {
+        "integration" => state.integration.is_some(),
+        "connector" => state.connector(&e.name).is_some(),
+        "route" => state.route(&e.name).is_some(),
+        _ => false,
+    };
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut kept: Vec<&HistoryEntry> = Vec::new();
+    for entry in entries.iter().rev().filter(|e| alive(e)) {
+        let n = seen
+            .entry((entry.kind.clone(), entry.name.clone()))
+            .or_default();
+        if *n < keep {
+            *n += 1;
+            kept.push(entry);
+        }
+    }
+    let mut text = Vec::new();
+    for entry in kept.into_iter().rev() {
+        serde_json::to_writer(&mut text, entry)?;
+        text.push(b'\n');
+    }
+    write_atomic(path, &text)?;
+    Ok(text.len() as u64)
+}
+
+fn items_removed(old: &State, new: &State) -> bool {
+    if old.integration.is_some() && new.integration.is_none() {
+        return true;
+    }
+    if old.connectors.len() > new.connectors.len() || old.routes.len() > new.routes.len() {
+        return true;
+    }
+    let connectors: HashSet<&str> = new.connectors.iter().map(|c| c.name.as_str()).collect();
+    let routes: HashSet<&str> = new.routes.iter().map(|r| r.name.as_str()).collect();
+    old.connectors
+        .iter()
+        .any(|c| !connectors.contains(c.name.as_str()))
+        || old.routes.iter().any(|r| !routes.contains(r.name.as_str()))
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Temp file in the same folder, fsync, 0600, rename, fsync the folder: the
+/// state file's discipline.
+fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::model::{Connector, UseFor};
+
+    fn entry(name: &str, at: usize) -> HistoryEntry {
+        HistoryEntry {
+            at: format!("{at}"),
+            kind: "connector".into(),
+            name: name.into(),
+            verdict: Verdict::Passed,
+            fingerprint: "f".into(),
+            steps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn compaction_keeps_the_last_runs_of_items_that_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(HISTORY_FILE);
+        let mut text = String::new();
+        for i in 0..10 {
+            text.push_str(&serde_json::to_string(&entry("a", i)).unwrap());
+            text.push('\n');
+            text.push_str(&serde_json::to_string(&entry("gone", i)).unwrap());
+            text.push('\n');
+        }
+        text.push_str("{\"torn");
+        fs::write(&path, text).unwrap();
+        let mut state = State::new();
+        state.connectors.push(Connector {
+            name: "a".into(),
+            use_for: UseFor::Outbound,
+            address: "a@contoso.com".into(),
+            enabled: false,
+            folders: vec![],
+            process: None,
+            send_automated_emails: false,
+            test_mode: false,
+            ai: vec![],
+            test: None,
+        });
+        compact_history(&path, &state, 3).unwrap();
+        let kept = read_history(dir.path());
+        let ats: Vec<&str> = kept.iter().map(|e| e.at.as_str()).collect();
+        assert_eq!(ats, ["7", "8", "9"]);
+        assert!(kept.iter().all(|e| e.name == "a"));
+    }
+
+    #[test]
+    fn unreadable_files_are_no_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(VERDICTS_FILE), "{not json").unwrap();
+        fs::write(dir.path().join(FACTS_FILE), "[]").unwrap();
+        assert_eq!(read_verdicts(dir.path()), Verdicts::default());
+        assert_eq!(read_facts(dir.path()), Facts::default());
+    }
+}
