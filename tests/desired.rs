@@ -845,3 +845,45 @@ fn a_certificate_path_is_relative_to_the_file_and_its_password_is_needed_only_to
     let (_, stderr) = case.expect(&["plan"], 2);
     assert!(stderr.contains("CERT_PW"), "{stderr}");
 }
+
+#[test]
+fn an_alias_route_is_probed_once_where_the_file_says_and_carried_evidence_sends_no_other() {
+    let sandbox = start();
+    let case = Case::new(&sandbox);
+    let alias = format!(
+        "{}\n[[connector]]\nname = \"out\"\nuse_for = \"outbound\"\naddress = \"noreply@contoso.com\"\n\n[[route]]\nname = \"help\"\nconnector = \"out\"\naddress = \"help@contoso.com\"\nsend_test_to = \"adele@contoso.com\"\n",
+        integration(&sandbox)
+    );
+    case.write_desired(&alias);
+    let applied = case.json(&["apply"], 0);
+    let route = applied["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target"]["name"] == "help")
+        .expect("help tested");
+    assert_eq!(route["verdict"], "passed", "{route:#}");
+    let counters = admin(&sandbox, "GET", "/counters", None);
+    let sends = |c: &Value| {
+        c["kinds"]["graph.send"].as_u64().unwrap_or(0)
+            + c["kinds"]["graph.sendMail"].as_u64().unwrap_or(0)
+    };
+    assert_eq!(sends(&counters), 1, "one probe: {counters:#}");
+    let deliveries = admin(&sandbox, "GET", "/mail/deliveries", None).to_string();
+    assert!(deliveries.contains("adele@contoso.com"), "{deliveries}");
+    assert!(enabled(&case, "route", "help"));
+
+    // A new connector later: only it is tested; the alias's evidence stands
+    // and no other probe goes out.
+    admin(&sandbox, "DELETE", "/counters", None);
+    case.write_desired(&format!(
+        "{alias}\n[[connector]]\nname = \"sales\"\nuse_for = \"incoming\"\naddress = \"sales@contoso.com\"\nfolders = [\"Inbox\"]\nprocess = \"Lead\"\n"
+    ));
+    let applied = case.json(&["apply"], 0);
+    assert_eq!(tested(&applied), ["connector sales"]);
+    let counters = admin(&sandbox, "GET", "/counters", None);
+    assert_eq!(sends(&counters), 0, "{counters:#}");
+    // The evidence lives beside the state file.
+    let dir = PathBuf::from(format!("{}.d", case.env.state_path().display()));
+    assert!(dir.is_dir(), "no {}", dir.display());
+}
