@@ -16,6 +16,9 @@ _graphmail() {
             ",$1")
                 cmd="graphmail"
                 ;;
+            graphmail,apply)
+                cmd="graphmail__subcmd__apply"
+                ;;
             graphmail,certificate)
                 cmd="graphmail__subcmd__certificate"
                 ;;
@@ -37,6 +40,9 @@ _graphmail() {
             graphmail,enable)
                 cmd="graphmail__subcmd__enable"
                 ;;
+            graphmail,export)
+                cmd="graphmail__subcmd__export"
+                ;;
             graphmail,help)
                 cmd="graphmail__subcmd__help"
                 ;;
@@ -48,6 +54,9 @@ _graphmail() {
                 ;;
             graphmail,mail)
                 cmd="graphmail__subcmd__mail"
+                ;;
+            graphmail,plan)
+                cmd="graphmail__subcmd__plan"
                 ;;
             graphmail,route)
                 cmd="graphmail__subcmd__route"
@@ -154,6 +163,9 @@ _graphmail() {
             graphmail__subcmd__enable__subcmd__help,route)
                 cmd="graphmail__subcmd__enable__subcmd__help__subcmd__route"
                 ;;
+            graphmail__subcmd__help,apply)
+                cmd="graphmail__subcmd__help__subcmd__apply"
+                ;;
             graphmail__subcmd__help,certificate)
                 cmd="graphmail__subcmd__help__subcmd__certificate"
                 ;;
@@ -175,6 +187,9 @@ _graphmail() {
             graphmail__subcmd__help,enable)
                 cmd="graphmail__subcmd__help__subcmd__enable"
                 ;;
+            graphmail__subcmd__help,export)
+                cmd="graphmail__subcmd__help__subcmd__export"
+                ;;
             graphmail__subcmd__help,help)
                 cmd="graphmail__subcmd__help__subcmd__help"
                 ;;
@@ -186,6 +201,9 @@ _graphmail() {
                 ;;
             graphmail__subcmd__help,mail)
                 cmd="graphmail__subcmd__help__subcmd__mail"
+                ;;
+            graphmail__subcmd__help,plan)
+                cmd="graphmail__subcmd__help__subcmd__plan"
                 ;;
             graphmail__subcmd__help,route)
                 cmd="graphmail__subcmd__help__subcmd__route"
@@ -524,12 +542,54 @@ _graphmail() {
 
     case "${cmd}" in
         graphmail)
-            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help"
+            opts="-y -v -q -h -V --state --output --no-input --yes --verbose --quiet --color --help --version integration connector route test-connection enable disable status plan apply export certificate mail scope sandbox demo completion doctor token history support help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__apply)
+            opts="-f -y -v -q -h -V --file --prune --disable-failing --max-age --timeout --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1319,9 +1379,57 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        graphmail__subcmd__help)
-            opts="integration connector route test-connection enable disable status certificate mail scope sandbox demo completion doctor token history support help"
+        graphmail__subcmd__export)
+            opts="-o -y -v -q -h -V --output-file --state --output --no-input --yes --verbose --quiet --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help)
+            opts="integration connector route test-connection enable disable status plan apply export certificate mail scope sandbox demo completion doctor token history support help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1571,6 +1679,20 @@ _graphmail() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        graphmail__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         graphmail__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1756,6 +1878,20 @@ _graphmail() {
         graphmail__subcmd__help__subcmd__mail__subcmd__watch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2759,6 +2895,44 @@ _graphmail() {
                     return 0
                     ;;
                 --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        graphmail__subcmd__plan)
+            opts="-f -y -v -q -h -V --file --exit-code --max-age --refresh --prune --state --output --no-input --yes --verbose --quiet --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,9 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand enable 'Set a tested connector or route live'
             cand disable 'Take a connector (and its routes) or a route out of service'
             cand status 'Everything at a glance, with what needs attention'
+            cand plan 'What `apply` would change to match a desired-state file (touches nothing)'
+            cand apply 'Converge the state to a desired-state file: create, test, enable what passes'
+            cand export 'The current state as a desired-state file (secrets as their sources)'
             cand certificate 'Make a self-signed certificate for the app registration'
             cand mail 'Read and send mail through the connectors'
             cand scope 'Restrict the app to exactly the connectors'' mailboxes, and prove it'
@@ -690,6 +693,68 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'graphmail;plan'= {
+            cand -f 'The desired-state file (`-` for standard input)'
+            cand --file 'The desired-state file (`-` for standard input)'
+            cand --max-age 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --exit-code 'Exit 5 when there are changes, 0 when there are none (drift detection)'
+            cand --refresh 'Re-test live items (nothing recorded, no probe sent): a live item that no longer passes is drift'
+            cand --prune 'Also show the removal of what the file does not declare'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;apply'= {
+            cand -f 'The desired-state file (`-` for standard input)'
+            cand --file 'The desired-state file (`-` for standard input)'
+            cand --max-age 'Evidence older than this counts as missing (e.g. 30m, 12h, 7d)'
+            cand --timeout 'Seconds allowed per target'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --prune 'Remove connectors and routes the file does not declare (live ones need --yes or a confirmation)'
+            cand --disable-failing 'A changed live item that fails its test is saved disabled instead of keeping its old settings'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'graphmail;export'= {
+            cand -o 'Write the desired-state file here instead of standard output'
+            cand --output-file 'Write the desired-state file here instead of standard output'
+            cand --state 'The state file (env: GRAPHMAIL_STATE)'
+            cand --output 'Output format'
+            cand --color 'When to colour output'
+            cand --no-input 'Never prompt (implied without a terminal or when CI is set)'
+            cand -y 'Confirm destructive actions without asking'
+            cand --yes 'Confirm destructive actions without asking'
+            cand -v 'More detail on stderr: -v each request, -vv also its headers'
+            cand --verbose 'More detail on stderr: -v each request, -vv also its headers'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'graphmail;certificate'= {
             cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
@@ -1258,6 +1323,9 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand enable 'Set a tested connector or route live'
             cand disable 'Take a connector (and its routes) or a route out of service'
             cand status 'Everything at a glance, with what needs attention'
+            cand plan 'What `apply` would change to match a desired-state file (touches nothing)'
+            cand apply 'Converge the state to a desired-state file: create, test, enable what passes'
+            cand export 'The current state as a desired-state file (secrets as their sources)'
             cand certificate 'Make a self-signed certificate for the app registration'
             cand mail 'Read and send mail through the connectors'
             cand scope 'Restrict the app to exactly the connectors'' mailboxes, and prove it'
@@ -1343,6 +1411,12 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;disable;route'= {
         }
         &'graphmail;help;status'= {
+        }
+        &'graphmail;help;plan'= {
+        }
+        &'graphmail;help;apply'= {
+        }
+        &'graphmail;help;export'= {
         }
         &'graphmail;help;certificate'= {
             cand new 'Make a self-signed certificate: a .pfx for graphmail and a .cer/.pem for Entra'

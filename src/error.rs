@@ -18,6 +18,9 @@ pub enum ErrorKind {
     /// Exit 4: refused by the enable gate, or `status --check` found
     /// something enabled that cannot be trusted.
     Refused,
+    /// Exit 5: `plan --exit-code` found the desired state differs from the
+    /// state file.
+    Changes,
 }
 
 impl ErrorKind {
@@ -27,6 +30,7 @@ impl ErrorKind {
             ErrorKind::Usage => 2,
             ErrorKind::TestFailed => 3,
             ErrorKind::Refused => 4,
+            ErrorKind::Changes => 5,
         }
     }
 }

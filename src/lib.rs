@@ -11,6 +11,7 @@ pub mod auth;
 pub mod build_info;
 pub mod cli;
 pub mod commands;
+pub mod desired;
 pub mod diagnose;
 pub mod error;
 pub mod graph;

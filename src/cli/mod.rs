@@ -3,6 +3,7 @@
 
 mod completion;
 mod connector;
+mod desired;
 mod integration;
 mod mail;
 mod misc;
@@ -18,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use completion::*;
 pub use connector::*;
+pub use desired::*;
 pub use integration::*;
 pub use mail::*;
 pub use misc::*;
@@ -35,6 +37,7 @@ Exit codes:
   3  a connection test ran and did not pass (failed, or unverified), or `doctor` found a problem
   4  refused by the enable gate (untested, failed, unverified or stale), or `status --check`
      found something live (or the integration, while anything is live) without a passing verdict
+  5  `plan --exit-code`: the desired-state file differs from the state file
 
 A pass means every fact the item needs to work was observed under its current settings, in
 this run or an earlier one (shown with its age); nothing is assumed.
@@ -120,6 +123,12 @@ evidence; evidence from earlier runs is carried and shown with its age."
     Disable(ItemRef),
     /// Everything at a glance, with what needs attention
     Status(StatusArgs),
+    /// What `apply` would change to match a desired-state file (touches nothing)
+    Plan(PlanArgs),
+    /// Converge the state to a desired-state file: create, test, enable what passes
+    Apply(ApplyArgs),
+    /// The current state as a desired-state file (secrets as their sources)
+    Export(ExportArgs),
     /// Make a self-signed certificate for the app registration
     #[command(subcommand)]
     Certificate(CertificateCommand),

@@ -122,10 +122,19 @@ fn cloud(arg: CloudArg) -> Cloud {
 /// Where an imported certificate lives: the private data dir, one file per
 /// state file. Named from the parsed UUID only, so the name is 36 hex digits
 /// and hyphens: never a path of its own.
-fn imported_certificate_path(data_dir: &Path, instance_id: &uuid::Uuid) -> PathBuf {
+pub(crate) fn imported_certificate_path(data_dir: &Path, instance_id: &uuid::Uuid) -> PathBuf {
     data_dir
         .join("certificates")
         .join(format!("{}.pfx", instance_id.hyphenated()))
+}
+
+/// Writes `bytes` to `path` (mode 0600) through a temporary file renamed
+/// into place: a reader never sees half a key.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    stage_private(path, bytes)?
+        .persist(path)
+        .map_err(|e| CliError::runtime(format!("cannot write {}: {}", path.display(), e.error)))?;
+    Ok(())
 }
 
 /// Writes `bytes` beside `path` under a temporary name (mode 0600), to be

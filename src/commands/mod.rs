@@ -2,15 +2,18 @@
 //! requests resolved from the command line, never clap types' parsing rules,
 //! and return values that the printer renders.
 
+pub mod apply;
 pub mod certificate;
 pub mod completion;
 pub mod connector;
 pub mod demo;
 pub mod doctor;
 pub mod enable;
+pub mod export;
 pub mod history;
 pub mod integration;
 pub mod mail;
+pub mod plan;
 pub mod preflight;
 mod progress;
 pub mod route;
@@ -131,6 +134,9 @@ pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Enable(item) => enable::enable(ctx, item),
         Command::Disable(item) => enable::disable(ctx, item),
         Command::Status(args) => status::run(ctx, args.check),
+        Command::Plan(args) => plan::run(ctx, args).await,
+        Command::Apply(args) => apply::run(ctx, args).await,
+        Command::Export(args) => export::run(ctx, args),
         Command::Certificate(crate::cli::CertificateCommand::New(args)) => {
             certificate::new(ctx, args)
         }

@@ -282,7 +282,7 @@ pub fn set_connector(state: &mut State, name: &str, change: &ConnectorChange) ->
 }
 
 /// The default route follows its connector's address, process and options.
-fn sync_default_route(state: &mut State, connector: &Connector) {
+pub fn sync_default_route(state: &mut State, connector: &Connector) {
     if let Some(route) = state
         .routes
         .iter_mut()
@@ -351,7 +351,7 @@ pub fn remove_integration(state: &mut State, cascade: bool) -> Result<Removed> {
 }
 
 /// Checks a route against its connector's kind.
-fn check_route(state: &State, route: &Route) -> Result<UseFor> {
+pub fn check_route(state: &State, route: &Route) -> Result<UseFor> {
     let connector = state
         .connector(&route.connector)
         .ok_or_else(|| connector_not_found(&route.connector))?;

@@ -1,0 +1,833 @@
+//! What `apply` would do: the difference between a [`Desired`] file and a
+//! state, as an ordered list of [`Action`]s, and the settings the state
+//! converges to ([`converge`]). Pure: no file, keyring or network here; the
+//! command layer supplies the integration the file asks for (it may need a
+//! certificate read from disk) and the evidence ages come from the records.
+//!
+//! Order of the actions, which is the order `apply` carries them out in:
+//! settings first (integration, connectors, routes: create and update), then
+//! removals (`--prune` only) and disables, then tests, then enables. A test
+//! is planned only for what the file wants enabled and lacks a passing,
+//! current, young-enough record: new, a tested setting changed, never or
+//! not successfully tested, or older than `--max-age`.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::{CliError, Result};
+use crate::state::trust::{self, TestState};
+use crate::state::{
+    Connector, Credential, Integration, Route, SecretSource, State, TestRecord, fingerprint, ops,
+};
+
+use super::Desired;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Integration,
+    Connector,
+    Route,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Integration => "integration",
+            ItemKind::Connector => "connector",
+            ItemKind::Route => "route",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    Create,
+    Update,
+    Remove,
+    Disable,
+    Test,
+    Enable,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Create => "create",
+            ActionKind::Update => "update",
+            ActionKind::Remove => "remove",
+            ActionKind::Disable => "disable",
+            ActionKind::Test => "test",
+            ActionKind::Enable => "enable",
+        }
+    }
+}
+
+/// Why a test is planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TestReason {
+    /// The item does not exist yet.
+    New,
+    /// A setting the last test depended on changed (or the integration's did).
+    SettingChanged,
+    /// Never tested.
+    EvidenceMissing,
+    /// The last test failed or left a fact unverified.
+    NotPassed,
+    /// The evidence is older than `--max-age`.
+    EvidenceTooOld,
+    /// `plan --refresh`: a live item no longer passes.
+    Drift,
+}
+
+impl TestReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TestReason::New => "new",
+            TestReason::SettingChanged => "a tested setting changed",
+            TestReason::EvidenceMissing => "never tested",
+            TestReason::NotPassed => "its last test did not pass",
+            TestReason::EvidenceTooOld => "its evidence is older than --max-age",
+            TestReason::Drift => "live, but no longer passes (drift)",
+        }
+    }
+}
+
+/// One field of a create or update: JSON values so types survive
+/// (`null` before a create).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    pub field: &'static str,
+    pub before: Value,
+    pub after: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub action: ActionKind,
+    pub kind: ItemKind,
+    /// `integration` for the integration.
+    pub name: String,
+    /// Create and update: each field that changes.
+    pub fields: Vec<FieldChange>,
+    /// Test: why.
+    pub reason: Option<TestReason>,
+    /// Whether the item is live now (an update to it is tested before it is
+    /// saved; a removal of it asks for confirmation).
+    pub live: bool,
+    /// What happens if the planned test fails.
+    pub if_test_fails: Option<String>,
+    /// One line for people: the diagnosis of a drift, why an enable waits.
+    pub detail: Option<String>,
+}
+
+impl Action {
+    fn new(action: ActionKind, kind: ItemKind, name: &str) -> Self {
+        Action {
+            action,
+            kind,
+            name: name.to_string(),
+            fields: Vec::new(),
+            reason: None,
+            live: false,
+            if_test_fails: None,
+            detail: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ItemName {
+    pub kind: ItemKind,
+    pub name: String,
+}
+
+/// The plan: actions in order, and what the state holds that the file does
+/// not declare (removed only with `--prune`).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub actions: Vec<Action>,
+    pub not_declared: Vec<ItemName>,
+    /// The state's settings once converged (enable flags as they are now,
+    /// new items disabled): what the tests run against.
+    pub target: State,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    pub fn count(&self, kind: ActionKind) -> usize {
+        self.actions.iter().filter(|a| a.action == kind).count()
+    }
+
+    pub fn tests(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| a.action == ActionKind::Test)
+    }
+}
+
+pub struct PlanOptions {
+    pub prune: bool,
+    pub max_age: Option<Duration>,
+    pub now: DateTime<Utc>,
+}
+
+/// Items `converge` leaves as they are: live items whose change failed its
+/// test keep their old settings.
+#[derive(Debug, Clone, Default)]
+pub struct Skip {
+    pub integration: bool,
+    pub connectors: HashSet<String>,
+    pub routes: HashSet<String>,
+}
+
+/// Brings the settings of `state` to the file's: the integration (when
+/// given), creates (disabled), updates, and with `prune` removals. Enable
+/// flags of existing items are left alone: enabling goes through the gate
+/// ([`enable_all`]), disabling through [`disable_all`]. Deterministic, so it
+/// runs on a snapshot for the plan and the tests, then again on the locked,
+/// reloaded state.
+pub fn converge(
+    state: &mut State,
+    desired: &Desired,
+    integration: Option<&Integration>,
+    skip: &Skip,
+    prune: bool,
+) -> Result<()> {
+    if let Some(new) = integration
+        && !skip.integration
+    {
+        let mut next = new.clone();
+        next.test = state.integration.as_ref().and_then(|i| i.test.clone());
+        if state.integration.as_ref() != Some(&next) {
+            state.integration = Some(next);
+        }
+    }
+    if prune {
+        state
+            .routes
+            .retain(|r| r.default || desired.route(&r.name).is_some());
+        let gone: Vec<String> = state
+            .connectors
+            .iter()
+            .filter(|c| desired.connector(&c.name).is_none())
+            .map(|c| c.name.clone())
+            .collect();
+        for name in gone {
+            ops::remove_connector(state, &name, true)?;
+        }
+    }
+    for declared in &desired.connectors {
+        let want = &declared.item;
+        if skip.connectors.contains(&want.name) {
+            continue;
+        }
+        match state.connector_mut(&want.name) {
+            None => {
+                let mut fresh = want.clone();
+                fresh.enabled = false;
+                ops::add_connector(state, fresh)?;
+            }
+            Some(have) => {
+                have.use_for = want.use_for;
+                have.address = want.address.clone();
+                have.folders = want.folders.clone();
+                have.process = want.process.clone();
+                have.send_automated_emails = want.send_automated_emails;
+                have.test_mode = want.test_mode;
+                have.ai = want.ai.clone();
+                let now = have.clone();
+                ops::sync_default_route(state, &now);
+            }
+        }
+    }
+    for declared in &desired.routes {
+        let want = &declared.item;
+        if skip.routes.contains(&want.name) {
+            continue;
+        }
+        match state.route_mut(&want.name) {
+            None => {
+                let mut fresh = want.clone();
+                fresh.enabled = false;
+                ops::add_route(state, fresh)?;
+            }
+            Some(have) if have.default => {
+                return Err(CliError::usage(format!(
+                    "{}:{}: route '{}' has the name of connector '{}''s default route",
+                    desired.origin, declared.line, want.name, have.connector
+                ))
+                .hint("rename the route, or remove that connector (apply --prune)"));
+            }
+            Some(have) => {
+                have.description = want.description.clone();
+                have.connector = want.connector.clone();
+                have.address = want.address.clone();
+                have.process = want.process.clone();
+                have.send_automated_emails = want.send_automated_emails;
+                have.for_attention = want.for_attention;
+                have.test_mode = want.test_mode;
+            }
+        }
+    }
+    // The rules between items, over what the file declares and what the
+    // state keeps (undeclared items without --prune).
+    for connector in &state.connectors {
+        ops::check_connector(connector)?;
+    }
+    for route in state.routes.iter().filter(|r| !r.default) {
+        ops::check_route(state, route)?;
+    }
+    Ok(())
+}
+
+/// Disables what the file wants disabled and is enabled; returns them.
+pub fn disable_all(state: &mut State, desired: &Desired) -> Result<Vec<ItemName>> {
+    let mut out = Vec::new();
+    for declared in desired.connectors.iter().filter(|c| !c.item.enabled) {
+        let name = &declared.item.name;
+        if state.connector(name).is_some_and(|c| c.enabled) {
+            ops::disable_connector(state, name)?;
+            out.push(ItemName {
+                kind: ItemKind::Connector,
+                name: name.clone(),
+            });
+        }
+    }
+    for declared in desired.routes.iter().filter(|r| !r.item.enabled) {
+        let name = &declared.item.name;
+        if state.route(name).is_some_and(|r| r.enabled) {
+            ops::disable_route(state, name)?;
+            out.push(ItemName {
+                kind: ItemKind::Route,
+                name: name.clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Enables, each through the gate, what the file wants enabled and is not;
+/// returns what was enabled and what stays disabled with the gate's reason.
+pub fn enable_all(
+    state: &mut State,
+    desired: &Desired,
+) -> (Vec<ItemName>, Vec<(ItemName, String)>) {
+    let mut enabled = Vec::new();
+    let mut refused = Vec::new();
+    for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
+        let name = &declared.item.name;
+        if connector_enabled(state, name) {
+            continue;
+        }
+        let item = ItemName {
+            kind: ItemKind::Connector,
+            name: name.clone(),
+        };
+        match ops::enable_connector(state, name) {
+            Ok(_) => enabled.push(item),
+            Err(e) => refused.push((item, e.message)),
+        }
+    }
+    for declared in desired.routes.iter().filter(|r| r.item.enabled) {
+        let name = &declared.item.name;
+        if state.route(name).is_some_and(|r| r.enabled) {
+            continue;
+        }
+        let item = ItemName {
+            kind: ItemKind::Route,
+            name: name.clone(),
+        };
+        match ops::enable_route(state, name) {
+            Ok(_) => enabled.push(item),
+            Err(e) => refused.push((item, e.message)),
+        }
+    }
+    (enabled, refused)
+}
+
+/// Enabled, with its default route enabled too.
+fn connector_enabled(state: &State, name: &str) -> bool {
+    state.connector(name).is_some_and(|c| c.enabled)
+        && state
+            .routes
+            .iter()
+            .any(|r| r.default && r.connector == name && r.enabled)
+}
+
+/// How the credential reads in a plan: its kind and source, never a value.
+pub fn describe_credential(credential: &Credential) -> String {
+    let source = |s: &SecretSource| match s {
+        SecretSource::Keyring => "the keyring".to_string(),
+        SecretSource::Env { var } => format!("env {var}"),
+        SecretSource::None => "none".to_string(),
+    };
+    match credential {
+        Credential::Secret { secret, .. } => format!("secret from {}", source(secret)),
+        Credential::Certificate {
+            sha256,
+            password,
+            assertion,
+            ..
+        } => format!(
+            "certificate SHA-256 {} ({}), password from {}",
+            sha256,
+            serde_json::to_value(assertion)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            source(password)
+        ),
+    }
+}
+
+fn field<T: Serialize + PartialEq>(
+    out: &mut Vec<FieldChange>,
+    name: &'static str,
+    before: Option<&T>,
+    after: &T,
+) {
+    if before != Some(after) {
+        out.push(FieldChange {
+            field: name,
+            before: before.map_or(Value::Null, |b| json!(b)),
+            after: json!(after),
+        });
+    }
+}
+
+fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    field(&mut out, "tenant", before.map(|b| &b.tenant), &after.tenant);
+    field(&mut out, "app_id", before.map(|b| &b.app_id), &after.app_id);
+    field(&mut out, "cloud", before.map(|b| &b.cloud), &after.cloud);
+    field(
+        &mut out,
+        "authority_host",
+        before.map(|b| &b.authority_host),
+        &after.authority_host,
+    );
+    field(
+        &mut out,
+        "graph_endpoint",
+        before.map(|b| &b.graph_endpoint),
+        &after.graph_endpoint,
+    );
+    field(
+        &mut out,
+        "ca_file",
+        before.map(|b| &b.ca_file),
+        &after.ca_file,
+    );
+    if before.map(|b| &b.credential) != Some(&after.credential) {
+        out.push(FieldChange {
+            field: "credential",
+            before: before.map_or(Value::Null, |b| json!(describe_credential(&b.credential))),
+            after: json!(describe_credential(&after.credential)),
+        });
+    }
+    out
+}
+
+fn connector_fields(before: Option<&Connector>, after: &Connector) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    field(
+        &mut out,
+        "use_for",
+        before.map(|b| &b.use_for),
+        &after.use_for,
+    );
+    field(
+        &mut out,
+        "address",
+        before.map(|b| &b.address),
+        &after.address,
+    );
+    field(
+        &mut out,
+        "folders",
+        before.map(|b| &b.folders),
+        &after.folders,
+    );
+    field(
+        &mut out,
+        "process",
+        before.map(|b| &b.process),
+        &after.process,
+    );
+    field(
+        &mut out,
+        "send_automated_emails",
+        before.map(|b| &b.send_automated_emails),
+        &after.send_automated_emails,
+    );
+    field(
+        &mut out,
+        "test_mode",
+        before.map(|b| &b.test_mode),
+        &after.test_mode,
+    );
+    field(&mut out, "ai", before.map(|b| &b.ai), &after.ai);
+    out
+}
+
+fn route_fields(before: Option<&Route>, after: &Route) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    field(
+        &mut out,
+        "connector",
+        before.map(|b| &b.connector),
+        &after.connector,
+    );
+    field(
+        &mut out,
+        "address",
+        before.map(|b| &b.address),
+        &after.address,
+    );
+    field(
+        &mut out,
+        "description",
+        before.map(|b| &b.description),
+        &after.description,
+    );
+    field(
+        &mut out,
+        "process",
+        before.map(|b| &b.process),
+        &after.process,
+    );
+    field(
+        &mut out,
+        "send_automated_emails",
+        before.map(|b| &b.send_automated_emails),
+        &after.send_automated_emails,
+    );
+    field(
+        &mut out,
+        "for_attention",
+        before.map(|b| &b.for_attention),
+        &after.for_attention,
+    );
+    field(
+        &mut out,
+        "test_mode",
+        before.map(|b| &b.test_mode),
+        &after.test_mode,
+    );
+    out
+}
+
+/// Why `record` does not let the target through under `current`, if it
+/// does not.
+fn test_reason(
+    is_new: bool,
+    record: Option<&TestRecord>,
+    current: &str,
+    options: &PlanOptions,
+) -> Option<TestReason> {
+    if is_new {
+        return Some(TestReason::New);
+    }
+    let Some(record) = record else {
+        return Some(TestReason::EvidenceMissing);
+    };
+    match TestState::of(Some(record), current) {
+        TestState::Stale => return Some(TestReason::SettingChanged),
+        TestState::Passed => {}
+        _ => return Some(TestReason::NotPassed),
+    }
+    if let Some(max_age) = options.max_age {
+        let too_old = DateTime::parse_from_rfc3339(&record.at)
+            .map(|at| {
+                let age = options.now.signed_duration_since(at.with_timezone(&Utc));
+                age.to_std().unwrap_or_default() > max_age
+            })
+            .unwrap_or(true);
+        if too_old {
+            return Some(TestReason::EvidenceTooOld);
+        }
+    }
+    None
+}
+
+/// The plan of `desired` against `state`. `integration` is the integration
+/// the file asks for, built by the caller (see the command's
+/// `target_integration`), `None` when the file has no `[integration]`.
+pub fn compute(
+    state: &State,
+    desired: &Desired,
+    integration: Option<&Integration>,
+    options: &PlanOptions,
+) -> Result<Plan> {
+    let mut target = state.clone();
+    converge(
+        &mut target,
+        desired,
+        integration,
+        &Skip::default(),
+        options.prune,
+    )?;
+    let mut actions = Vec::new();
+    let live_changed: HashSet<(ItemKind, String)> = ops::live_items_changed(state, &target)
+        .into_iter()
+        .filter_map(|t| match t {
+            ops::LiveTarget::Connector(n) => Some((ItemKind::Connector, n)),
+            ops::LiveTarget::Route(n) => Some((ItemKind::Route, n)),
+            ops::LiveTarget::Integration => None,
+        })
+        .collect();
+
+    // Settings.
+    let mut integration_changed = false;
+    if let Some(want) = integration {
+        let have = state.integration.as_ref();
+        let fields = integration_fields(have, want);
+        if !fields.is_empty() {
+            integration_changed = true;
+            let mut action = Action::new(
+                if have.is_some() {
+                    ActionKind::Update
+                } else {
+                    ActionKind::Create
+                },
+                ItemKind::Integration,
+                "integration",
+            );
+            action.fields = fields;
+            action.live = have.is_some_and(|_| {
+                state
+                    .connectors
+                    .iter()
+                    .any(|c| trust::connector_live(state, c))
+            });
+            actions.push(action);
+        }
+    }
+    for declared in &desired.connectors {
+        let want = target
+            .connector(&declared.item.name)
+            .unwrap_or(&declared.item);
+        let have = state.connector(&want.name);
+        let fields = connector_fields(have, want);
+        if fields.is_empty() {
+            continue;
+        }
+        let mut action = Action::new(
+            if have.is_some() {
+                ActionKind::Update
+            } else {
+                ActionKind::Create
+            },
+            ItemKind::Connector,
+            &want.name,
+        );
+        action.fields = fields;
+        action.live = have.is_some_and(|c| trust::connector_live(state, c));
+        actions.push(action);
+    }
+    for declared in &desired.routes {
+        let want = target.route(&declared.item.name).unwrap_or(&declared.item);
+        let have = state.route(&want.name);
+        let fields = route_fields(have, want);
+        if fields.is_empty() {
+            continue;
+        }
+        let mut action = Action::new(
+            if have.is_some() {
+                ActionKind::Update
+            } else {
+                ActionKind::Create
+            },
+            ItemKind::Route,
+            &want.name,
+        );
+        action.fields = fields;
+        action.live = have.is_some_and(|r| trust::route_live(state, r));
+        actions.push(action);
+    }
+
+    // Removals (routes first, then connectors), or what is left alone.
+    let mut not_declared = Vec::new();
+    for route in state
+        .routes
+        .iter()
+        .filter(|r| desired.route(&r.name).is_none())
+    {
+        if route.default {
+            continue; // follows its connector
+        }
+        if options.prune {
+            let mut action = Action::new(ActionKind::Remove, ItemKind::Route, &route.name);
+            action.live = trust::route_live(state, route);
+            actions.push(action);
+        } else {
+            not_declared.push(ItemName {
+                kind: ItemKind::Route,
+                name: route.name.clone(),
+            });
+        }
+    }
+    for connector in state
+        .connectors
+        .iter()
+        .filter(|c| desired.connector(&c.name).is_none())
+    {
+        if options.prune {
+            let mut action = Action::new(ActionKind::Remove, ItemKind::Connector, &connector.name);
+            action.live = trust::connector_live(state, connector);
+            if state.route(&connector.name).is_some_and(|r| r.default) {
+                action.detail = Some(format!("with its default route '{}'", connector.name));
+            }
+            actions.push(action);
+        } else {
+            not_declared.push(ItemName {
+                kind: ItemKind::Connector,
+                name: connector.name.clone(),
+            });
+        }
+    }
+
+    // Disables.
+    let mut disabled_view = target.clone();
+    for item in disable_all(&mut disabled_view, desired)? {
+        let mut action = Action::new(ActionKind::Disable, item.kind, &item.name);
+        if item.kind == ItemKind::Connector {
+            action.detail = Some("and its routes".into());
+        }
+        actions.push(action);
+    }
+
+    // Tests.
+    let mut tested: HashSet<(ItemKind, String)> = HashSet::new();
+    if let (Some(_), Some(want)) = (integration, target.integration.as_ref()) {
+        let is_new = state.integration.is_none();
+        if let Some(reason) = test_reason(
+            is_new,
+            want.test.as_ref(),
+            &fingerprint::integration(want),
+            options,
+        ) {
+            let mut action = Action::new(ActionKind::Test, ItemKind::Integration, "integration");
+            action.reason = Some(reason);
+            action.if_test_fails = Some(if integration_changed {
+                "nothing is saved: the integration keeps its old settings".into()
+            } else {
+                "nothing that needs it is enabled".into()
+            });
+            actions.push(action);
+            tested.insert((ItemKind::Integration, "integration".into()));
+        }
+    }
+    for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
+        let name = &declared.item.name;
+        let Some(connector) = target.connector(name) else {
+            continue;
+        };
+        let Some(fp) = fingerprint::connector_in(&target, name) else {
+            continue;
+        };
+        let have = state.connector(name);
+        let Some(reason) = test_reason(have.is_none(), connector.test.as_ref(), &fp, options)
+        else {
+            continue;
+        };
+        let mut action = Action::new(ActionKind::Test, ItemKind::Connector, name);
+        action.reason = Some(reason);
+        action.live = have.is_some_and(|c| trust::connector_live(state, c));
+        let routes: Vec<&str> = desired
+            .routes
+            .iter()
+            .filter(|r| r.item.enabled && r.item.connector == *name)
+            .map(|r| r.item.name.as_str())
+            .collect();
+        let and_routes = if routes.is_empty() {
+            String::new()
+        } else {
+            format!(" (and so do its routes {})", routes.join(", "))
+        };
+        action.if_test_fails = Some(
+            if live_changed.contains(&(ItemKind::Connector, name.clone())) {
+                "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
+            } else if action.live {
+                format!("stops being live (--disable-failing: disabled){and_routes}")
+            } else {
+                format!("stays disabled{and_routes}")
+            },
+        );
+        actions.push(action);
+        tested.insert((ItemKind::Connector, name.clone()));
+    }
+    for declared in desired.routes.iter().filter(|r| r.item.enabled) {
+        let name = &declared.item.name;
+        let Some(route) = target.route(name) else {
+            continue;
+        };
+        let Some(fp) = fingerprint::route_in(&target, name) else {
+            continue;
+        };
+        let have = state.route(name);
+        let Some(reason) = test_reason(have.is_none(), route.test.as_ref(), &fp, options) else {
+            continue;
+        };
+        let mut action = Action::new(ActionKind::Test, ItemKind::Route, name);
+        action.reason = Some(reason);
+        action.live = have.is_some_and(|r| trust::route_live(state, r));
+        action.if_test_fails = Some(if live_changed.contains(&(ItemKind::Route, name.clone())) {
+            "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
+        } else if action.live {
+            "stops being live (--disable-failing: disabled)".to_string()
+        } else {
+            "stays disabled".to_string()
+        });
+        actions.push(action);
+        tested.insert((ItemKind::Route, name.clone()));
+    }
+
+    // Enables.
+    for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
+        let name = &declared.item.name;
+        if connector_enabled(&target, name) {
+            continue;
+        }
+        let mut action = Action::new(ActionKind::Enable, ItemKind::Connector, name);
+        action.detail = Some(if tested.contains(&(ItemKind::Connector, name.clone())) {
+            "if its test passes; creates its default route".into()
+        } else {
+            "its test has passed; creates its default route".into()
+        });
+        actions.push(action);
+    }
+    for declared in desired.routes.iter().filter(|r| r.item.enabled) {
+        let name = &declared.item.name;
+        if target.route(name).is_some_and(|r| r.enabled) {
+            continue;
+        }
+        let mut action = Action::new(ActionKind::Enable, ItemKind::Route, name);
+        let connector_tested =
+            tested.contains(&(ItemKind::Connector, declared.item.connector.clone()));
+        action.detail = Some(
+            match (
+                tested.contains(&(ItemKind::Route, name.clone())),
+                connector_tested,
+            ) {
+                (true, _) | (_, true) => "if its test and its connector's pass",
+                _ => "its test has passed",
+            }
+            .into(),
+        );
+        actions.push(action);
+    }
+    Ok(Plan {
+        actions,
+        not_declared,
+        target,
+    })
+}
