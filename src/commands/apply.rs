@@ -353,14 +353,14 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     }
     // A new state file takes the instance ID the snapshot was read with,
     // which keys the keyring entry and the imported certificate.
-    let adopt_id = (!prepared.exists).then(|| prepared.snapshot.instance_id.clone());
+    let adopt_id = (!prepared.exists).then_some(prepared.snapshot.instance_id);
     let adopt = |state: &mut State| {
         if let Some(id) = &adopt_id
             && state.integration.is_none()
             && state.connectors.is_empty()
             && state.routes.is_empty()
         {
-            state.instance_id = id.clone();
+            state.instance_id = *id;
         }
     };
 

@@ -200,9 +200,18 @@ pub fn canonical_path(path: &Path) -> Result<PathBuf, StateError> {
     match fs::canonicalize(path) {
         Ok(real) => Ok(real),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if fs::symlink_metadata(path).is_ok() {
-                // A dangling link: writing would replace the link, not fill its target.
-                return Err(io_error("follow the link", path)(e));
+            if let Ok(meta) = fs::symlink_metadata(path) {
+                // Created since (another writer's rename landed in between):
+                // resolve again.
+                match fs::canonicalize(path) {
+                    Ok(real) => return Ok(real),
+                    // A dangling link: writing would replace the link, not
+                    // fill its target.
+                    Err(e) if meta.file_type().is_symlink() => {
+                        return Err(io_error("follow the link", path)(e));
+                    }
+                    Err(e) => return Err(io_error("resolve", path)(e)),
+                }
             }
             let (Some(name), dir) = (path.file_name(), parent_of(path)) else {
                 return Ok(path.to_path_buf());
