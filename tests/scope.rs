@@ -619,3 +619,126 @@ fn scope_set_validates_names_the_field_and_leaves_the_state_alone() {
     let (_, stderr) = fresh.expect(&["scope", "plan", "--mechanism", "rbac"], 2);
     assert!(stderr.contains("no integration"), "{stderr}");
 }
+
+/// `test-connection integration --output json`: the report and stderr.
+fn integration_report(tenant: &Tenant) -> (Value, String) {
+    let (stdout, stderr) =
+        tenant.expect(&["test-connection", "integration", "--output", "json"], 0);
+    let value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (value, stderr)
+}
+
+fn step<'a>(report: &'a Value, check: &str) -> Option<&'a Value> {
+    report["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["check"] == check)
+}
+
+#[test]
+fn an_unrestricted_app_passes_its_integration_test_with_a_scope_warning() {
+    let mut seed = tenant_wide();
+    seed.mail.rbac = rbac_grants();
+    let tenant = Tenant::new(seed);
+    tenant.expect(
+        &[
+            "scope",
+            "set",
+            "--mechanism",
+            "rbac",
+            "--outside",
+            "adele@contoso.com",
+        ],
+        0,
+    );
+    let (report, stderr) = integration_report(&tenant);
+    assert_eq!(report["verdict"], "passed", "{report:#}\n{stderr}");
+    assert_eq!(report["passed"], true);
+    let scope = step(&report, "scope").expect("a scope step");
+    assert_eq!(scope["status"], "warning", "{scope:#}");
+    let detail = scope["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("unrestricted: the app reaches adele@contoso.com"),
+        "{detail}"
+    );
+    assert!(detail.contains("additive trap"), "{detail}");
+    assert!(
+        scope["hint"].as_str().unwrap().contains("Permissions"),
+        "{scope:#}"
+    );
+    // After the token: the probes ride on it.
+    let checks: Vec<&str> = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["authority", "token", "permissions", "scope"]);
+    // The table says it to a person, and the warning blocks nothing.
+    let (stdout, _) = tenant.expect(&["test-connection", "integration"], 0);
+    assert!(stdout.contains("scope"), "{stdout}");
+    assert!(stdout.contains("unrestricted"), "{stdout}");
+    tenant.expect(&["test-connection", "connector", "out"], 0);
+    tenant.expect(&["enable", "connector", "out"], 0);
+}
+
+#[test]
+fn a_restricted_app_passes_its_scope_step() {
+    let mut seed = tenant_wide();
+    for app in &mut seed.tenants[0].apps {
+        if app.id == APP_GRAPHMAIL {
+            app.roles.clear();
+        }
+    }
+    seed.mail.rbac = rbac_grants();
+    let tenant = Tenant::new(seed);
+    tenant.expect(
+        &[
+            "scope",
+            "set",
+            "--mechanism",
+            "rbac",
+            "--outside",
+            "adele@contoso.com",
+        ],
+        0,
+    );
+    let (report, stderr) = integration_report(&tenant);
+    assert_eq!(report["verdict"], "passed", "{report:#}\n{stderr}");
+    let scope = step(&report, "scope").expect("a scope step");
+    assert_eq!(scope["status"], "passed", "{scope:#}");
+    assert!(
+        scope["detail"].as_str().unwrap().starts_with(
+            "restricted: 2 configured mailbox(es) answer; 1 outside mailbox(es) refused"
+        ),
+        "{scope:#}"
+    );
+    // The refusal it rests on, for support to quote.
+    assert_eq!(scope["code"], "ErrorAccessDenied");
+    assert!(scope["request_id"].is_string(), "{scope:#}");
+}
+
+#[test]
+fn without_a_recorded_outside_mailbox_there_is_no_scope_step() {
+    let tenant = Tenant::new(Seed::builtin());
+    let (report, _) = integration_report(&tenant);
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    assert!(step(&report, "scope").is_none(), "{report:#}");
+    // A mechanism alone proves nothing and adds nothing.
+    tenant.expect(&["scope", "set", "--mechanism", "access-policy"], 0);
+    let (report, _) = integration_report(&tenant);
+    assert!(step(&report, "scope").is_none(), "{report:#}");
+    // An unknown verdict (the canary is no mailbox) is a warning, not a
+    // failure: the integration still passes.
+    tenant.expect(&["scope", "set", "--outside", "nobody@contoso.com"], 0);
+    let (report, _) = integration_report(&tenant);
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    let scope = step(&report, "scope").expect("a scope step");
+    assert_eq!(scope["status"], "warning", "{scope:#}");
+    assert!(
+        scope["detail"].as_str().unwrap().starts_with("unknown: "),
+        "{scope:#}"
+    );
+}

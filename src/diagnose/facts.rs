@@ -11,8 +11,8 @@
 //! | incoming route    | its connector's, `address`                      |
 //! | outgoing route    | its connector's, `send-as` when it is an alias  |
 //!
-//! Steps outside these (`permissions`, `sent-items`, `delivery`) are shown
-//! and kept, but never decide the verdict.
+//! Steps outside these (`permissions`, `sent-items`, `delivery`, `scope`) are
+//! shown and kept, but never decide the verdict.
 
 use std::time::Duration;
 

@@ -25,7 +25,9 @@
 //! Steps are [`Check`]s: `certificate` (certificate auth only), `authority`,
 //! `token`, `permissions`, `mailbox`, `folder` (one per folder path; the
 //! detail names it), `send`, `sent-items`, `send-as`, `address`, `delivery`;
-//! plus `target` when a named connector or route is not in the snapshot.
+//! plus `target` when a named connector or route is not in the snapshot, and
+//! `scope` on the integration when outside mailboxes are recorded (never a
+//! required fact: at worst a warning).
 //! Each report's verdict is decided over its target's required facts
 //! ([`facts`]): this run's conclusive steps, then evidence carried from
 //! earlier runs ([`TestOptions::carried`]).
@@ -38,6 +40,7 @@ mod prepare;
 pub mod probe;
 pub mod report;
 mod run;
+mod scope;
 
 use std::time::Duration;
 

@@ -40,6 +40,10 @@ pub enum Check {
     Delivery,
     /// The named connector or route is not in the state.
     Target,
+    /// Integration only, with outside mailboxes recorded (`scope set
+    /// --outside`): whether the app is proven restricted to its connectors'
+    /// mailboxes. Informative: at worst a warning, never a required fact.
+    Scope,
 }
 
 impl Check {
@@ -57,6 +61,7 @@ impl Check {
             Check::Address => "address",
             Check::Delivery => "delivery",
             Check::Target => "target",
+            Check::Scope => "scope",
         }
     }
 }

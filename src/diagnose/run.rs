@@ -334,6 +334,7 @@ impl<'a> Context<'a> {
                 } else {
                     rec.push(skipped(Check::Permissions, "not run: no token"));
                 }
+                self.scope_step(rec).await;
             }
             TargetKind::Connector => match self.snapshot.connector(&target.name) {
                 None => rec.push(missing_target("connector", &target.name)),
