@@ -7,7 +7,7 @@ mod common;
 
 use common::{TestEnv, check, text};
 use graphmail::sandbox::graph::{
-    ManagementScopeSeed, RbacSeed, RoleAssignmentSeed, ServicePrincipalSeed,
+    MailboxSeed, ManagementScopeSeed, RbacSeed, RoleAssignmentSeed, ServicePrincipalSeed,
 };
 use graphmail::sandbox::seed::APP_GRAPHMAIL;
 use graphmail::sandbox::{RunningSandbox, Seed, ServeOptions, start};
@@ -740,5 +740,89 @@ fn without_a_recorded_outside_mailbox_there_is_no_scope_step() {
     assert!(
         scope["detail"].as_str().unwrap().starts_with("unknown: "),
         "{scope:#}"
+    );
+}
+
+/// The built-in tenant scoped with RBAC for Applications, the Entra consent
+/// removed: the app holds nothing tenant-wide, only Application
+/// Mail.ReadWrite on support@ and Application Mail.Send + Mail.ReadBasic on
+/// noreply@. Plus brand@, a mailbox of its own that noreply@ has Send As on.
+fn rbac_scoped_with_a_brand_mailbox() -> Seed {
+    let mut seed = tenant_wide();
+    for app in &mut seed.tenants[0].apps {
+        if app.id == APP_GRAPHMAIL {
+            app.roles.clear();
+        }
+    }
+    seed.mail.rbac = rbac_grants();
+    seed.mail.mailboxes.push(MailboxSeed {
+        address: "brand@contoso.com".into(),
+        display_name: Some("Contoso Brand".into()),
+        ..MailboxSeed::default()
+    });
+    let noreply = seed
+        .mail
+        .mailboxes
+        .iter_mut()
+        .find(|m| m.address == "noreply@contoso.com")
+        .expect("noreply@ in the built-in seed");
+    noreply.send_as.push("brand@contoso.com".into());
+    seed
+}
+
+#[test]
+fn alias_routes_of_an_rbac_scoped_outbound_mailbox_pass_their_probe_on_mail_read_basic() {
+    let tenant = Tenant::new(rbac_scoped_with_a_brand_mailbox());
+    // help@ is a proxy address of noreply@ that Exchange sends from as is;
+    // brand@ is a mailbox of its own.
+    for (name, address) in [("help", "help@contoso.com"), ("brand", "brand@contoso.com")] {
+        tenant.expect(
+            &[
+                "route",
+                "add",
+                name,
+                "--connector",
+                "out",
+                "--address",
+                address,
+            ],
+            0,
+        );
+    }
+    for (name, address) in [("help", "help@contoso.com"), ("brand", "brand@contoso.com")] {
+        let (stdout, stderr) =
+            tenant.expect(&["test-connection", "route", name, "--output", "json"], 0);
+        let report: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+        assert_eq!(report["verdict"], "passed", "{report:#}\n{stderr}");
+        // The token carries no Mail.* role: everything rests on RBAC.
+        let permissions = step(&report, "permissions").expect("permissions");
+        assert_eq!(permissions["status"], "warning", "{permissions:#}");
+        // The probe's copy was found in Sent Items and its From judged.
+        let send_as = step(&report, "send-as").expect("send-as");
+        assert_eq!(send_as["status"], "passed", "{send_as:#}");
+        assert_eq!(send_as["carried_from"], Value::Null, "{send_as:#}");
+        assert!(
+            send_as["detail"].as_str().unwrap().contains(address),
+            "{send_as:#}"
+        );
+    }
+    // The proof that the app is scoped holds at the same time.
+    tenant.expect(
+        &[
+            "scope",
+            "set",
+            "--mechanism",
+            "rbac",
+            "--outside",
+            "adele@contoso.com",
+        ],
+        0,
+    );
+    let (report, _) = integration_report(&tenant);
+    assert_eq!(
+        step(&report, "scope").unwrap()["status"],
+        "passed",
+        "{report:#}"
     );
 }
