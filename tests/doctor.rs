@@ -14,8 +14,10 @@ use std::process::Output;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use graphmail::sandbox::seed::{APP_GRAPHMAIL, APP_NO_CONSENT, BUILTIN_TENANT_ID};
-use graphmail::sandbox::{RunningSandbox, ServeOptions};
+use graphmail::sandbox::seed::{
+    APP_EXPIRED_SECRET, APP_GRAPHMAIL, APP_NO_CONSENT, BUILTIN_TENANT_ID, SecretSeed,
+};
+use graphmail::sandbox::{RunningSandbox, Seed, ServeOptions};
 use serde_json::{Value, json};
 
 use common::{TestEnv, text};
@@ -1246,4 +1248,116 @@ fn a_host_that_accepts_and_never_answers_is_bounded_in_time() {
         "warning",
         &["cannot read the server's time", "no answer in time"],
     );
+}
+
+/// The sandbox's "expired-secret" app, whose only secret expired 30 days
+/// ago, with a second secret made since (as an admin does in Entra's
+/// Certificates & secrets): returns the sandbox, the expired value and the
+/// new one.
+fn expired_secret_and_its_replacement() -> (RunningSandbox, String, String) {
+    let mut seed = Seed::builtin();
+    let app = seed.tenants[0]
+        .apps
+        .iter_mut()
+        .find(|a| a.id == APP_EXPIRED_SECRET)
+        .expect("the expired-secret app");
+    app.secrets.push(SecretSeed::default());
+    let sandbox = start(ServeOptions {
+        seed: Some(seed),
+        ..ServeOptions::default()
+    });
+    let credentials = sandbox.credentials();
+    let secrets = &credentials.app(APP_EXPIRED_SECRET).expect("app").secrets;
+    let expired = secrets
+        .iter()
+        .find(|s| s.expired)
+        .expect("an expired secret");
+    let fresh = secrets.iter().find(|s| !s.expired).expect("a fresh secret");
+    (sandbox, expired.value.clone(), fresh.value.clone())
+}
+
+#[test]
+fn an_aadsts7000222_in_the_history_is_an_expired_secret_until_the_secret_is_rotated() {
+    let (sandbox, expired, fresh) = expired_secret_and_its_replacement();
+    let mut case = Case::with_sandbox(&sandbox);
+    case.set(SECRET_VAR, &expired);
+    // No --secret-expires: the date radar has nothing to go on.
+    case.secret_integration(&sandbox, APP_EXPIRED_SECRET, &[]);
+    let report = case.json(&["doctor"], 0);
+    assert_status(
+        finding(&report, "secret-expiry", "client secret"),
+        "ok",
+        &["not recorded"],
+    );
+
+    // Entra says it: the run is recorded in the history.
+    let tested = case.json(&["test-connection", "integration"], 3);
+    let token = tested["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["check"] == "token")
+        .expect("token step");
+    assert_eq!(token["code"], "AADSTS7000222", "{tested:#}");
+    let report = case.json(&["doctor"], 3);
+    let expiry = finding(&report, "secret-expiry", "client secret");
+    assert_status(
+        expiry,
+        "problem",
+        &[
+            "expired",
+            "AADSTS7000222",
+            "test of integration",
+            "Certificates & secrets",
+            "integration set",
+            "--secret-expires",
+        ],
+    );
+    assert_eq!(expiry["facts"]["code"], "AADSTS7000222", "{expiry:#}");
+    let trace = token["trace_id"].as_str().expect("a trace ID");
+    assert!(
+        expiry["detail"].as_str().unwrap().contains(trace),
+        "the trace ID for Microsoft support: {expiry:#}"
+    );
+    // A recorded date in the future does not outweigh Entra's answer.
+    case.expect(
+        &[
+            "integration",
+            "set",
+            "--secret-expires",
+            &day(200),
+            "--skip-test",
+        ],
+        0,
+    );
+    let report = case.json(&["doctor"], 3);
+    assert_status(
+        finding(&report, "secret-expiry", "client secret"),
+        "problem",
+        &["AADSTS7000222", "does not hold"],
+    );
+
+    // The admin makes a new secret and records it: the old refusal belongs
+    // to the old credential and no longer counts, though it stays in the
+    // history.
+    case.set(SECRET_VAR, &fresh);
+    case.secret_integration(
+        &sandbox,
+        APP_EXPIRED_SECRET,
+        &["--secret-expires", &day(365)],
+    );
+    let report = case.json(&["doctor"], 0);
+    let expiry = finding(&report, "secret-expiry", "client secret");
+    assert_status(expiry, "ok", &["expires"]);
+    assert!(
+        !expiry["detail"].as_str().unwrap().contains("AADSTS7000222"),
+        "{expiry:#}"
+    );
+    let history = case.json(&["history", "integration"], 0);
+    assert!(
+        history.to_string().contains("AADSTS7000222"),
+        "the old refusal is still recorded: {history:#}"
+    );
+    case.expect(&["test-connection", "integration"], 0);
+    case.json(&["doctor"], 0);
 }

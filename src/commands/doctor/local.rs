@@ -1,7 +1,8 @@
 //! The checks that stay on this machine: the state file (readable,
 //! parseable, private, its lock, the problems `status` would report), the
 //! integration's secret source and the keyring behind it, and the expiry
-//! radar (certificate and client secret).
+//! radar (certificate and client secret: the recorded dates, and Entra's
+//! AADSTS7000222 in the run history).
 
 use std::fs::{File, TryLockError};
 use std::path::Path;
@@ -11,11 +12,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::diagnose::{CertificateExpiry, certificate_expiry};
+use crate::diagnose::{CertificateExpiry, Check, certificate_expiry};
 use crate::secrets::{self, EffectiveSource, SecretError, SecretKey, SecretKind, SecretStore};
+use crate::state::evidence::{HistoryEntry, HistoryStep};
 use crate::state::store::{StateError, lock_path};
 use crate::state::trust::Assessment;
-use crate::state::{Credential, Integration, SecretSource, State, problems};
+use crate::state::{Credential, Integration, SecretSource, State, fingerprint, problems};
 
 use super::report::{Finding, Health};
 
@@ -450,8 +452,83 @@ fn keyring_finding(store_name: &str, result: Result<(), SecretError>, ms: u64) -
 /// Days before expiry from which a credential is a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = crate::diagnose::CERTIFICATE_WARNING_DAYS;
 
-/// `certificate-expiry` / `secret-expiry`: the expiry radar.
-pub fn expiry(integration: &Integration, now: DateTime<Utc>) -> Vec<Finding> {
+/// An AADSTS7000222 (the client secret has expired) that Entra answered a
+/// recorded run with, under the current credential.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpiredInHistory {
+    /// When the run was recorded (RFC 3339).
+    pub at: String,
+    /// `integration`, `connector support`, `route alias`.
+    pub item: String,
+    pub trace_id: Option<String>,
+}
+
+/// Reads `history.jsonl` for Entra's word on the current secret: the newest
+/// token step any recorded run observed under the current credential, when
+/// it is AADSTS7000222 (a later passing token, say after the secret was
+/// replaced behind the same source, clears it).
+///
+/// A run counts only when its fingerprint is its item's current one: every
+/// fingerprint includes the credential generation (a new one at each
+/// `integration set` with a new secret), so a 7000222 from before the secret
+/// was rotated never counts. Steps carried from earlier runs are skipped:
+/// the earlier run is in the history itself.
+pub fn expired_in_history(state: &State, history: &[HistoryEntry]) -> Option<ExpiredInHistory> {
+    let integration = state.integration.as_ref()?;
+    if !matches!(integration.credential, Credential::Secret { .. }) {
+        return None;
+    }
+    let current = |entry: &HistoryEntry| match entry.kind.as_str() {
+        "integration" => Some(fingerprint::integration(integration)),
+        "connector" => fingerprint::connector_in(state, &entry.name),
+        "route" => fingerprint::route_in(state, &entry.name),
+        _ => None,
+    };
+    // The newest by record time; of equal times, the later appended.
+    let (entry, step) = history
+        .iter()
+        .filter(|e| current(e).as_deref() == Some(e.fingerprint.as_str()))
+        .filter_map(|e| {
+            e.steps
+                .iter()
+                .find(|s| {
+                    s.check == Check::Token.as_str()
+                        && s.carried_from.is_none()
+                        && (s.status == "passed" || s.status == "failed")
+                })
+                .map(|s| (e, s))
+        })
+        .fold(
+            None,
+            |newest: Option<(&HistoryEntry, &HistoryStep)>, next| match newest {
+                Some(n) if n.0.at > next.0.at => Some(n),
+                _ => Some(next),
+            },
+        )?;
+    if step.code.as_deref() != Some(EXPIRED_SECRET_CODE) {
+        return None;
+    }
+    Some(ExpiredInHistory {
+        at: entry.at.clone(),
+        item: match entry.kind.as_str() {
+            "integration" => "integration".to_string(),
+            kind => format!("{kind} {}", entry.name),
+        },
+        trace_id: step.trace_id.clone(),
+    })
+}
+
+/// Entra's answer to a token request made with an expired client secret.
+const EXPIRED_SECRET_CODE: &str = "AADSTS7000222";
+
+/// `certificate-expiry` / `secret-expiry`: the expiry radar. `expired_seen`
+/// is Entra's own word from the history ([`expired_in_history`]): it says
+/// expired whatever date was recorded, or when none was.
+pub fn expiry(
+    integration: &Integration,
+    expired_seen: Option<&ExpiredInHistory>,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
     match &integration.credential {
         Credential::Certificate {
             not_after,
@@ -471,6 +548,28 @@ pub fn expiry(integration: &Integration, now: DateTime<Utc>) -> Vec<Finding> {
         }
         Credential::Secret { .. } => {
             let renew = "create a new secret in the app registration (Certificates & secrets), then `graphmail integration set --client-secret-stdin --secret-expires DATE` (or move to a certificate, which is recommended)";
+            if let Some(seen) = expired_seen {
+                let mut detail = format!(
+                    "expired: Entra refused it with AADSTS7000222 (the secret has expired) in the test of {} recorded {}",
+                    seen.item, seen.at
+                );
+                if let Some(trace) = &seen.trace_id {
+                    detail.push_str(&format!(" (trace ID {trace})"));
+                }
+                if let Some(at) = &integration.secret_expires {
+                    detail.push_str(&format!("; the recorded expiry {at} does not hold"));
+                }
+                let fix = format!(
+                    "{renew}; if the secret was already replaced behind the same source, `graphmail test-connection integration` records that"
+                );
+                let mut finding = Finding::problem("secret-expiry", "client secret", detail, fix)
+                    .fact("seen", seen.at.clone())
+                    .fact("code", EXPIRED_SECRET_CODE);
+                if let Some(at) = &integration.secret_expires {
+                    finding = finding.fact("expires", at.clone());
+                }
+                return vec![finding];
+            }
             vec![match &integration.secret_expires {
                 Some(at) => {
                     judge_expiry("secret-expiry", "client secret".to_string(), at, now, renew)
@@ -523,4 +622,91 @@ fn judge_expiry(
             .fix("record it again with `graphmail integration set`"),
     };
     finding.fact("expires", at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{Cloud, Verdict};
+
+    fn state(generation: &str) -> State {
+        let mut state = State::new();
+        state.integration = Some(Integration {
+            tenant: "contoso.onmicrosoft.com".into(),
+            app_id: "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b".into(),
+            cloud: Cloud::Global,
+            authority_host: None,
+            graph_endpoint: None,
+            ca_file: None,
+            secret_expires: None,
+            credential: Credential::Secret {
+                secret: SecretSource::Env { var: "S".into() },
+                credential_generation: generation.into(),
+            },
+            test: None,
+        });
+        state
+    }
+
+    fn run(state: &State, at: &str, status: &str, code: Option<&str>) -> HistoryEntry {
+        HistoryEntry {
+            at: at.into(),
+            kind: "integration".into(),
+            name: "integration".into(),
+            verdict: Verdict::Failed,
+            fingerprint: fingerprint::integration(state.integration.as_ref().unwrap()),
+            steps: vec![HistoryStep {
+                check: "token".into(),
+                status: status.into(),
+                detail: "x".into(),
+                code: code.map(Into::into),
+                request_id: None,
+                trace_id: Some("trace".into()),
+                carried_from: None,
+            }],
+        }
+    }
+
+    const EXPIRED: Option<&str> = Some("AADSTS7000222");
+
+    #[test]
+    fn the_newest_token_answer_of_the_current_credential_decides() {
+        let now = state("two");
+        let before = state("one");
+        let expired = run(&now, "2026-01-02T00:00:00Z", "failed", EXPIRED);
+        let found = expired_in_history(&now, std::slice::from_ref(&expired)).unwrap();
+        assert_eq!(found.at, "2026-01-02T00:00:00Z");
+        assert_eq!(found.item, "integration");
+        assert_eq!(found.trace_id.as_deref(), Some("trace"));
+
+        // From before the secret was rotated: not this secret.
+        let old = run(&before, "2026-01-03T00:00:00Z", "failed", EXPIRED);
+        assert_eq!(expired_in_history(&now, &[old]), None);
+
+        // A later pass (the secret replaced behind the same source) clears
+        // it; an earlier one does not.
+        let pass = run(&now, "2026-01-03T00:00:00Z", "passed", None);
+        assert_eq!(
+            expired_in_history(&now, &[expired.clone(), pass.clone()]),
+            None
+        );
+        let earlier = run(&now, "2026-01-01T00:00:00Z", "passed", None);
+        assert!(expired_in_history(&now, &[expired.clone(), earlier]).is_some());
+
+        // Carried and skipped steps are no answer of their own.
+        let mut carried = pass.clone();
+        carried.steps[0].carried_from = Some("2026-01-01T00:00:00Z".into());
+        let mut skipped = pass;
+        skipped.steps[0].status = "skipped".into();
+        assert!(expired_in_history(&now, &[expired.clone(), carried, skipped]).is_some());
+
+        // Another refusal is not an expiry.
+        let wrong = run(
+            &now,
+            "2026-01-04T00:00:00Z",
+            "failed",
+            Some("AADSTS7000215"),
+        );
+        assert_eq!(expired_in_history(&now, &[expired, wrong]), None);
+    }
 }

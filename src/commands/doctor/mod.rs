@@ -1,8 +1,9 @@
 //! `graphmail doctor`: checks this machine and this state file, each finding
 //! `ok`, `warning` or `problem` with a detail and a fix: the state file and
 //! its lock, the problems `status` would report, the secret source and the
-//! keyring, the imported certificate file, the expiry radar, and, against the integration's endpoints, the
-//! proxy, DNS, reachability, TLS chain, clock skew and cloud.
+//! keyring, the imported certificate file, the expiry radar (recorded dates,
+//! and an AADSTS7000222 in the run history), and, against the integration's
+//! endpoints, the proxy, DNS, reachability, TLS chain, clock skew and cloud.
 //!
 //! Doctor is a test of the machine: it exits 3 when any finding is a
 //! problem. It never changes the state file, never sends a secret, and
@@ -22,6 +23,7 @@ use std::time::Duration;
 pub use report::{DoctorReport, Finding, Health};
 
 use crate::error::{CliError, Result};
+use crate::state::{evidence, store};
 
 use super::Context;
 use super::views;
@@ -105,7 +107,15 @@ pub async fn examine(ctx: &Context, options: &DoctorOptions) -> DoctorReport {
     findings.extend(secret_findings);
     if let Some(integration) = integration {
         findings.extend(local::certificate_file(integration, password.as_ref()));
-        findings.extend(local::expiry(integration, chrono::Utc::now()));
+        // The directory beside the real file, as `history` finds it.
+        let real = store::canonical_path(&path).unwrap_or_else(|_| path.clone());
+        let history = evidence::read_history(&store::data_dir_path(&real));
+        let expired_seen = local::expired_in_history(&state, &history);
+        findings.extend(local::expiry(
+            integration,
+            expired_seen.as_ref(),
+            chrono::Utc::now(),
+        ));
     }
     findings.extend(network_findings);
     DoctorReport::new(path.display().to_string(), findings)
