@@ -826,3 +826,52 @@ fn alias_routes_of_an_rbac_scoped_outbound_mailbox_pass_their_probe_on_mail_read
         "{report:#}"
     );
 }
+
+#[test]
+fn a_scope_probe_that_outlasts_the_deadline_is_cut_off_and_changes_no_verdict() {
+    let mut seed = tenant_wide();
+    seed.mail.rbac = rbac_grants();
+    // Every Graph request takes 8 s; the token does not (Entra is not slowed).
+    seed.mail.mail_limits.latency_ms = 8_000;
+    let tenant = Tenant::new(seed);
+    tenant.expect(
+        &[
+            "scope",
+            "set",
+            "--mechanism",
+            "rbac",
+            "--outside",
+            "adele@contoso.com",
+        ],
+        0,
+    );
+    let started = std::time::Instant::now();
+    let (stdout, stderr) = tenant.expect(
+        &[
+            "test-connection",
+            "integration",
+            "--timeout",
+            "2",
+            "--output",
+            "json",
+        ],
+        0,
+    );
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_secs(7),
+        "the run's deadline holds: {elapsed:?}"
+    );
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    // Graph never answered: nothing learned, so inconclusive, and no advice
+    // to name another canary.
+    let scope = step(&report, "scope").expect("a scope step");
+    assert_eq!(scope["status"], "skipped", "{scope:#}");
+    let detail = scope["detail"].as_str().unwrap();
+    assert!(detail.starts_with("inconclusive: "), "{detail}");
+    assert!(detail.contains("no conclusive answer"), "{detail}");
+    let hint = scope["hint"].as_str().unwrap();
+    assert!(hint.contains("run the check again"), "{hint}");
+}

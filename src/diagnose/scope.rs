@@ -7,13 +7,15 @@
 //! `restricted` passes; `unrestricted`, `broken` and `unknown` are a
 //! *warning*, never a failure: an unrestricted app still works (issue 16),
 //! so the step is no required fact ([`super::facts`]) and cannot change the
-//! verdict or block `enable`. Without a recorded outside mailbox there is
+//! verdict or block `enable`. An `unknown` because Graph never answered a
+//! probe is inconclusive instead (`skipped`, SPEC §4), like any step the
+//! service left unanswered. Without a recorded outside mailbox there is
 //! nothing to prove and the step is absent.
 
 use std::time::Instant;
 
 use super::run::{Context, Recorder, skipped, timed};
-use super::{Check, Step, StepStatus};
+use super::{Check, Step, StepStatus, facts};
 use crate::scope::assess::{MailboxProbe, Outcome};
 use crate::scope::{AssessRequest, ScopeAssessment, ScopeVerdict, assess};
 
@@ -36,7 +38,15 @@ impl Context<'_> {
         let started = Instant::now();
         let request = AssessRequest::from_state(self.snapshot, &[]);
         let mut step = match assess(client, &request).await {
-            Ok(assessment) => scope_step_of(&assessment),
+            Ok(assessment) => {
+                let mut step = scope_step_of(&assessment);
+                if unanswered(&assessment) {
+                    // Graph never answered a probe that mattered: nothing
+                    // was learned (SPEC §4), as for any other step.
+                    facts::mark_inconclusive(&mut step);
+                }
+                step
+            }
             // The run's token is cached, so this is a token that expired
             // mid-run and could not be renewed: nothing was probed.
             Err(e) => skipped(
@@ -71,6 +81,16 @@ fn scope_step_of(assessment: &ScopeAssessment) -> Step {
         step.request_id = probe.request_id.clone();
     }
     step
+}
+
+/// An `unknown` that rests on probes Graph never answered, not on a
+/// canary that proves nothing.
+fn unanswered(a: &ScopeAssessment) -> bool {
+    a.verdict == ScopeVerdict::Unknown
+        && a.mailboxes
+            .iter()
+            .chain(&a.outside)
+            .any(|p| p.outcome == Outcome::Inconclusive)
 }
 
 fn deciding_probe(a: &ScopeAssessment) -> Option<&MailboxProbe> {

@@ -316,6 +316,10 @@ pub fn conclude(
         .iter()
         .filter(|p| p.outcome == Outcome::Inconclusive)
         .count();
+    let silent_outside = outside
+        .iter()
+        .filter(|p| p.outcome == Outcome::Inconclusive)
+        .count();
     let names = |probes: &[&MailboxProbe]| {
         probes
             .iter()
@@ -350,14 +354,25 @@ pub fn conclude(
             ),
         )
     } else if refused_outside == 0 || silent > 0 {
+        // NOTE: a probe Graph never answered (throttled, a timeout) proves
+        // nothing either way; asking for another canary would mislead.
+        let unanswered = silent > 0 || (refused_outside == 0 && silent_outside > 0);
         let summary = if silent > 0 {
             format!("{silent} configured mailbox(es) gave no conclusive answer: nothing proven")
+        } else if refused_outside == 0 && silent_outside > 0 {
+            format!(
+                "{silent_outside} outside mailbox(es) gave no conclusive answer: nothing proven"
+            )
         } else if outside.is_empty() {
             "no outside mailbox to test: nothing proves the app is restricted".to_string()
         } else {
             "no outside mailbox was refused: nothing proves the app is restricted".to_string()
         };
-        hints.push("name a mailbox the app must not reach (an executive's): `graphmail scope check --outside ADDRESS`, or record it with `graphmail scope set --outside ADDRESS`".to_string());
+        if unanswered {
+            hints.push("Graph did not answer in time (throttling, an outage, a timeout): run the check again".to_string());
+        } else {
+            hints.push("name a mailbox the app must not reach (an executive's): `graphmail scope check --outside ADDRESS`, or record it with `graphmail scope set --outside ADDRESS`".to_string());
+        }
         (ScopeVerdict::Unknown, summary)
     } else {
         (
@@ -436,5 +451,30 @@ mod tests {
             vec![probe("ceo@x.com", false, Outcome::Refused)],
         );
         assert_eq!(d.verdict, ScopeVerdict::Restricted);
+    }
+
+    #[test]
+    fn no_answer_asks_to_run_again_not_for_another_canary() {
+        let silent_outside = conclude(
+            None,
+            vec![],
+            vec![probe("s@x.com", true, Outcome::Answered)],
+            vec![probe("ceo@x.com", false, Outcome::Inconclusive)],
+        );
+        assert_eq!(silent_outside.verdict, ScopeVerdict::Unknown);
+        assert!(
+            silent_outside
+                .summary
+                .contains("outside mailbox(es) gave no conclusive answer")
+        );
+        assert!(silent_outside.hints[0].contains("run the check again"));
+        let silent_own = conclude(
+            None,
+            vec![],
+            vec![probe("s@x.com", true, Outcome::Inconclusive)],
+            vec![probe("ceo@x.com", false, Outcome::Refused)],
+        );
+        assert_eq!(silent_own.verdict, ScopeVerdict::Unknown);
+        assert!(silent_own.hints[0].contains("run the check again"));
     }
 }
