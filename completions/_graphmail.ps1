@@ -505,7 +505,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions')
+            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions, scope (outside mailboxes recorded)')
             [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'One connector')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'One route')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -581,7 +581,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;test-connection;help' {
-            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions')
+            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions, scope (outside mailboxes recorded)')
             [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'One connector')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'One route')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1521,7 +1521,7 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
             break
         }
         'graphmail;help;test-connection' {
-            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions')
+            [CompletionResult]::new('integration', 'integration', [CompletionResultType]::ParameterValue, 'The integration: authority, token, permissions, scope (outside mailboxes recorded)')
             [CompletionResult]::new('connector', 'connector', [CompletionResultType]::ParameterValue, 'One connector')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'One route')
             break

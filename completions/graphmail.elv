@@ -466,7 +466,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand integration 'The integration: authority, token, permissions'
+            cand integration 'The integration: authority, token, permissions, scope (outside mailboxes recorded)'
             cand connector 'One connector'
             cand route 'One route'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -538,7 +538,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
             cand --version 'Print version'
         }
         &'graphmail;test-connection;help'= {
-            cand integration 'The integration: authority, token, permissions'
+            cand integration 'The integration: authority, token, permissions, scope (outside mailboxes recorded)'
             cand connector 'One connector'
             cand route 'One route'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1384,7 +1384,7 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;help;route;remove'= {
         }
         &'graphmail;help;test-connection'= {
-            cand integration 'The integration: authority, token, permissions'
+            cand integration 'The integration: authority, token, permissions, scope (outside mailboxes recorded)'
             cand connector 'One connector'
             cand route 'One route'
         }

@@ -37,7 +37,7 @@ pub struct TestConnectionArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum TestTarget {
-    /// The integration: authority, token, permissions
+    /// The integration: authority, token, permissions, scope (outside mailboxes recorded)
     Integration,
     /// One connector
     Connector {
