@@ -383,8 +383,16 @@ pub async fn apply_change_with<T>(
         .iter()
         .any(|r| r.target.kind == TargetKind::Integration);
     if !failed.is_empty() && (!disable_on_failure || integration_failed) {
-        for report in &failed {
-            super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;
+        if ctx.printer.json() {
+            // One JSON document on stdout however many items failed: an
+            // array of the failing reports, as `test-connection --all`
+            // prints, so `jq` and `json.loads` read it in one go.
+            let failing: Vec<ConnectionReport> = failed.iter().map(|r| (*r).clone()).collect();
+            super::views::show(&ctx.printer, &super::test_connection::ReportsView(&failing))?;
+        } else {
+            for report in &failed {
+                super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;
+            }
         }
         let names: Vec<String> = failed
             .iter()
