@@ -692,6 +692,18 @@ fn a_refused_live_change_prints_one_json_array_of_its_failing_reports() {
     }
     let error = one_document(&out.stderr, "connector set's error");
     assert_eq!(error["error"]["kind"], "test-failed", "{error:#}");
+    // The failing folder lookup's request-id, as a field.
+    let folder = reports[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "failed")
+        .expect("a failed step");
+    assert!(folder["request_id"].is_string(), "{folder:#}");
+    assert_eq!(
+        error["error"]["request_id"], folder["request_id"],
+        "{error:#}"
+    );
     assert_eq!(std::fs::read(case.env.state_path()).unwrap(), before);
 
     // One failing item (a connector with no route of its own): the same
@@ -754,4 +766,60 @@ fn the_shape_check_catches_a_difference() {
         &mut out,
     );
     assert_eq!(out.len(), 1, "{out:?}");
+}
+
+/// A Graph failure's code and request-id reach the error object as fields,
+/// not only its message: the step a one-target test failed at.
+#[test]
+fn a_graph_failure_carries_its_code_and_request_id_in_the_error_object() {
+    let case = Case::new();
+    let ready = case.ready().clone();
+    case.run(
+        &[
+            "integration",
+            "set",
+            "--tenant",
+            &ready.tenant,
+            "--app-id",
+            &ready.app_id,
+            "--client-secret-env",
+            SECRET_VAR,
+            "--authority-host",
+            &ready.authority_host,
+            "--graph-endpoint",
+            &ready.graph_endpoint,
+        ],
+        0,
+    );
+    case.run(
+        &[
+            "connector",
+            "add",
+            "nobody",
+            "--use-for",
+            "incoming",
+            "--address",
+            "nobody@contoso.com",
+            "--folder",
+            "Inbox",
+            "--process",
+            "Case",
+        ],
+        0,
+    );
+    let out = case.run(&["test-connection", "connector", "nobody"], 3);
+    let report = one_document(&out.stdout, "test-connection");
+    let failed = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "failed")
+        .unwrap_or_else(|| panic!("a failed step: {report:#}"));
+    assert_eq!(failed["check"], "mailbox", "{report:#}");
+    let error = &one_document(&out.stderr, "test-connection's error")["error"];
+    assert!(error["code"].is_string(), "{error:#}");
+    assert_eq!(error["code"], failed["code"], "{error:#}");
+    assert!(error["request_id"].is_string(), "{error:#}");
+    assert_eq!(error["request_id"], failed["request_id"], "{error:#}");
+    assert!(error.get("trace_id").is_some(), "{error:#}");
 }

@@ -410,6 +410,19 @@ pub async fn apply_change_with<T>(
         if !integration_failed {
             err = err.hint("fix the failing step, or pass --disable to save the change and take those items out of service");
         }
+        // The service's IDs of the first step that failed, as fields, as
+        // `test-connection` gives them (docs/json.md, "Errors").
+        if let Some(step) = failed
+            .iter()
+            .flat_map(|r| &r.steps)
+            .find(|s| s.status == crate::diagnose::StepStatus::Failed && s.carried_from.is_none())
+        {
+            err = err.step(
+                step.code.as_deref(),
+                step.request_id.as_deref(),
+                step.trace_id.as_deref(),
+            );
+        }
         return Err(err);
     }
     let failed_targets: Vec<TargetRef> = failed.iter().map(|r| r.target.clone()).collect();
