@@ -3,7 +3,10 @@
 //! every level, the same JSON types; arrays by their elements) of what the
 //! binary prints for that command, run here against an in-process sandbox.
 //! A field added to the output and not to the docs, or the other way round,
-//! fails here; so does a command whose JSON shape has no example.
+//! fails here; so does a command whose JSON shape has no example. Beside
+//! the shapes, what the contract promises about content: one JSON document
+//! for a refused change, the service's IDs as error fields, warnings in a
+//! mutating command's `details`.
 //!
 //! Run with `cargo test --features test-store --test json_docs`.
 
@@ -191,16 +194,18 @@ struct Case {
 
 impl Case {
     fn new() -> Self {
+        Case::on(TestEnv::new(), ServeOptions::default())
+    }
+
+    fn on(env: TestEnv, options: ServeOptions) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime");
-        let sandbox = runtime
-            .block_on(start(ServeOptions::default()))
-            .expect("sandbox starts");
+        let sandbox = runtime.block_on(start(options)).expect("sandbox starts");
         Case {
-            env: TestEnv::new(),
+            env,
             runtime,
             sandbox: Some(sandbox),
         }
@@ -822,4 +827,71 @@ fn a_graph_failure_carries_its_code_and_request_id_in_the_error_object() {
     assert!(error["request_id"].is_string(), "{error:#}");
     assert_eq!(error["request_id"], failed["request_id"], "{error:#}");
     assert!(error.get("trace_id").is_some(), "{error:#}");
+}
+
+/// `integration set` whose test passed with warnings says them, in its
+/// message and its JSON `details`, rather than a bare "Saved": here a
+/// certificate Entra knows that ends in 10 days.
+#[test]
+fn integration_set_shows_a_certificate_near_its_end_as_a_warning() {
+    let env = TestEnv::new();
+    let out = env.run_env(
+        &[
+            "certificate",
+            "new",
+            "--days",
+            "10",
+            "--password-env",
+            "CERT_PASSWORD",
+            "--out-dir",
+            env.path("home").to_str().unwrap(),
+        ],
+        &[("CERT_PASSWORD", "correct horse")],
+    );
+    check(&out, 0, &["certificate", "new", "--days", "10"]);
+    // The app registration holds this certificate's public half.
+    let mut seed = graphmail::sandbox::Seed::builtin();
+    seed.tenants[0].apps[0]
+        .certificates
+        .push(graphmail::sandbox::seed::CertificateSeed {
+            pem: Some(env.path("home/graphmail.pem")),
+            ..Default::default()
+        });
+    let case = Case::on(
+        env,
+        ServeOptions {
+            seed: Some(seed),
+            ..ServeOptions::default()
+        },
+    );
+    let ready = case.ready().clone();
+    assert_eq!(ready.app_id, common::APP_ID, "the seed's first app");
+    let answer = case.json(
+        &[
+            "integration",
+            "set",
+            "--tenant",
+            &ready.tenant,
+            "--app-id",
+            &ready.app_id,
+            "--certificate",
+            "graphmail.pfx",
+            "--certificate-password-env",
+            "CERT_PASSWORD",
+            "--authority-host",
+            &ready.authority_host,
+            "--graph-endpoint",
+            &ready.graph_endpoint,
+        ],
+        0,
+    );
+    assert_eq!(answer["changed"], true, "{answer:#}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("1 warning"), "{answer:#}");
+    let details = answer["details"].to_string();
+    assert!(
+        details.contains("warning: certificate")
+            && (details.contains("in 10 days") || details.contains("in 9 days")),
+        "{answer:#}"
+    );
 }
