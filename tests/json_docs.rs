@@ -61,6 +61,9 @@ fn documented() -> BTreeMap<String, Value> {
 const FREE_FORM: &[&str] = &[
     // Each doctor check sets its own facts (the table under `doctor`).
     "doctor.checks[].facts",
+    // Keyed by fact (`mailbox`, `folder:PATH`); each keeps the IDs the
+    // service gave, so their keys vary (docs/state-dir.md).
+    "support-bundle-last-tests.items[].evidence",
     // The claims the token happens to carry.
     "token-inspect.claims",
     // A field's value before and after: a string, a list, a bool, null.
@@ -532,6 +535,11 @@ fn run_every_command(case: &Case) -> Printed {
         "support bundle",
         case.json(&["support", "bundle", "--out", "ticket.tar.gz"], 0),
     );
+    printed.add(
+        "support-bundle-last-tests",
+        "support bundle: last-tests.json",
+        bundled(&case.env.path("home/ticket.tar.gz"), "last-tests.json"),
+    );
     printed.add("version", "--version", case.json(&["--version"], 0));
 
     // plan and apply: the exported state plus a connector that passes, one
@@ -567,6 +575,21 @@ fn run_every_command(case: &Case) -> Printed {
     printed.add("apply", "apply", apply);
 
     printed
+}
+
+/// A JSON file of a support bundle (a .tar.gz), parsed.
+fn bundled(archive: &std::path::Path, name: &str) -> Value {
+    let file = std::fs::File::open(archive).expect("the bundle");
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    for entry in tar.entries().expect("tar entries") {
+        let mut entry = entry.expect("tar entry");
+        if entry.path().expect("path").ends_with(name) {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).expect("read");
+            return one_document(text.as_bytes(), name);
+        }
+    }
+    panic!("no {name} in {}", archive.display())
 }
 
 /// The last line of stderr (warnings come first) as one JSON document.
