@@ -1016,9 +1016,11 @@ fn a_live_edit_that_fails_its_retest_is_refused_and_nothing_changes() {
         "json",
     ]);
     common::check(&out, 3, &["connector", "set", "--add-folder", "Inbox/Nope"]);
-    // The failing report on stdout, the refusal on stderr.
-    let report: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
-    let failed = first_failure(&report);
+    // The failing reports (an array, here of one) on stdout, the refusal
+    // on stderr.
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    assert_eq!(reports.as_array().map(Vec::len), Some(1), "{reports:#}");
+    let failed = first_failure(&reports[0]);
     assert_eq!(failed["check"], "folder");
     assert!(failed["detail"].as_str().unwrap().contains("Nope"));
     let error: Value = serde_json::from_slice(&out.stderr).expect("error JSON");
@@ -1071,8 +1073,10 @@ fn integration_set_refuses_to_save_when_its_test_fails() {
     let out = case.secret_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL, &["--output", "json"]);
     common::check(&out, 3, &["integration", "set"]);
     assert!(!case.env.state_path().exists(), "a state file was created");
-    let report: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
-    assert_failed_at(&report, "token", "AADSTS7000215");
+    // The failing reports, one document: here the integration's alone.
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("report JSON");
+    assert_eq!(reports.as_array().map(Vec::len), Some(1), "{reports:#}");
+    assert_failed_at(&reports[0], "token", "AADSTS7000215");
 
     // An existing, tested integration is left as it was.
     let good = case.sandbox.ready().client_secret.clone().unwrap();

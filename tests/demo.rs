@@ -1,5 +1,6 @@
 //! `graphmail demo`, the README's first quick-start command, runs the whole
-//! product page against the embedded sandbox and exits 0.
+//! product page against the embedded sandbox and exits 0; it is text for
+//! people whatever `--output` says.
 
 #[test]
 fn the_demo_runs_the_whole_flow_and_exits_0() {
@@ -10,7 +11,9 @@ fn the_demo_runs_the_whole_flow_and_exits_0() {
         .env("HOME", home.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("CI", "1")
-        .arg("demo")
+        // The narration is for people: --output json changes nothing (no
+        // JSON objects scattered through it; docs/json.md).
+        .args(["demo", "--output", "json"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -39,6 +42,7 @@ fn the_demo_runs_the_whole_flow_and_exits_0() {
         stderr.contains("Enabled connector 'support': it is live"),
         "{stderr}"
     );
+    assert!(!stdout.contains("\"schema_version\""), "{stdout}");
     // The demo touched nothing in the user's home.
     assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }

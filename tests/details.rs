@@ -659,3 +659,96 @@ fn a_bad_seed_points_at_the_seed_documentation() {
     assert!(err.contains("docs/sandbox.md"), "{err}");
     assert!(!err.contains("serve --help"), "{err}");
 }
+
+/// Every command that needs the credential, on a configuration that cannot
+/// be read: exit 2 (bad input, as `certificate new --password-env`), the
+/// message naming what is missing, nothing written. Exit 3 stays for what
+/// a service answered.
+#[test]
+fn an_unreadable_credential_exits_2_in_every_command_that_needs_it() {
+    const NEEDS_THE_CREDENTIAL: &[&[&str]] = &[
+        &["test-connection", "--all"],
+        &["test-connection", "connector", "support"],
+        &["token", "inspect"],
+        &["mail", "peek", "--connector", "support"],
+        &["mail", "folders", "--connector", "support"],
+        &["mail", "watch", "--connector", "support", "--once"],
+        &["scope", "check"],
+        &[
+            "integration",
+            "set",
+            "--app-id",
+            "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6c",
+        ],
+    ];
+    let each = |env: &TestEnv, unset: &[&str], says: &str| {
+        let before = env.state_text();
+        for args in NEEDS_THE_CREDENTIAL {
+            let mut cmd = env.command();
+            for var in unset {
+                cmd.env_remove(var);
+            }
+            let out = cmd
+                .args(*args)
+                .env("PFX_PASS", "pfx-pass")
+                .output()
+                .expect("run");
+            check(&out, 2, args);
+            let err = text(&out.stderr);
+            assert!(err.contains(says), "`{}`:\n{err}", args.join(" "));
+            assert_eq!(env.state_text(), before, "`{}` wrote", args.join(" "));
+        }
+    };
+
+    // A client secret from a variable this run lacks.
+    let env = TestEnv::new();
+    env.unreachable_integration();
+    incoming(&env, "support", "support@contoso.com");
+    each(&env, &["TEST_SECRET"], "TEST_SECRET");
+
+    // An imported certificate whose file is gone.
+    let env = TestEnv::new();
+    let certs = env.path("certs");
+    let certs = certs.to_str().expect("utf-8");
+    let out = env.run_env(
+        &[
+            "certificate",
+            "new",
+            "--password-env",
+            "PFX_PASS",
+            "--out-dir",
+            certs,
+        ],
+        &[("PFX_PASS", "pfx-pass")],
+    );
+    check(&out, 0, &["certificate", "new"]);
+    let out = env.run_env(
+        &[
+            "integration",
+            "set",
+            "--tenant",
+            TENANT,
+            "--app-id",
+            APP_ID,
+            "--certificate",
+            &format!("{certs}/graphmail.pfx"),
+            "--certificate-password-env",
+            "PFX_PASS",
+            "--authority-host",
+            "http://127.0.0.1:9",
+            "--graph-endpoint",
+            "http://127.0.0.1:9",
+            "--skip-test",
+        ],
+        &[("PFX_PASS", "pfx-pass")],
+    );
+    check(&out, 0, &["integration", "set", "--certificate"]);
+    incoming(&env, "support", "support@contoso.com");
+    for file in std::fs::read_dir(env.path("data/graphmail/certificates"))
+        .expect("imported")
+        .flatten()
+    {
+        std::fs::remove_file(file.path()).expect("remove");
+    }
+    each(&env, &[], "cannot read the imported certificate");
+}

@@ -93,7 +93,15 @@ pub async fn run(args: &DemoArgs, global: &GlobalArgs) -> Result<()> {
     let ctx = Context {
         store: StateFile::open(work.path().join("state.toml")),
         secrets: std::sync::Arc::new(MemoryStore::new()),
-        printer: Printer::new(global.output, global.color, global.quiet, global.verbose),
+        // A narrated walk-through for people: its steps print as tables
+        // whatever --output says, since JSON objects between the narration
+        // would be one JSON document to no one (docs/json.md).
+        printer: Printer::new(
+            crate::output::Format::Table,
+            global.color,
+            global.quiet,
+            global.verbose,
+        ),
         prompter: Prompter::never(),
         yes: true,
         data_dir: work.path().join("data"),

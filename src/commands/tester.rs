@@ -383,8 +383,16 @@ pub async fn apply_change_with<T>(
         .iter()
         .any(|r| r.target.kind == TargetKind::Integration);
     if !failed.is_empty() && (!disable_on_failure || integration_failed) {
-        for report in &failed {
-            super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;
+        if ctx.printer.json() {
+            // One JSON document on stdout however many items failed: an
+            // array of the failing reports, as `test-connection --all`
+            // prints, so `jq` and `json.loads` read it in one go.
+            let failing: Vec<ConnectionReport> = failed.iter().map(|r| (*r).clone()).collect();
+            super::views::show(&ctx.printer, &super::test_connection::ReportsView(&failing))?;
+        } else {
+            for report in &failed {
+                super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;
+            }
         }
         let names: Vec<String> = failed
             .iter()
@@ -401,6 +409,19 @@ pub async fn apply_change_with<T>(
         }
         if !integration_failed {
             err = err.hint("fix the failing step, or pass --disable to save the change and take those items out of service");
+        }
+        // The service's IDs of the first step that failed, as fields, as
+        // `test-connection` gives them (docs/json.md, "Errors").
+        if let Some(step) = failed
+            .iter()
+            .flat_map(|r| &r.steps)
+            .find(|s| s.status == crate::diagnose::StepStatus::Failed && s.carried_from.is_none())
+        {
+            err = err.step(
+                step.code.as_deref(),
+                step.request_id.as_deref(),
+                step.trace_id.as_deref(),
+            );
         }
         return Err(err);
     }

@@ -154,6 +154,32 @@ pub fn check(out: &Output, code: i32, args: &[&str]) {
         text(&out.stdout),
         text(&out.stderr)
     );
+    assert_no_rust_debug_text(&text(&out.stderr), args);
+}
+
+/// Forms of Rust's `Debug` output (and of names a person never typed) that
+/// must not reach a person: checked on the stderr of every run the tests
+/// check, so every message a test triggers is covered (issue 11).
+pub const RUST_DEBUG_FORMS: &[&str] = &[
+    "Some(",
+    "None)",
+    "Ok(",
+    "Err(",
+    "[Classification",
+    "ServeOptions",
+    "integration 'integration'",
+    "?: confirmation",
+];
+
+#[track_caller]
+pub fn assert_no_rust_debug_text(stderr: &str, args: &[&str]) {
+    for form in RUST_DEBUG_FORMS {
+        assert!(
+            !stderr.contains(form),
+            "graphmail {}: Rust debug text {form:?} on stderr:\n{stderr}",
+            args.join(" ")
+        );
+    }
 }
 
 /// Records a passing test for a connector or route through the library's
