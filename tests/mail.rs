@@ -626,6 +626,13 @@ fn send_from_connector_and_alias_routes_under_each_alias_behaviour() {
     assert_eq!(sent["from_outcome"], "as-sent");
 
     // deny: ErrorSendAsDenied explained, exit 1, no stray draft left.
+    let deletes = |sb: &Sandbox| {
+        sb.counts("noreply@contoso.com")
+            .get("graph.delete")
+            .copied()
+            .unwrap_or(0)
+    };
+    let deletes_before = deletes(sb);
     let (_, stderr) = mail.expect(
         &[
             "mail",
@@ -648,8 +655,8 @@ fn send_from_connector_and_alias_routes_under_each_alias_behaviour() {
         "{stderr}"
     );
     assert!(stderr.contains("--from connector:out"), "{stderr}");
-    // Neither sent nor filed; the sandbox has no DELETE for the draft, which
-    // the error then names.
+    // Neither sent nor filed, and the refused draft deleted (Graph answers
+    // DELETE with 204, learn.microsoft.com/graph/api/message-delete).
     assert!(
         sb.in_folder("noreply@contoso.com", "Sent Items")
             .iter()
@@ -659,8 +666,17 @@ fn send_from_connector_and_alias_routes_under_each_alias_behaviour() {
     let deliveries = sb.admin("/mail/deliveries")["deliveries"].to_string();
     assert!(!deliveries.contains("Denied alias"), "{deliveries}");
     let drafts = sb.in_folder("noreply@contoso.com", "Drafts");
-    let kept = drafts.iter().any(|m| m["subject"] == "Denied alias");
-    assert_eq!(kept, stderr.contains("stays in Drafts"), "{stderr}");
+    assert!(
+        drafts.iter().all(|m| m["subject"] != "Denied alias"),
+        "the refused draft is deleted: {drafts:?}"
+    );
+    assert!(!stderr.contains("stays in Drafts"), "{stderr}");
+    assert_eq!(
+        deletes(sb),
+        deletes_before + 1,
+        "the draft went through DELETE: {:?}",
+        sb.counts("noreply@contoso.com")
+    );
     // Without --verify-sent too (plain sendMail).
     let (_, stderr) = mail.expect(
         &[
@@ -1173,6 +1189,71 @@ fn without_mail_read_write_the_sent_copy_is_matched_weakly_and_says_so() {
     ]);
     assert!(stdout.contains("(weak match)"), "{stdout}");
     assert!(stderr.contains("2 Sent Items copies match"), "{stderr}");
+}
+
+#[test]
+fn verify_sent_waits_through_the_sent_items_delay_and_a_late_copy_is_an_honest_miss() {
+    let mail = Mail::new();
+    mail.outbound();
+    let sb = &mail.sandbox;
+    let send = |subject: &str, timeout: &str, code: i32| {
+        let args = [
+            "mail",
+            "send",
+            "--from",
+            "connector:out",
+            "--to",
+            "adele@contoso.com",
+            "--subject",
+            subject,
+            "--body",
+            "x",
+            "--verify-sent",
+            "--verify-timeout",
+            timeout,
+            "--output",
+            "json",
+        ];
+        let out = mail.run(&args);
+        check(&out, code, &args);
+        let stdout = text(&out.stdout);
+        let sent: Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+        (sent, text(&out.stderr))
+    };
+
+    // Exchange files the copy after the 202 (learn.microsoft.com/graph/
+    // outlook-immutable-id): graphmail waits for it.
+    sb.admin_put(
+        "/mail/limits",
+        serde_json::json!({"sent_items_delay_ms": 2500}),
+    );
+    let (sent, stderr) = send("Slow copy", "20", 0);
+    let verification = &sent["verification"];
+    assert_eq!(verification["found"], true, "{sent:#}\n{stderr}");
+    assert!(
+        verification["waited_ms"].as_u64().unwrap_or(0) >= 2000,
+        "the wait for the delayed copy was exercised: {sent:#}"
+    );
+
+    // Later than the deadline: sent, said so, exit 1, and "do not send it
+    // again" (the copy does land afterwards, and the mail went once).
+    sb.admin_put(
+        "/mail/limits",
+        serde_json::json!({"sent_items_delay_ms": 6000}),
+    );
+    let (sent, stderr) = send("Late copy", "1", 1);
+    assert_eq!(sent["sent"], true, "{sent:#}");
+    assert_eq!(sent["verification"]["found"], false, "{sent:#}");
+    assert!(stderr.contains("do not send it again"), "{stderr}");
+    assert!(stderr.contains("within 1 s"), "{stderr}");
+    let deliveries = sb.admin("/mail/deliveries")["deliveries"].to_string();
+    assert_eq!(deliveries.matches("Late copy").count(), 1, "{deliveries}");
+    let filed = sb.in_folder("noreply@contoso.com", "Sent Items");
+    assert!(
+        filed.iter().any(|m| m["subject"] == "Late copy"),
+        "the copy lands after the deadline: {filed:?}"
+    );
 }
 
 impl Sandbox {
