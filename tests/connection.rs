@@ -709,7 +709,11 @@ fn missing_folder_lists_the_folders_that_exist_there() {
 /// is `unverified` and the gate stays shut), then with the default probe,
 /// which goes to the connector's own address.
 fn alias_route_case(alias: &str) -> Case<'static> {
-    let case = Case::new(shared());
+    alias_route_case_on(shared(), alias)
+}
+
+fn alias_route_case_on<'a>(sandbox: &'a RunningSandbox, alias: &str) -> Case<'a> {
+    let case = Case::new(sandbox);
     case.good_integration();
     case.outbound("out", "noreply@contoso.com");
     case.expect(&["test-connection", "connector", "out"], 0);
@@ -763,6 +767,36 @@ fn alias_allowed_passes_with_the_alias_kept() {
     // The default recipient is the outbound connector's own address.
     assert!(detail.contains("to noreply@contoso.com"), "{detail}");
     assert_request_id(sent);
+}
+
+#[test]
+fn a_sent_items_copy_later_than_the_wait_leaves_the_alias_unverified_not_failed() {
+    let sandbox = start(ServeOptions::default());
+    let case = alias_route_case_on(&sandbox, "help@contoso.com");
+    // Exchange files the copy after the 202, sometimes late
+    // (learn.microsoft.com/graph/outlook-immutable-id): past the step's 20 s
+    // wait nothing is known about the From, which is not a refutation.
+    admin(
+        &sandbox,
+        "PUT",
+        "/mail/limits",
+        Some(json!({"sent_items_delay_ms": 25_000})),
+    );
+    let started = Instant::now();
+    let report = case.json(&["test-connection", "route", "alias"], 3);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report["verdict"], "unverified", "{report:#}");
+    let sent = step(&report, "send-as");
+    assert_eq!(sent["status"], "skipped", "{report:#}");
+    let detail = sent["detail"].as_str().unwrap();
+    assert!(detail.contains("not found within 20 s"), "{detail}");
+    assert_hint(sent, &["again"]);
+    // Unverified keeps the gate shut.
+    case.expect(&["enable", "route", "alias"], 4);
 }
 
 #[test]

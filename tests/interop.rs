@@ -9,6 +9,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 #[test]
 fn msal_gets_tokens_from_the_sandbox_with_a_secret_and_a_certificate() {
@@ -34,10 +35,20 @@ fn msal_gets_tokens_from_the_sandbox_with_a_secret_and_a_certificate() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start the sandbox");
-    let mut ready = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .expect("ready line");
+    // Every wait is bounded: a stuck sandbox or msal fails the test (and is
+    // killed) instead of hanging CI.
+    let stdout = sandbox.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let Ok(ready) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = sandbox.kill();
+        let _ = sandbox.wait();
+        panic!("sandbox serve printed no ready line within 60 s");
+    };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/msal_interop.py");
     let mut python = Command::new("python3")
         .arg(script)
@@ -56,9 +67,21 @@ fn msal_gets_tokens_from_the_sandbox_with_a_secret_and_a_certificate() {
             .write_all(ready.as_bytes())
             .unwrap();
     }
-    let output = python.wait_with_output().unwrap();
+    let pid = python.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(python.wait_with_output());
+    });
+    let output = rx.recv_timeout(Duration::from_secs(180));
+    if output.is_err() {
+        // SAFETY: kill(2) on our own child's pid; no memory is shared.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
     let _ = sandbox.kill();
     let _ = sandbox.wait();
+    let output = output
+        .expect("msal_interop.py finished within 180 s")
+        .unwrap();
     assert!(
         output.status.success(),
         "msal disagreed with the sandbox\n--- stdout\n{}\n--- stderr\n{}",

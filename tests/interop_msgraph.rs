@@ -10,6 +10,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 #[test]
 fn msgraph_sdk_pages_delta_and_uploads_through_a_session() {
@@ -35,10 +36,20 @@ fn msgraph_sdk_pages_delta_and_uploads_through_a_session() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start the sandbox");
-    let mut ready = String::new();
-    BufReader::new(sandbox.stdout.take().unwrap())
-        .read_line(&mut ready)
-        .expect("ready line");
+    // Every wait is bounded: a stuck sandbox or SDK fails the test (and is
+    // killed) instead of hanging CI.
+    let stdout = sandbox.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let Ok(ready) = rx.recv_timeout(Duration::from_secs(60)) else {
+        let _ = sandbox.kill();
+        let _ = sandbox.wait();
+        panic!("sandbox serve printed no ready line within 60 s");
+    };
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/interop/msgraph_interop.py"
@@ -57,9 +68,21 @@ fn msgraph_sdk_pages_delta_and_uploads_through_a_session() {
         .unwrap()
         .write_all(ready.as_bytes())
         .unwrap();
-    let output = python.wait_with_output().unwrap();
+    let pid = python.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(python.wait_with_output());
+    });
+    let output = rx.recv_timeout(Duration::from_secs(300));
+    if output.is_err() {
+        // SAFETY: kill(2) on our own child's pid; no memory is shared.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+    }
     let _ = sandbox.kill();
     let _ = sandbox.wait();
+    let output = output
+        .expect("msgraph_interop.py finished within 300 s")
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),

@@ -17,8 +17,19 @@ pub enum MailCommand {
     /// The mailbox's folder tree with total and unread counts, marking the folders the connector reads
     Folders(MailFoldersArgs),
     /// Follow an incoming connector's folders (delta) and print each new message with its route, until Ctrl-C
+    #[command(after_help = WATCH_AFTER_HELP)]
     Watch(MailWatchArgs),
 }
+
+const WATCH_AFTER_HELP: &str = "\
+Positions are kept in <state file>.d/delta/ and saved after every look. With none saved,
+the watch starts from now (--from-start prints what the folders hold first).
+
+Ctrl-C (SIGINT) or SIGTERM (what a service manager such as systemd sends) stops at once,
+even during the interval or a slow request: the position of the last finished look is
+kept and graphmail exits 0. A second signal while it shuts down ends it immediately.
+With --once a signal ends graphmail the usual way (not exit 0); a position file is
+replaced atomically, so none is ever left half-written.";
 
 #[derive(Debug, Args)]
 pub struct MailWatchArgs {

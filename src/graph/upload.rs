@@ -16,14 +16,21 @@
 //! 15 MB per 30 s per app and mailbox answers 429 with `Retry-After`) is
 //! honoured per chunk like every other Graph answer (SPEC §4).
 //!
+//! The file is read one chunk at a time ([`UploadSource::File`]), so a
+//! 150 MB attachment never sits in memory whole; its size is the one taken
+//! when it was opened, announced to `createUploadSession`, and a file that
+//! shrinks meanwhile fails the upload instead of sending something else.
+//!
 //! Limits: one attachment per session (Graph's rule); no resumption of a
 //! session across processes.
 
 // NOTE: `GraphError` is large on purpose (see the module note of `graph`).
 #![allow(clippy::result_large_err)]
 
+use std::fs::File;
 use std::time::Instant;
 
+use bytes::Bytes;
 use reqwest::header::{CONTENT_RANGE, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
@@ -49,18 +56,75 @@ pub const MAX_UPLOAD_SESSION_BYTES: u64 = 150 * 1024 * 1024;
 pub struct UploadRequest<'a> {
     pub name: &'a str,
     pub content_type: &'a str,
-    pub bytes: &'a [u8],
+    pub source: UploadSource<'a>,
     pub is_inline: bool,
     /// Bytes per PUT; [`CHUNK_SIZE`] unless a test wants otherwise.
     pub chunk_size: usize,
 }
 
+/// Where the attachment's bytes come from.
+#[derive(Debug, Clone, Copy)]
+pub enum UploadSource<'a> {
+    /// Already in memory.
+    Bytes(&'a [u8]),
+    /// An open file of `len` bytes (its size when opened), read a chunk at
+    /// a time.
+    File { file: &'a File, len: u64 },
+}
+
+impl UploadSource<'_> {
+    pub fn len(&self) -> u64 {
+        match self {
+            UploadSource::Bytes(bytes) => bytes.len() as u64,
+            UploadSource::File { len, .. } => *len,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes `start..end`. A file is read off the runtime's threads, on its
+    /// own handle (the caller's position is not relied on).
+    async fn read(&self, start: u64, end: u64) -> std::io::Result<Bytes> {
+        match self {
+            UploadSource::Bytes(bytes) => {
+                Ok(Bytes::copy_from_slice(&bytes[start as usize..end as usize]))
+            }
+            UploadSource::File { file, .. } => {
+                let file = file.try_clone()?;
+                tokio::task::spawn_blocking(move || read_range(file, start, end))
+                    .await
+                    .map_err(std::io::Error::other)?
+            }
+        }
+    }
+}
+
+/// Reads exactly `start..end` of `file`; a file now shorter is an error.
+fn read_range(mut file: File, start: u64, end: u64) -> std::io::Result<Bytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = vec![0u8; (end - start) as usize];
+    file.read_exact(&mut buf)?;
+    Ok(Bytes::from(buf))
+}
+
 impl<'a> UploadRequest<'a> {
     pub fn new(name: &'a str, content_type: &'a str, bytes: &'a [u8]) -> Self {
+        Self::from_source(name, content_type, UploadSource::Bytes(bytes))
+    }
+
+    /// An open file of `len` bytes, read a chunk at a time as it goes up.
+    pub fn from_file(name: &'a str, content_type: &'a str, file: &'a File, len: u64) -> Self {
+        Self::from_source(name, content_type, UploadSource::File { file, len })
+    }
+
+    fn from_source(name: &'a str, content_type: &'a str, source: UploadSource<'a>) -> Self {
         UploadRequest {
             name,
             content_type,
-            bytes,
+            source,
             is_inline: false,
             chunk_size: CHUNK_SIZE,
         }
@@ -186,7 +250,7 @@ impl GraphClient {
         Ok(raw.request_id)
     }
 
-    /// Attaches `request.bytes` to the draft `message_id` of `mailbox`
+    /// Attaches `request.source` to the draft `message_id` of `mailbox`
     /// through an upload session. The draft must exist; the caller sends it.
     pub async fn upload_attachment(
         &self,
@@ -196,7 +260,7 @@ impl GraphClient {
         progress: &dyn UploadProgress,
     ) -> Result<UploadReport, GraphError> {
         let started = Instant::now();
-        let total = request.bytes.len() as u64;
+        let total = request.source.len();
         let body = serde_json::json!({
             "AttachmentItem": {
                 "attachmentType": "file",
@@ -252,9 +316,15 @@ impl GraphClient {
                 )));
             }
             let end = (offset + chunk_size).min(total);
-            let chunk = &request.bytes[offset as usize..end as usize];
+            let chunk = request.source.read(offset, end).await.map_err(|e| {
+                invalid(format!(
+                    "cannot read bytes {offset}-{} of {} to upload them ({e}); did the file change?",
+                    end - 1,
+                    request.name
+                ))
+            })?;
             let answer = self
-                .put_chunk(mailbox, &upload_url, chunk, offset, total, &mut report)
+                .put_chunk(mailbox, &upload_url, &chunk, offset, total, &mut report)
                 .await?;
             report.chunks.push(chunk.len() as u64);
             progress.advanced(end, total);
@@ -278,7 +348,7 @@ impl GraphClient {
         &self,
         mailbox: &str,
         upload_url: &str,
-        chunk: &[u8],
+        chunk: &Bytes,
         offset: u64,
         total: u64,
         report: &mut UploadReport,
@@ -295,7 +365,8 @@ impl GraphClient {
                 .put(upload_url)
                 .header(CONTENT_RANGE, &range)
                 .header(CONTENT_TYPE, "application/octet-stream")
-                .body(chunk.to_vec());
+                // A cheap clone: the retries share the chunk's bytes.
+                .body(chunk.clone());
             let permit = self.limiter.acquire(mailbox).await;
             let started = Instant::now();
             let outcome = async {
@@ -418,6 +489,24 @@ mod tests {
         let plain = check_upload_url("http://upload.example.com/x?authtoken=secret").unwrap_err();
         assert!(!plain.to_string().contains("secret"), "{plain}");
         assert!(check_upload_url("http://127.0.0.1:9/x?authtoken=s").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_file_source_reads_each_range_and_a_shrunk_file_is_an_error() {
+        let mut file = tempfile::tempfile().unwrap();
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        std::io::Write::write_all(&mut file, &data).unwrap();
+        let source = UploadSource::File {
+            file: &file,
+            len: data.len() as u64,
+        };
+        assert_eq!(source.len(), 10_000);
+        assert_eq!(&source.read(0, 4096).await.unwrap()[..], &data[..4096]);
+        assert_eq!(&source.read(8192, 10_000).await.unwrap()[..], &data[8192..]);
+        // Out of order too: each read seeks.
+        assert_eq!(&source.read(10, 20).await.unwrap()[..], &data[10..20]);
+        file.set_len(5_000).unwrap();
+        assert!(source.read(4096, 8192).await.is_err());
     }
 
     #[test]

@@ -38,7 +38,14 @@ impl TestEnv {
     }
 
     pub fn command(&self) -> Command {
-        let mut cmd = Command::cargo_bin("graphmail").expect("binary");
+        Command::from_std(self.process())
+    }
+
+    /// The same sealed command as [`TestEnv::command`], as a plain
+    /// `std::process::Command`, for a child that runs while the test acts
+    /// (`spawn` with piped output).
+    pub fn process(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("graphmail"));
         cmd.env_clear()
             .env("HOME", self.path("home"))
             .env("XDG_CONFIG_HOME", self.path("config"))

@@ -36,18 +36,41 @@ pub fn read_body(path: &Path) -> Result<Vec<u8>> {
     })
 }
 
-/// One `--attach` file: a regular file of at most `limit` bytes; over it,
-/// the caller's error (`over(len)`). Exit 2 otherwise.
-pub fn read_attachment(
+/// One `--attach` file, opened: a regular file of at most `limit` bytes
+/// (over it, the caller's error `over(len)`), with its size then. Exit 2
+/// otherwise. The caller reads it whole ([`read_opened`]) or a chunk at a
+/// time (an upload session).
+pub fn open_attachment(
     path: &Path,
     limit: u64,
     over: impl FnOnce(u64) -> CliError,
-) -> Result<Vec<u8>> {
+) -> Result<(File, u64)> {
     let shown = path.display();
-    read_capped(path, limit, true).map_err(|e| match e {
+    let opened = File::open(path).and_then(|file| {
+        let meta = file.metadata()?;
+        Ok((file, meta))
+    });
+    let (file, meta) = opened.map_err(|e| CliError::usage(format!("--attach {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(CliError::usage(format!("--attach {shown}: not a file")));
+    }
+    if meta.len() > limit {
+        return Err(over(meta.len()));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads an opened `--attach` file of `len` bytes whole; one that grew
+/// since it was opened is refused (exit 2), never read on without end.
+pub fn read_opened(path: &Path, file: File, len: u64) -> Result<Vec<u8>> {
+    let shown = path.display();
+    read_stream_capped(file, len).map_err(|e| match e {
         InputError::Io(e) => CliError::usage(format!("--attach {shown}: {e}")),
         InputError::NotAFile => CliError::usage(format!("--attach {shown}: not a file")),
-        InputError::TooLarge { len, .. } => over(len),
+        InputError::TooLarge { .. } => {
+            CliError::usage(format!("--attach {shown}: the file grew while it was read"))
+                .hint("attach a file nothing is writing to")
+        }
     })
 }
 

@@ -13,7 +13,9 @@
 //! 3 MB; the rest make the send a draft: files under 3 MB are added by
 //! `POST /messages/{id}/attachments`, larger ones through an upload session
 //! (`graph::upload`), then the draft is sent. A message over the mailbox's
-//! `MaxSendSize` is explained with `Set-Mailbox -MaxSendSize`.
+//! `MaxSendSize` is explained with `Set-Mailbox -MaxSendSize`. Files under
+//! 3 MB are read whole; larger ones stay open files read a chunk at a time
+//! as they go up ([`Attachment::Open`]), so memory does not grow with them.
 //!
 //! `--verify-sent` (reference §8): with Mail.ReadWrite, a draft is created
 //! with immutable IDs, sent, and read back by that ID until it sits in Sent
@@ -79,7 +81,7 @@ pub struct SendRequest {
     /// With the attachments that go inline.
     pub message: OutgoingMessage,
     /// Attached to a draft after it is made (too large to go inline).
-    pub separate: Vec<FileAttachment>,
+    pub separate: Vec<Attachment>,
     /// Every attachment in `--attach` order, with how it travels.
     pub attachment_views: Vec<AttachmentView>,
     pub verify: Option<Duration>,
@@ -296,21 +298,65 @@ fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-/// Reads `--attach` files (each once, up to the 150 MB an upload session
-/// takes), refusing a set no mailbox could send.
-fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<FileAttachment>> {
+/// One `--attach` file.
+#[derive(Debug)]
+pub enum Attachment {
+    /// Under [`MIN_UPLOAD_SESSION_BYTES`]: read whole (inline, or one POST).
+    Whole(FileAttachment),
+    /// From [`MIN_UPLOAD_SESSION_BYTES`] on, only an upload session takes it:
+    /// the open file, read a chunk at a time while it goes up; `len` is its
+    /// size when opened.
+    Open {
+        name: String,
+        content_type: String,
+        file: std::fs::File,
+        len: u64,
+    },
+}
+
+impl Attachment {
+    fn name(&self) -> &str {
+        match self {
+            Attachment::Whole(f) => &f.name,
+            Attachment::Open { name, .. } => name,
+        }
+    }
+
+    fn content_type(&self) -> &str {
+        match self {
+            Attachment::Whole(f) => &f.content_type,
+            Attachment::Open { content_type, .. } => content_type,
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Attachment::Whole(f) => f.bytes.len() as u64,
+            Attachment::Open { len, .. } => *len,
+        }
+    }
+}
+
+/// Opens `--attach` files (each once, up to the 150 MB an upload session
+/// takes; only those under 3 MB are read now), refusing a set no mailbox
+/// could send.
+fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<Attachment>> {
     let mut out = Vec::new();
     let mut total: u64 = 0;
     for path in paths {
         let shown = path.display();
-        let bytes = super::input_file::read_attachment(path, MAX_UPLOAD_SESSION_BYTES, |len| {
-            CliError::usage(format!(
+        let (file, len) = super::input_file::open_attachment(
+            path,
+            MAX_UPLOAD_SESSION_BYTES,
+            |len| {
+                CliError::usage(format!(
                 "--attach {shown} is {len} bytes ({}): over the 150 MB Graph takes for one attachment",
                 mb(len)
             ))
             .hint("share a link to the file instead")
-        })?;
-        total += bytes.len() as u64;
+            },
+        )?;
+        total += len;
         if total > MAX_UPLOAD_SESSION_BYTES {
             return Err(CliError::usage(format!(
                 "the attachments add up to {total} bytes ({}) with {shown}: over 150 MB, the largest message Exchange Online can send (Set-Mailbox -MaxSendSize 150MB)",
@@ -322,10 +368,20 @@ fn read_attachments(paths: &[std::path::PathBuf]) -> Result<Vec<FileAttachment>>
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "attachment".into());
-        out.push(FileAttachment {
-            content_type: content_type(&name).to_string(),
-            name,
-            bytes,
+        let content_type = content_type(&name).to_string();
+        out.push(if len >= MIN_UPLOAD_SESSION_BYTES {
+            Attachment::Open {
+                name,
+                content_type,
+                file,
+                len,
+            }
+        } else {
+            Attachment::Whole(FileAttachment {
+                name,
+                content_type,
+                bytes: super::input_file::read_opened(path, file, len)?,
+            })
         });
     }
     Ok(out)
@@ -350,15 +406,22 @@ pub enum AttachVia {
 #[allow(clippy::type_complexity)]
 pub fn plan_attachments(
     mut message: OutgoingMessage,
-    files: Vec<FileAttachment>,
-) -> Result<(OutgoingMessage, Vec<FileAttachment>, Vec<AttachmentView>)> {
+    files: Vec<Attachment>,
+) -> Result<(OutgoingMessage, Vec<Attachment>, Vec<AttachmentView>)> {
     let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|&i| files[i].bytes.len());
+    order.sort_by_key(|&i| files[i].len());
     let mut via = vec![AttachVia::Inline; files.len()];
     let mut request = message.request_bytes();
     let mut inline: u64 = 0;
     for &i in &order {
-        let file = &files[i];
+        let file = match &files[i] {
+            Attachment::Whole(file) => file,
+            // 3 MB or more: over the inline limit, and an upload session's.
+            Attachment::Open { .. } => {
+                via[i] = AttachVia::UploadSession;
+                continue;
+            }
+        };
         let len = file.bytes.len() as u64;
         let grows = file.request_bytes();
         if inline + len < INLINE_LIMIT && request + grows < REQUEST_LIMIT {
@@ -382,18 +445,17 @@ pub fn plan_attachments(
         .iter()
         .zip(&via)
         .map(|(a, v)| AttachmentView {
-            name: a.name.clone(),
-            content_type: a.content_type.clone(),
-            size: a.bytes.len() as u64,
+            name: a.name().to_string(),
+            content_type: a.content_type().to_string(),
+            size: a.len(),
             via: *v,
         })
         .collect();
     let mut separate = Vec::new();
     for (file, v) in files.into_iter().zip(via) {
-        if v == AttachVia::Inline {
-            message.attachments.push(file);
-        } else {
-            separate.push(file);
+        match (file, v) {
+            (Attachment::Whole(file), AttachVia::Inline) => message.attachments.push(file),
+            (file, _) => separate.push(file),
         }
     }
     Ok((message, separate, views))
@@ -588,21 +650,29 @@ async fn attach_all(
     client: &GraphClient,
     mailbox: &str,
     id: &str,
-    files: &[FileAttachment],
+    files: &[Attachment],
 ) -> std::result::Result<(), GraphError> {
-    for file in files {
-        if (file.bytes.len() as u64) < MIN_UPLOAD_SESSION_BYTES {
-            client.add_attachment(mailbox, id, file).await?;
-            continue;
-        }
-        let bar = UploadBar::new(ctx, &file.name);
-        let request = UploadRequest::new(&file.name, &file.content_type, &file.bytes);
+    for attachment in files {
+        let (name, content_type, file, len) = match attachment {
+            Attachment::Whole(file) => {
+                client.add_attachment(mailbox, id, file).await?;
+                continue;
+            }
+            Attachment::Open {
+                name,
+                content_type,
+                file,
+                len,
+            } => (name, content_type, file, *len),
+        };
+        let bar = UploadBar::new(ctx, name);
+        let request = UploadRequest::from_file(name, content_type, file, len);
         let report = client.upload_attachment(mailbox, id, &request, &bar).await;
         bar.finish();
         let report = report?;
         tracing::debug!(
             "uploaded {} in {} chunks ({} PUTs, {} throttled) in {} ms",
-            file.name,
+            name,
             report.chunks.len(),
             report.put_requests,
             report.throttled,
@@ -989,10 +1059,22 @@ mod tests {
 
     #[test]
     fn attachments_are_planned_by_request_size() {
-        let file = |name: &str, len: usize| FileAttachment {
-            name: name.into(),
-            content_type: "application/octet-stream".into(),
-            bytes: vec![0u8; len],
+        let file = |name: &str, len: usize| {
+            if (len as u64) < MIN_UPLOAD_SESSION_BYTES {
+                return Attachment::Whole(FileAttachment {
+                    name: name.into(),
+                    content_type: "application/octet-stream".into(),
+                    bytes: vec![0u8; len],
+                });
+            }
+            let file = tempfile::tempfile().unwrap();
+            file.set_len(len as u64).unwrap();
+            Attachment::Open {
+                name: name.into(),
+                content_type: "application/octet-stream".into(),
+                file,
+                len: len as u64,
+            }
         };
         let message = |body: usize| OutgoingMessage {
             subject: "s".into(),

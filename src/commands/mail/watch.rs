@@ -1,7 +1,17 @@
 //! `graphmail mail watch`: follows the folders an incoming connector reads
 //! through delta queries (`graph::delta`, reference §4.5) and prints each
 //! newly arrived message with the route it would take (the resolution of
-//! `mail peek`), until Ctrl-C, which exits 0.
+//! `mail peek`), until Ctrl-C or SIGTERM (what a service manager sends),
+//! which exit 0.
+//!
+//! Stopping: the handlers are installed before the first request and listen
+//! for the whole run, so a signal is never lost between two `select!`s, and
+//! the interval sleep or an in-flight request is dropped at once. Every
+//! position is saved synchronously right after the look that gave it (no
+//! await between printing and saving), so a stop at any await point leaves
+//! the position of the last finished look, never a printed message without
+//! it. After the first signal the default action is back: a second Ctrl-C
+//! while graphmail shuts down ends it at once.
 //!
 //! Positions (the `@odata.deltaLink` of each connector folder) live in
 //! `<state file>.d/delta/`, one small JSON file per connector and folder,
@@ -152,6 +162,85 @@ pub async fn watch(ctx: &Context, args: MailWatchArgs) -> Result<()> {
             args.interval
         )));
     }
+    if args.once {
+        // A script's run: the default signal actions are right for it.
+        return follow(ctx, &args).await;
+    }
+    let mut stop = Stop::install()?;
+    tokio::select! {
+        outcome = follow(ctx, &args) => outcome,
+        signal = stop.recv() => {
+            stop.restore_default();
+            ctx.printer.note(format!(
+                "stopped by {signal}; the position is saved: the next `graphmail mail watch --connector {}` continues from it",
+                args.connector
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// The signals that end a live watch, listened to from before the first
+/// request to the end, so one arriving between two looks is not lost.
+struct Stop {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn install() -> Result<Stop> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let handler = |e: io::Error| {
+                CliError::runtime(format!("cannot listen for Ctrl-C and SIGTERM: {e}"))
+            };
+            Ok(Stop {
+                interrupt: signal(SignalKind::interrupt()).map_err(handler)?,
+                terminate: signal(SignalKind::terminate()).map_err(handler)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Stop {})
+    }
+
+    /// The name of the first signal that arrives.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "Ctrl-C (SIGINT)",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+
+    /// Gives SIGINT and SIGTERM their default action again (end the
+    /// process): tokio's handlers stay installed for the life of the
+    /// process, so without this a second Ctrl-C during shutdown would be
+    /// swallowed.
+    fn restore_default(&self) {
+        #[cfg(unix)]
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: signal(2) with SIG_DFL changes only the disposition;
+            // tokio's handler is no longer needed (its streams are dropped
+            // with `self` right after) and registers nothing we read.
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+        }
+    }
+}
+
+/// The watch itself; [`watch`] ends it from outside on a signal.
+async fn follow(ctx: &Context, args: &MailWatchArgs) -> Result<()> {
     let state = ctx.store.load()?.state;
     crate::commands::preflight::check(&state)?;
     // The same connector and folder checks as `mail peek`.
@@ -243,24 +332,11 @@ pub async fn watch(ctx: &Context, args: MailWatchArgs) -> Result<()> {
     let mut first = true;
     loop {
         if !first {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = tokio::signal::ctrl_c() => return Ok(()),
-            }
+            tokio::time::sleep(interval).await;
         }
         first = false;
         for w in watched.iter_mut() {
-            let look = look(ctx, &client, &mailbox, &connector, &routes, w);
-            let outcome = if args.once {
-                look.await
-            } else {
-                tokio::select! {
-                    outcome = look => outcome,
-                    // The position of the last finished round is saved already.
-                    _ = tokio::signal::ctrl_c() => return Ok(()),
-                }
-            };
-            match outcome {
+            match look(ctx, &client, &mailbox, &connector, &routes, w).await {
                 Ok(()) => {}
                 Err(e) if args.once => {
                     return Err(graph_error(
