@@ -825,6 +825,25 @@ fn alias_routes_of_an_rbac_scoped_outbound_mailbox_pass_their_probe_on_mail_read
         "passed",
         "{report:#}"
     );
+    // With RBAC recorded, a token without Mail.* roles is what the admin set
+    // up: no warning, and above all no advice to grant the tenant-wide
+    // consent that would undo the scoping.
+    let (stdout, stderr) =
+        tenant.expect(&["test-connection", "route", "help", "--output", "json"], 0);
+    let report: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    let permissions = step(&report, "permissions").expect("permissions");
+    assert_eq!(permissions["status"], "skipped", "{permissions:#}");
+    assert!(
+        permissions["detail"]
+            .as_str()
+            .unwrap()
+            .contains("as expected with RBAC for Applications"),
+        "{permissions:#}"
+    );
+    assert_eq!(permissions["hint"], Value::Null, "{permissions:#}");
+    assert!(!stdout.contains("Grant admin consent"), "{stdout}");
 }
 
 #[test]

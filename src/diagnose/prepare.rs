@@ -243,6 +243,25 @@ impl<'a> Context<'a> {
         } else {
             missing.join(", ")
         };
+        // Under RBAC for Applications the Exchange role assignments grant
+        // the mail access and tokens never show them (reference §7.1); the
+        // Entra consent is removed on purpose. Advising to grant it would
+        // undo the scoping, so say what the absence means and leave the
+        // proof to the mailbox steps and probes.
+        let rbac = self
+            .snapshot
+            .scope
+            .as_ref()
+            .is_some_and(|s| s.mechanism == crate::state::ScopeMechanism::Rbac);
+        if rbac {
+            return Step::new(
+                Check::Permissions,
+                StepStatus::Skipped,
+                format!(
+                    "the token carries no {wanted} role (roles: {shown}), as expected with RBAC for Applications (recorded by scope set --mechanism rbac): Exchange role assignments do not appear in tokens; the mailbox steps and probes verify access"
+                ),
+            );
+        }
         let mut detail = format!(
             "the token lacks {wanted} (roles: {shown}): admin consent was not granted, or the permission comes only from Exchange RBAC for Applications, which tokens do not show"
         );
