@@ -934,9 +934,22 @@ async fn a_dropped_send_is_not_resent() {
         ..Default::default()
     };
     let err = client.send_mail(MAILBOX, &message, true).await.unwrap_err();
-    assert!(matches!(err.kind, GraphErrorKind::Transport), "{err:?}");
+    assert!(
+        matches!(
+            err.kind,
+            GraphErrorKind::Dropped {
+                maybe_carried_out: true
+            }
+        ),
+        "{err:?}"
+    );
     assert!(
         err.to_string().contains("may have been carried out"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("was closed by the server or a proxy after it was opened"),
         "{err}"
     );
     assert!(err.is_inconclusive(), "nobody knows whether it was sent");
