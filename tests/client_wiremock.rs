@@ -920,6 +920,38 @@ async fn a_dropped_connection_is_retried() {
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
 
+/// A token request whose connection is closed under it every time is sent
+/// three times (twice again), then says the connection was closed after
+/// it was opened: not "cannot reach", which means DNS or a firewall.
+#[tokio::test]
+async fn a_token_request_dropped_every_time_is_a_dropped_connection() {
+    let (uri, seen) = dropping_server(usize::MAX, json!({})).await;
+    let tokens = TokenProvider::new(
+        http(),
+        TokenRequest::new(
+            &Endpoints {
+                authority_host: uri.clone(),
+                graph_endpoint: uri.clone(),
+            },
+            TENANT,
+            APP,
+        ),
+        secret(),
+    )
+    .with_retry(fast_retry());
+    let err = tokens.token().await.unwrap_err();
+    assert!(matches!(err, TokenError::Dropped { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("was closed by the server or a proxy after it was opened"),
+        "{text}"
+    );
+    assert!(!text.contains("cannot reach"), "{text}");
+    assert!(err.is_inconclusive());
+    assert_eq!(err.retry_stats().retries, 2);
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
+}
+
 #[tokio::test]
 async fn a_dropped_send_is_not_resent() {
     let token_server = MockServer::start().await;
