@@ -266,12 +266,6 @@ pub struct RetryPolicy {
     /// either: waiting the whole deadline for a wrong port helps nobody.
     /// Default 3 s.
     pub connect_window: Duration,
-    /// How many times an idempotent request is sent again after its
-    /// connection was closed under it (after it was opened). A proxy that
-    /// dropped an idle connection is past on the next one; one that drops
-    /// every connection keeps doing so, and waiting out the whole deadline
-    /// would only delay the message. Default 2.
-    pub dropped_retries: u32,
 }
 
 impl Default for RetryPolicy {
@@ -282,7 +276,6 @@ impl Default for RetryPolicy {
             backoff_max: Duration::from_secs(8),
             budget: Duration::from_secs(60),
             connect_window: Duration::from_secs(3),
-            dropped_retries: 2,
         }
     }
 }
@@ -434,13 +427,6 @@ impl<'a> RetryBudget<'a> {
             }
         }
         self.stats.waited = self.stats.waited.saturating_add(wait);
-    }
-
-    /// Whether a request whose connection was closed under it may go
-    /// again: it is idempotent and fewer than
-    /// [`RetryPolicy::dropped_retries`] drops were retried already.
-    pub fn may_resend_dropped(&self, idempotent: bool, drops_so_far: u32) -> bool {
-        idempotent && drops_so_far <= self.policy.dropped_retries
     }
 
     /// Counts a re-send that needed no wait (a fresh token after a 401).

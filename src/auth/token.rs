@@ -104,9 +104,9 @@ pub enum TokenError {
     #[error("cannot reach {url}: {detail}")]
     Transport { url: String, detail: String },
     /// A connection was opened, then closed by the server or a proxy before
-    /// the answer was complete, on every attempt allowed
-    /// ([`RetryPolicy::dropped_retries`]). `message` says so, with how many
-    /// requests to the host went through before.
+    /// the answer was complete, on the last attempt before the deadline.
+    /// `message` says so, with how many requests to the host went through
+    /// before.
     #[error("{message}")]
     Dropped {
         url: String,
@@ -597,9 +597,10 @@ fn describe_answer(status: u16, body: &[u8]) -> String {
 
 /// Sends the request `build` makes until an answer that is not transient,
 /// or the deadline (SPEC §4): 429 and 5xx honour `Retry-After` (up to the
-/// policy's limit) or back off; timeouts are retried, and a connection
-/// closed under the request a few times ([`RetryPolicy::dropped_retries`]):
-/// a token request and a discovery are idempotent; a connection that
+/// policy's limit) or back off; timeouts and connections closed under the
+/// request are retried (a token request and a discovery are idempotent), and
+/// when the deadline ends the retries of a drop the error is
+/// [`TokenError::Dropped`], not "no answer"; a connection that
 /// cannot be opened is retried within the connect window; a refused TLS
 /// certificate and a redirect end it at once. Returns the status and body.
 async fn send_with_retries(
@@ -693,15 +694,7 @@ async fn send_with_retries(
                     }
                     WireFailure::Dropped(detail) => {
                         drops += 1;
-                        let message = describe_dropped(url, &detail, drops);
-                        if !budget.may_resend_dropped(true, drops) {
-                            return Err(TokenError::Dropped {
-                                url: url.to_string(),
-                                message,
-                                retry: budget.stats,
-                            });
-                        }
-                        last = Some((None, message));
+                        last = Some((None, describe_dropped(url, &detail, drops)));
                         last_dropped = true;
                         (None, None)
                     }

@@ -30,10 +30,9 @@ pub enum GraphErrorKind {
     /// no such host, no route, no answer to the connect).
     Transport,
     /// A connection was opened, then closed by the server or a proxy before
-    /// the answer was complete: on every attempt an idempotent request is
-    /// allowed ([`crate::auth::RetryPolicy::dropped_retries`]), or once for
-    /// a send, which is never sent again (it may have gone through:
-    /// `maybe_carried_out`).
+    /// the answer was complete: on the last attempt before the deadline of
+    /// an idempotent request, or once for a send, which is never sent again
+    /// (it may have gone through: `maybe_carried_out`).
     Dropped { maybe_carried_out: bool },
     /// The server's TLS certificate was refused: never retried. The message
     /// says what was presented and what to do.

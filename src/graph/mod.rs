@@ -485,11 +485,11 @@ impl GraphClient {
     /// - 429 and 503, and for idempotent requests 502 and 504, wait
     ///   `Retry-After` (up to `max_retry_after`; a longer one fails and names
     ///   it) or a jittered backoff, then go again;
-    /// - an idempotent request that timed out goes again, and one whose
-    ///   connection was closed under it a few times
-    ///   ([`RetryPolicy::dropped_retries`]); a send (not idempotent) does
-    ///   not, since it may have been carried out: it fails with
-    ///   [`GraphErrorKind::Timeout`] or [`GraphErrorKind::Dropped`];
+    /// - an idempotent request that timed out or whose connection was closed
+    ///   under it goes again (a drop that the deadline ends is
+    ///   [`GraphErrorKind::Dropped`], not "no answer"); a send (not
+    ///   idempotent) does not, since it may have been carried out: it fails
+    ///   with [`GraphErrorKind::Timeout`] or [`GraphErrorKind::Dropped`];
     /// - a connection that cannot be opened goes again within the policy's
     ///   connect window (the request never left);
     /// - a refused TLS certificate, a redirect and every other answer end it
@@ -691,9 +691,6 @@ impl GraphClient {
                                 error.message.push_str(
                                     " (not sent again: the request may have been carried out)",
                                 );
-                                return Err(error);
-                            }
-                            if !budget.may_resend_dropped(spec.idempotent, drops) {
                                 return Err(error);
                             }
                             last = Some(error);
