@@ -216,6 +216,57 @@ fn a_refused_connection_keeps_the_network_hint() {
     assert!(!stdout.contains("closed by the server"), "{stdout}");
 }
 
+/// A send whose connection is closed under it is not sent again (it may
+/// have gone through), and the hint says to look before sending again.
+#[test]
+fn a_dropped_send_is_sent_once_and_says_to_look_before_sending_again() {
+    let env = TestEnv::new();
+    // The token is answered; the sendMail is read and its connection closed.
+    let (base, seen) = dropping_after(1);
+    integration_on(&env, &base);
+    env.ok(&[
+        "connector",
+        "add",
+        "out",
+        "--use-for",
+        "outbound",
+        "--address",
+        "noreply@contoso.com",
+    ]);
+    common::record_pass(&env.state_path(), "integration", "integration");
+    common::record_pass(&env.state_path(), "connector", "out");
+    env.ok(&["enable", "connector", "out"]);
+
+    let args = [
+        "mail",
+        "send",
+        "--from",
+        "out",
+        "--to",
+        "adele@contoso.com",
+        "--subject",
+        "Once",
+        "--body",
+        "Hello",
+    ];
+    let out = env.run(&args);
+    let stderr = text(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("was closed by the server or a proxy after it was opened"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 earlier request to that host succeeded"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not sent again"), "{stderr}");
+    assert!(stderr.contains("before sending again"), "{stderr}");
+    assert!(!stderr.contains("then retry"), "{stderr}");
+    assert!(!stderr.contains("DNS"), "{stderr}");
+    assert_eq!(seen.load(Ordering::SeqCst), 2, "one token, one sendMail");
+}
+
 // ------------------------------------------------ throttling, in words
 
 use wiremock::matchers::{method, path};

@@ -500,11 +500,17 @@ pub(crate) fn describe_dropped(url: &str, detail: &str, attempts: u32) -> String
 }
 
 /// What to do about a connection to `url`'s host that was closed under a
-/// request, for hints.
-pub fn dropped_connection_fix(url: &str) -> String {
+/// request, for hints. `maybe_carried_out`: the request was a send, which
+/// must not simply be retried.
+pub fn dropped_connection_fix(url: &str, maybe_carried_out: bool) -> String {
     let host = host_port(url);
+    let then = if maybe_carried_out {
+        ". The service may have carried the request out before the connection closed: look in the mailbox (Sent Items for a send) before sending again."
+    } else {
+        ", then retry."
+    };
     format!(
-        "The connection to {host} was opened, then closed before the answer was complete, so the host is reachable. A proxy or firewall in between (HTTPS_PROXY) may cut long or idle connections, or the server restarted: check the proxy's idle and connection limits, then retry."
+        "The connection to {host} was opened, then closed before the answer was complete, so the host is reachable. A proxy or firewall in between (HTTPS_PROXY) may cut long or idle connections, or the server restarted: check the proxy's idle and connection limits{then}"
     )
 }
 

@@ -66,7 +66,7 @@ pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
                 ctx.authority_host
             ));
         }
-        TokenError::Dropped { url, .. } => return Some(dropped_connection_fix(url)),
+        TokenError::Dropped { url, .. } => return Some(dropped_connection_fix(url, false)),
         TokenError::RetryAfterTooLong { .. } => {
             return Some("Entra ID is throttling this app; try again later.".to_string());
         }
@@ -194,11 +194,10 @@ pub fn graph_hint(
             );
         }
         GraphErrorKind::Dropped { maybe_carried_out } => {
-            let mut fix = dropped_connection_fix(&ctx.graph_endpoint);
-            if *maybe_carried_out {
-                fix.push_str(" Graph may have carried the request out before the connection closed: look in the mailbox (Sent Items for a send) before sending again.");
-            }
-            return Some(fix);
+            return Some(dropped_connection_fix(
+                &ctx.graph_endpoint,
+                *maybe_carried_out,
+            ));
         }
         GraphErrorKind::RetryAfterTooLong { retry_after, .. } => {
             return Some(format!(
