@@ -332,7 +332,17 @@ async fn a_step_that_waited_out_throttling_says_so_in_words_and_json() {
     let env = Arc::new(TestEnv::new());
     integration_on(&env, &server.uri());
 
-    // Entra throttles the token request twice, asking for 1 s each time.
+    // Entra throttles the token request twice, asking for 1 s each time,
+    // and is unavailable once for the discovery beside it (mounted first:
+    // it answers the first discovery).
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "/{TENANT}/v2.0/.well-known/openid-configuration"
+        )))
+        .respond_with(ResponseTemplate::new(503).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
     mount_entra(&server, 2).await;
     let out = run(&env, &["test-connection", "integration", "--no-record"]).await;
     check(&out, 0, &["test-connection", "integration"]);
@@ -344,6 +354,14 @@ async fn a_step_that_waited_out_throttling_says_so_in_words_and_json() {
     assert!(
         token.contains("throttled twice, waited 2 s)"),
         "the token line says why it took 2 s: {token}"
+    );
+    let authority = stdout
+        .lines()
+        .find(|l| l.contains(" authority "))
+        .unwrap_or_else(|| panic!("no authority line:\n{stdout}"));
+    assert!(
+        authority.contains("Entra ID busy (503) once, waited 1 s)"),
+        "{authority}"
     );
 
     server.reset().await;

@@ -848,6 +848,8 @@ pub struct AuthorityInfo {
     pub cloud_instance_name: Option<String>,
     pub tenant_region_scope: Option<String>,
     pub msgraph_host: Option<String>,
+    /// The retries (and throttling waits) the discovery met.
+    pub retry: RetryStats,
 }
 
 /// `GET {authority}/{tenant}/v2.0/.well-known/openid-configuration`: does the
@@ -903,6 +905,7 @@ pub async fn discover_authority_until(
         cloud_instance_name: text("cloud_instance_name"),
         tenant_region_scope: text("tenant_region_scope"),
         msgraph_host: text("msgraph_host"),
+        retry: budget.stats,
     })
 }
 

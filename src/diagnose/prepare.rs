@@ -132,6 +132,7 @@ impl<'a> Context<'a> {
                 }
                 let mut step = Step::new(Check::Authority, StepStatus::Passed, detail);
                 step.ms = authority_ms;
+                step.set_retry(info.retry);
                 step
             }
             Err(TokenError::InvalidResponse { status, .. }) if (400..500).contains(&status) => {
