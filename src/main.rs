@@ -43,7 +43,11 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(graphmail::commands::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            // JSON mode held the notes and warnings back (output::printer).
+            printer.release_held();
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             printer.error(&err);
             ExitCode::from(err.kind.exit_code())

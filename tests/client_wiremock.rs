@@ -920,6 +920,46 @@ async fn a_dropped_connection_is_retried() {
     assert_eq!(seen.load(Ordering::SeqCst), 2);
 }
 
+/// A token request whose connection is closed under it every time is sent
+/// again until the deadline (SPEC §4: a reset on an idempotent request is
+/// transient), then says the connection was closed after it was opened:
+/// not "cannot reach" or "no answer", which mean DNS or a firewall.
+#[tokio::test]
+async fn a_token_request_dropped_every_time_is_a_dropped_connection() {
+    let (uri, seen) = dropping_server(usize::MAX, json!({})).await;
+    let tokens = TokenProvider::new(
+        http(),
+        TokenRequest::new(
+            &Endpoints {
+                authority_host: uri.clone(),
+                graph_endpoint: uri.clone(),
+            },
+            TENANT,
+            APP,
+        ),
+        secret(),
+    )
+    .with_retry(RetryPolicy {
+        budget: Duration::from_secs(1),
+        ..fast_retry()
+    });
+    let started = Instant::now();
+    let err = tokens.token().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(1500), "{err}");
+    assert!(matches!(err, TokenError::Dropped { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("was closed by the server or a proxy after it was opened"),
+        "{text}"
+    );
+    assert!(!text.contains("cannot reach"), "{text}");
+    assert!(err.is_inconclusive());
+    let retries = err.retry_stats().retries;
+    assert!(retries >= 2, "{err}");
+    assert_eq!(seen.load(Ordering::SeqCst), retries as usize + 1);
+    assert!(text.contains(&format!("{} times", retries + 1)), "{text}");
+}
+
 #[tokio::test]
 async fn a_dropped_send_is_not_resent() {
     let token_server = MockServer::start().await;
@@ -934,9 +974,22 @@ async fn a_dropped_send_is_not_resent() {
         ..Default::default()
     };
     let err = client.send_mail(MAILBOX, &message, true).await.unwrap_err();
-    assert!(matches!(err.kind, GraphErrorKind::Transport), "{err:?}");
+    assert!(
+        matches!(
+            err.kind,
+            GraphErrorKind::Dropped {
+                maybe_carried_out: true
+            }
+        ),
+        "{err:?}"
+    );
     assert!(
         err.to_string().contains("may have been carried out"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("was closed by the server or a proxy after it was opened"),
         "{err}"
     );
     assert!(err.is_inconclusive(), "nobody knows whether it was sent");

@@ -512,7 +512,7 @@ fn run_every_command(case: &Case) -> Printed {
     printed.add(
         "error",
         "scope check's error",
-        last_line_document(&out.stderr, "scope check"),
+        stderr_document(&out.stderr, "scope check"),
     );
 
     printed.add(
@@ -592,11 +592,10 @@ fn bundled(archive: &std::path::Path, name: &str) -> Value {
     panic!("no {name} in {}", archive.display())
 }
 
-/// The last line of stderr (warnings come first) as one JSON document.
-fn last_line_document(stderr: &[u8], what: &str) -> Value {
-    let stderr = text(stderr);
-    let last = stderr.lines().last().unwrap_or_default().to_string();
-    one_document(last.as_bytes(), &format!("{what}'s error"))
+/// stderr of a failed JSON-mode command: exactly one JSON document (its
+/// warnings are inside it, under `error.warnings`).
+fn stderr_document(stderr: &[u8], what: &str) -> Value {
+    one_document(stderr, &format!("{what}'s error"))
 }
 
 #[test]

@@ -314,6 +314,8 @@ pub struct RetryStats {
     pub retries: u32,
     /// Answers that said "busy" (429, 503) among them.
     pub throttled: u32,
+    /// The 429s ("too many requests") among `throttled`; the rest were 503s.
+    pub rate_limited: u32,
     /// Time spent waiting between attempts.
     pub waited: Duration,
 }
@@ -323,6 +325,7 @@ impl RetryStats {
     pub fn add(&mut self, other: RetryStats) {
         self.retries = self.retries.saturating_add(other.retries);
         self.throttled = self.throttled.saturating_add(other.throttled);
+        self.rate_limited = self.rate_limited.saturating_add(other.rate_limited);
         self.waited = self.waited.saturating_add(other.waited);
     }
 }
@@ -412,12 +415,16 @@ impl<'a> RetryBudget<'a> {
         }
     }
 
-    /// Sleeps `wait` and counts the retry it precedes.
-    pub async fn wait(&mut self, wait: Duration, throttled: bool) {
+    /// Sleeps `wait` and counts the retry it precedes. `answer` is the
+    /// status that asked for it (`None`: no answer, the connection failed).
+    pub async fn wait(&mut self, wait: Duration, answer: Option<u16>) {
         tokio::time::sleep(wait).await;
         self.stats.retries = self.stats.retries.saturating_add(1);
-        if throttled {
+        if let Some(status) = answer.filter(|s| is_throttling(*s)) {
             self.stats.throttled = self.stats.throttled.saturating_add(1);
+            if status == 429 {
+                self.stats.rate_limited = self.stats.rate_limited.saturating_add(1);
+            }
         }
         self.stats.waited = self.stats.waited.saturating_add(wait);
     }
@@ -431,6 +438,80 @@ impl<'a> RetryBudget<'a> {
 /// Whether a status means "busy" (counted as throttling).
 pub(crate) fn is_throttling(status: u16) -> bool {
     matches!(status, 429 | 503)
+}
+
+/// How many requests to each host (`host:port`) got an HTTP answer in this
+/// process: a dropped connection's message says how many went through
+/// before it, which tells a proxy that cuts connections from a host that
+/// cannot be reached.
+///
+/// NOTE: process-wide on purpose: the token client and the Graph client
+/// reach the same host over one HTTP client and a run is one process; a
+/// count per host needs no plumbing through either client.
+static ANSWERED: std::sync::Mutex<Vec<(String, u32)>> = std::sync::Mutex::new(Vec::new());
+
+/// `host:port` of `url` (the port scheme's default when not given).
+fn host_port(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+        .unwrap_or_else(|| url.to_string())
+}
+
+/// Counts an HTTP answer (any status) from `url`'s host.
+pub(crate) fn note_answer(url: &str) {
+    let host = host_port(url);
+    let mut answered = ANSWERED.lock().unwrap_or_else(|e| e.into_inner());
+    match answered.iter_mut().find(|(h, _)| *h == host) {
+        Some((_, n)) => *n = n.saturating_add(1),
+        None => answered.push((host, 1)),
+    }
+}
+
+/// HTTP answers from `url`'s host so far in this process.
+pub(crate) fn answers_from(url: &str) -> u32 {
+    let host = host_port(url);
+    ANSWERED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(h, _)| *h == host)
+        .map_or(0, |(_, n)| *n)
+}
+
+/// What a connection closed under a request says: it was open (so name
+/// resolution, routing and the firewall's connect rules are fine), and how
+/// many requests to the host went through before, then `detail` (reqwest's
+/// chain).
+pub(crate) fn describe_dropped(url: &str, detail: &str, attempts: u32) -> String {
+    let host = host_port(url);
+    let before = match answers_from(url) {
+        0 => "no earlier request to that host had been answered".to_string(),
+        1 => "1 earlier request to that host succeeded".to_string(),
+        n => format!("{n} earlier requests to that host succeeded"),
+    };
+    let tries = match attempts {
+        0 | 1 => String::new(),
+        n => format!(", {n} times"),
+    };
+    format!(
+        "the connection to {host} was closed by the server or a proxy after it was opened{tries} ({before}): {detail}"
+    )
+}
+
+/// What to do about a connection to `url`'s host that was closed under a
+/// request, for hints. `maybe_carried_out`: the request was a send, which
+/// must not simply be retried.
+pub fn dropped_connection_fix(url: &str, maybe_carried_out: bool) -> String {
+    let host = host_port(url);
+    let then = if maybe_carried_out {
+        ". The service may have carried the request out before the connection closed: look in the mailbox (Sent Items for a send) before sending again."
+    } else {
+        ", then retry."
+    };
+    format!(
+        "The connection to {host} was opened, then closed before the answer was complete, so the host is reachable. A proxy or firewall in between (HTTPS_PROXY) may cut long or idle connections, or the server restarted: check the proxy's idle and connection limits{then}"
+    )
 }
 
 /// What went wrong on the wire, as far as retrying is concerned.

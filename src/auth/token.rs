@@ -24,8 +24,8 @@ use super::ClientCredential;
 use super::assertion::client_assertion;
 use super::http::{
     Plan, RetryBudget, RetryPolicy, RetryStats, WireFailure, check_url,
-    describe_certificate_rejection, is_throttling, parse_retry_after, redirect_refusal,
-    wire_failure,
+    describe_certificate_rejection, describe_dropped, note_answer, parse_retry_after,
+    redirect_refusal, wire_failure,
 };
 use super::request_log::{RequestLog, RetryDecision, Service, retry_decision};
 use crate::state::{AssertionForm, Endpoints};
@@ -103,6 +103,16 @@ pub enum TokenError {
     /// the connect window; or one dropped in a way not worth retrying.
     #[error("cannot reach {url}: {detail}")]
     Transport { url: String, detail: String },
+    /// A connection was opened, then closed by the server or a proxy before
+    /// the answer was complete, on the last attempt before the deadline.
+    /// `message` says so, with how many requests to the host went through
+    /// before.
+    #[error("{message}")]
+    Dropped {
+        url: String,
+        message: String,
+        retry: RetryStats,
+    },
     /// The server's TLS certificate was refused: never retried. `detail`
     /// says what was presented and what to do.
     #[error("cannot reach {url}: {detail}")]
@@ -159,7 +169,8 @@ impl TokenError {
     /// True when Entra gave no answer about the configuration: it stayed
     /// busy until the deadline ([`TokenError::NoAnswer`]), asked for a wait
     /// longer than graphmail honours ([`TokenError::RetryAfterTooLong`]),
-    /// could not be reached at all ([`TokenError::Transport`]), or answered
+    /// could not be reached at all ([`TokenError::Transport`]), kept
+    /// dropping the connection ([`TokenError::Dropped`]), or answered
     /// 429 or 5xx (Entra attaches AADSTS codes to throttling and outages
     /// too, e.g. AADSTS90055: those are the service being busy). Such a step
     /// neither establishes nor refutes its fact (SPEC §4).
@@ -172,7 +183,8 @@ impl TokenError {
         match self {
             TokenError::NoAnswer { .. }
             | TokenError::RetryAfterTooLong { .. }
-            | TokenError::Transport { .. } => true,
+            | TokenError::Transport { .. }
+            | TokenError::Dropped { .. } => true,
             TokenError::Service(e) => busy(e.status),
             TokenError::InvalidResponse { status, .. } => busy(*status),
             TokenError::Certificate { .. } | TokenError::Setup(_) | TokenError::Assertion(_) => {
@@ -185,9 +197,9 @@ impl TokenError {
     pub fn retry_stats(&self) -> RetryStats {
         match self {
             TokenError::Service(e) => e.retry,
-            TokenError::NoAnswer { retry, .. } | TokenError::RetryAfterTooLong { retry, .. } => {
-                *retry
-            }
+            TokenError::NoAnswer { retry, .. }
+            | TokenError::RetryAfterTooLong { retry, .. }
+            | TokenError::Dropped { retry, .. } => *retry,
             _ => RetryStats::default(),
         }
     }
@@ -585,8 +597,10 @@ fn describe_answer(status: u16, body: &[u8]) -> String {
 
 /// Sends the request `build` makes until an answer that is not transient,
 /// or the deadline (SPEC §4): 429 and 5xx honour `Retry-After` (up to the
-/// policy's limit) or back off; timeouts and dropped connections are retried
-/// (a token request and a discovery are idempotent); a connection that
+/// policy's limit) or back off; timeouts and connections closed under the
+/// request are retried (a token request and a discovery are idempotent), and
+/// when the deadline ends the retries of a drop the error is
+/// [`TokenError::Dropped`], not "no answer"; a connection that
 /// cannot be opened is retried within the connect window; a refused TLS
 /// certificate and a redirect end it at once. Returns the status and body.
 async fn send_with_retries(
@@ -597,6 +611,7 @@ async fn send_with_retries(
 ) -> Result<(u16, Vec<u8>), TokenError> {
     let mut last: Option<(Option<u16>, String)> = None;
     let mut attempt = 0u32;
+    let mut drops = 0u32;
     loop {
         attempt += 1;
         let (client, request) = build()?.build_split();
@@ -621,7 +636,9 @@ async fn send_with_retries(
             Ok::<_, reqwest::Error>((status, headers, body))
         })
         .await;
-        let (retry_after, throttled) = match sent {
+        // This attempt's connection was closed under it.
+        let mut last_dropped = false;
+        let (retry_after, answer) = match sent {
             Err(_) => {
                 log.failed("the deadline passed");
                 let last = last.unwrap_or((None, "no answer before the deadline".into()));
@@ -630,6 +647,7 @@ async fn send_with_retries(
             Ok(Ok((status, headers, body))) => {
                 let code = status.as_u16();
                 log.answered(code, &headers);
+                note_answer(url);
                 if (300..400).contains(&code) {
                     return Err(TokenError::InvalidResponse {
                         url: url.to_string(),
@@ -641,7 +659,7 @@ async fn send_with_retries(
                     return Ok((code, body.to_vec()));
                 }
                 last = Some((Some(code), describe_answer(code, &body)));
-                (parse_retry_after(&headers), is_throttling(code))
+                (parse_retry_after(&headers), Some(code))
             }
             Ok(Err(e)) => {
                 let failure = wire_failure(&e);
@@ -668,15 +686,17 @@ async fn send_with_retries(
                             });
                         }
                         last = Some((None, format!("cannot connect: {detail}")));
-                        (None, false)
+                        (None, None)
                     }
                     WireFailure::Timeout => {
                         last = Some((None, "no answer within the request timeout".into()));
-                        (None, false)
+                        (None, None)
                     }
                     WireFailure::Dropped(detail) => {
-                        last = Some((None, format!("the connection dropped: {detail}")));
-                        (None, false)
+                        drops += 1;
+                        last = Some((None, describe_dropped(url, &detail, drops)));
+                        last_dropped = true;
+                        (None, None)
                     }
                 }
             }
@@ -693,7 +713,7 @@ async fn send_with_retries(
                     attempt,
                     RetryDecision::Wait(wait, retry_after.is_some()),
                 );
-                budget.wait(wait, throttled).await;
+                budget.wait(wait, answer).await;
             }
             Plan::TooLong(wait) => {
                 retry_decision(
@@ -713,6 +733,15 @@ async fn send_with_retries(
             }
             Plan::PastDeadline => {
                 retry_decision(service, &cause, attempt, RetryDecision::PastDeadline);
+                // The last attempt's connection was dropped: say that, not
+                // "no answer" (the deadline only stopped the next try).
+                if last_dropped && let Some((_, message)) = last {
+                    return Err(TokenError::Dropped {
+                        url: url.to_string(),
+                        message,
+                        retry: budget.stats,
+                    });
+                }
                 let last = last.unwrap_or((None, "no answer".into()));
                 return Err(no_answer(url, budget, last));
             }
@@ -819,6 +848,8 @@ pub struct AuthorityInfo {
     pub cloud_instance_name: Option<String>,
     pub tenant_region_scope: Option<String>,
     pub msgraph_host: Option<String>,
+    /// The retries (and throttling waits) the discovery met.
+    pub retry: RetryStats,
 }
 
 /// `GET {authority}/{tenant}/v2.0/.well-known/openid-configuration`: does the
@@ -874,6 +905,7 @@ pub async fn discover_authority_until(
         cloud_instance_name: text("cloud_instance_name"),
         tenant_region_scope: text("tenant_region_scope"),
         msgraph_host: text("msgraph_host"),
+        retry: budget.stats,
     })
 }
 

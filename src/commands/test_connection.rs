@@ -67,8 +67,10 @@ pub fn write_report(
     )?;
     for step in &report.steps {
         let mut when = format!("{} ms", step.ms);
-        if step.retries > 0 {
-            when.push_str(&format!(", {} retries", step.retries));
+        // "throttled twice, waited 6 s": why a step took long (an
+        // inconclusive step's detail says it already).
+        if let Some(waits) = step.waits().filter(|_| !step.inconclusive) {
+            when.push_str(&format!(", {waits}"));
         }
         if let Some(at) = &step.carried_from {
             when = format!("carried from {}, {at}", facts::age(at, now));

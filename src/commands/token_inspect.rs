@@ -92,6 +92,7 @@ pub async fn inspect(ctx: &Context, state: &State) -> Result<TokenInspection> {
         tenant: integration.tenant.clone(),
         app_id: integration.app_id.clone(),
         authority_host: integration.endpoints().authority_host,
+        graph_endpoint: integration.endpoints().graph_endpoint,
         form: credential.certificate().map(|k| k.form),
         sha1: credential
             .certificate()

@@ -181,10 +181,9 @@ pub fn token_inconclusive(e: &TokenError) -> bool {
 pub fn mark_inconclusive(step: &mut Step) {
     step.inconclusive = true;
     step.set_status(StepStatus::Skipped);
-    let retries = match step.retries {
-        0 => String::new(),
-        1 => " after 1 retry".to_string(),
-        n => format!(" after {n} retries"),
+    let retries = match step.waits() {
+        Some(words) => format!(" ({words})"),
+        None => String::new(),
     };
     step.detail = format!(
         "inconclusive: the service did not answer{retries}: {}",
@@ -312,7 +311,7 @@ pub fn carry(evidence: &Evidence, required: &Required, this_run: Option<&Step>) 
         .split_once(':')
         .map(|(_, subject)| subject.to_string());
     if let Some(run) = this_run {
-        step.retries = run.retries;
+        step.set_retry(run.retry);
         step.ms = run.ms;
     }
     step

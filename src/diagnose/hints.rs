@@ -5,6 +5,7 @@
 
 use crate::auth::TokenError;
 use crate::auth::assertion::describe_form;
+use crate::auth::http::dropped_connection_fix;
 use crate::graph::{GraphError, GraphErrorKind};
 use crate::state::AssertionForm;
 
@@ -14,6 +15,7 @@ pub struct HintContext {
     pub tenant: String,
     pub app_id: String,
     pub authority_host: String,
+    pub graph_endpoint: String,
     /// Certificate auth only: the form sent and the SHA-1 thumbprint.
     pub form: Option<AssertionForm>,
     pub sha1: Option<String>,
@@ -64,6 +66,7 @@ pub fn token_hint(error: &TokenError, ctx: &HintContext) -> Option<String> {
                 ctx.authority_host
             ));
         }
+        TokenError::Dropped { url, .. } => return Some(dropped_connection_fix(url, false)),
         TokenError::RetryAfterTooLong { .. } => {
             return Some("Entra ID is throttling this app; try again later.".to_string());
         }
@@ -189,6 +192,12 @@ pub fn graph_hint(
                 "Check that the Graph endpoint is reachable: DNS, firewall, and the proxy in HTTPS_PROXY/NO_PROXY; for a TLS-inspecting proxy pass its root with --ca-file."
                     .into(),
             );
+        }
+        GraphErrorKind::Dropped { maybe_carried_out } => {
+            return Some(dropped_connection_fix(
+                &ctx.graph_endpoint,
+                *maybe_carried_out,
+            ));
         }
         GraphErrorKind::RetryAfterTooLong { retry_after, .. } => {
             return Some(format!(

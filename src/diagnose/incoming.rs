@@ -65,7 +65,7 @@ impl<'a> Context<'a> {
                     format!("{mailbox} answers with application permissions"),
                 );
                 step.request_id = inbox.request_id;
-                step.retries = inbox.retry.retries;
+                step.set_retry(inbox.retry);
                 step.ms = ms;
                 rec.push(step);
                 if self.roles.readable()

@@ -175,7 +175,7 @@ impl<'a> Context<'a> {
                     format!("Graph accepted a probe from {mailbox} to {to}"),
                 );
                 step.request_id = sent.request_id.clone();
-                step.retries = sent.retries;
+                step.set_retry(sent.retry);
                 step.ms = timed(started);
                 rec.push(step);
                 rec.push(self.sent_items_step(mailbox, sent.verification));
@@ -371,7 +371,7 @@ impl<'a> Context<'a> {
                 step
             }
         };
-        step.retries = sent.retries;
+        step.set_retry(sent.retry);
         step.ms = timed(started);
         rec.push(step);
     }

@@ -31,6 +31,7 @@ impl<'a> Context<'a> {
             tenant: integration.tenant.clone(),
             app_id: integration.app_id.clone(),
             authority_host: endpoints.authority_host.clone(),
+            graph_endpoint: endpoints.graph_endpoint.clone(),
             form: credential.certificate().map(|k| k.form),
             sha1: credential
                 .certificate()
@@ -131,6 +132,7 @@ impl<'a> Context<'a> {
                 }
                 let mut step = Step::new(Check::Authority, StepStatus::Passed, detail);
                 step.ms = authority_ms;
+                step.set_retry(info.retry);
                 step
             }
             Err(TokenError::InvalidResponse { status, .. }) if (400..500).contains(&status) => {
@@ -302,6 +304,7 @@ fn token_passed(token: &AccessToken, form: Option<crate::state::AssertionForm>, 
     }
     let mut step = Step::new(Check::Token, StepStatus::Passed, detail);
     step.ms = ms;
+    step.set_retry(token.retry);
     step
 }
 

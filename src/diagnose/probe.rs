@@ -20,8 +20,8 @@ pub const READ_WRITE: &str = "Mail.ReadWrite";
 pub struct Sent {
     pub method: Method,
     pub request_id: Option<String>,
-    /// Retries the send itself needed.
-    pub retries: u32,
+    /// Retries (and throttling waits) the send itself needed.
+    pub retry: crate::auth::RetryStats,
     /// `None` when no copy was looked for.
     pub verification: Option<Verification>,
     /// Things the caller should tell the user (a weaker verification, …).
@@ -61,7 +61,7 @@ pub async fn send(
         return Ok(Sent {
             method: Method::SendMail,
             request_id: sent.request_id,
-            retries: sent.retry.retries,
+            retry: sent.retry,
             verification: None,
             notes: Vec::new(),
         });
@@ -87,7 +87,7 @@ pub async fn send(
                 return Ok(Sent {
                     method: Method::DraftSend,
                     request_id: sent.request_id,
-                    retries: sent.retry.retries,
+                    retry: sent.retry,
                     verification: Some(verification),
                     notes,
                 });
@@ -136,7 +136,7 @@ pub async fn send(
     Ok(Sent {
         method: Method::SendMail,
         request_id: sent.request_id,
-        retries: sent.retry.retries,
+        retry: sent.retry,
         verification: Some(verification),
         notes,
     })

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::auth::RetryStats;
 pub use crate::state::Verdict;
 
 /// The JSON report's `schema_version`: 2 added `verdict`, `recorded`, and per
@@ -160,6 +161,9 @@ pub struct Step {
     /// Retries this run made for the step (throttling, 5xx, dropped
     /// connections).
     pub retries: u32,
+    /// The "busy" answers (429, 503) among them and the time waited;
+    /// `None` when the service never said it was busy.
+    pub throttled: Option<Throttled>,
     /// RFC 3339 time of the earlier run whose outcome this step shows;
     /// `None` for this run's own observation.
     pub carried_from: Option<String>,
@@ -172,6 +176,22 @@ pub struct Step {
     /// refutes its fact (SPEC §4).
     #[serde(skip)]
     pub inconclusive: bool,
+    /// Every retry of the step, for [`Step::waits`].
+    #[serde(skip)]
+    pub retry: RetryStats,
+}
+
+/// How a step was throttled: its JSON `throttled` object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Throttled {
+    /// Busy answers waited out: `status_429 + status_503`.
+    pub count: u32,
+    /// "Too many requests": the app (or tenant) was over its limit.
+    pub status_429: u32,
+    /// "Service unavailable": the service was busy for everyone.
+    pub status_503: u32,
+    /// Time the step spent waiting before its retries, throttled or not.
+    pub waited_ms: u64,
 }
 
 impl Step {
@@ -187,10 +207,35 @@ impl Step {
             hint: None,
             ms: 0,
             retries: 0,
+            throttled: None,
             carried_from: None,
             subject: None,
             inconclusive: false,
+            retry: RetryStats::default(),
         }
+    }
+
+    /// Records the retries (and throttling waits) this run made for the
+    /// step: `retries`, `throttled` and the words of [`Step::waits`].
+    pub fn set_retry(&mut self, retry: RetryStats) {
+        self.retry = retry;
+        self.retries = retry.retries;
+        self.throttled = (retry.throttled > 0).then(|| Throttled {
+            count: retry.throttled,
+            status_429: retry.rate_limited,
+            status_503: retry.throttled.saturating_sub(retry.rate_limited),
+            waited_ms: u64::try_from(retry.waited.as_millis()).unwrap_or(u64::MAX),
+        });
+    }
+
+    /// The step's retries in words, `None` when there were none:
+    /// "throttled twice, waited 6 s".
+    pub fn waits(&self) -> Option<String> {
+        let service = match self.check {
+            Check::Authority | Check::Token | Check::Certificate => "Entra ID",
+            _ => "Graph",
+        };
+        describe_waits(&self.retry, service)
     }
 
     /// The fact this step is about: `mailbox`, `folder:Inbox/Support`, …
@@ -206,6 +251,55 @@ impl Step {
         self.status = status;
         self.passed = status != StepStatus::Failed;
     }
+}
+
+/// `once`, `twice`, `3 times`.
+fn times(n: u32) -> String {
+    match n {
+        1 => "once".to_string(),
+        2 => "twice".to_string(),
+        n => format!("{n} times"),
+    }
+}
+
+/// A wait for people: `850 ms` below a second, else seconds with at most
+/// one decimal (`6 s`, `2.5 s`).
+pub fn human_wait(wait: std::time::Duration) -> String {
+    let ms = wait.as_millis();
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
+    let tenths = (ms + 50) / 100;
+    if tenths.is_multiple_of(10) {
+        format!("{} s", tenths / 10)
+    } else {
+        format!("{}.{} s", tenths / 10, tenths % 10)
+    }
+}
+
+/// Retries in words: 429s as "throttled", 503s as "`service` busy (503)",
+/// any others (gateway errors, timeouts, dropped connections) as
+/// "retried", then the time waited. `None` when nothing was retried.
+pub fn describe_waits(retry: &RetryStats, service: &str) -> Option<String> {
+    if retry.retries == 0 {
+        return None;
+    }
+    let unavailable = retry.throttled.saturating_sub(retry.rate_limited);
+    let other = retry.retries.saturating_sub(retry.throttled);
+    let mut parts = Vec::new();
+    if retry.rate_limited > 0 {
+        parts.push(format!("throttled {}", times(retry.rate_limited)));
+    }
+    if unavailable > 0 {
+        parts.push(format!("{service} busy (503) {}", times(unavailable)));
+    }
+    if other > 0 {
+        parts.push(format!("retried {}", times(other)));
+    }
+    if !retry.waited.is_zero() {
+        parts.push(format!("waited {}", human_wait(retry.waited)));
+    }
+    Some(parts.join(", "))
 }
 
 /// The result of testing one target.
@@ -258,5 +352,77 @@ impl ConnectionReport {
             .iter()
             .map(|s| format!("{}={}", s.check, s.status.as_str()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn stats(retries: u32, throttled: u32, rate_limited: u32, waited_ms: u64) -> RetryStats {
+        RetryStats {
+            retries,
+            throttled,
+            rate_limited,
+            waited: Duration::from_millis(waited_ms),
+        }
+    }
+
+    #[test]
+    fn waits_in_words() {
+        let words = |s: RetryStats| describe_waits(&s, "Graph");
+        assert_eq!(words(RetryStats::default()), None);
+        assert_eq!(
+            words(stats(1, 1, 1, 1000)).as_deref(),
+            Some("throttled once, waited 1 s")
+        );
+        assert_eq!(
+            words(stats(2, 2, 2, 6000)).as_deref(),
+            Some("throttled twice, waited 6 s")
+        );
+        assert_eq!(
+            words(stats(5, 5, 5, 12_340)).as_deref(),
+            Some("throttled 5 times, waited 12.3 s")
+        );
+        assert_eq!(
+            words(stats(1, 1, 0, 2000)).as_deref(),
+            Some("Graph busy (503) once, waited 2 s")
+        );
+        assert_eq!(
+            words(stats(4, 3, 1, 850)).as_deref(),
+            Some("throttled once, Graph busy (503) twice, retried once, waited 850 ms")
+        );
+        // A re-send after an expired token: no wait at all.
+        assert_eq!(words(stats(1, 0, 0, 0)).as_deref(), Some("retried once"));
+        assert_eq!(
+            describe_waits(&stats(1, 1, 0, 1000), "Entra ID").as_deref(),
+            Some("Entra ID busy (503) once, waited 1 s")
+        );
+    }
+
+    #[test]
+    fn waits_below_a_second_are_in_ms() {
+        assert_eq!(human_wait(Duration::from_millis(0)), "0 ms");
+        assert_eq!(human_wait(Duration::from_millis(999)), "999 ms");
+        assert_eq!(human_wait(Duration::from_millis(1000)), "1 s");
+        assert_eq!(human_wait(Duration::from_millis(1960)), "2 s");
+        assert_eq!(human_wait(Duration::from_millis(2500)), "2.5 s");
+    }
+
+    #[test]
+    fn throttled_json_counts_429s_and_503s_apart() {
+        let mut step = Step::new(Check::Mailbox, StepStatus::Passed, "ok");
+        step.set_retry(stats(3, 3, 2, 4200));
+        let json = serde_json::to_value(&step).unwrap();
+        assert_eq!(json["retries"], 3);
+        assert_eq!(
+            json["throttled"],
+            serde_json::json!({"count": 3, "status_429": 2, "status_503": 1, "waited_ms": 4200})
+        );
+        step.set_retry(stats(1, 0, 0, 300));
+        let json = serde_json::to_value(&step).unwrap();
+        assert_eq!(json["throttled"], serde_json::Value::Null);
+        assert_eq!(step.waits().as_deref(), Some("retried once, waited 300 ms"));
     }
 }

@@ -292,7 +292,7 @@ pub(super) fn token_failure(
     step.trace_id = error.trace_id().map(str::to_string);
     step.hint = token_hint(error, hints);
     step.ms = ms;
-    step.retries = error.retry_stats().retries;
+    step.set_retry(error.retry_stats());
     if facts::token_inconclusive(error) {
         facts::mark_inconclusive(&mut step);
     }
@@ -317,7 +317,7 @@ pub(super) fn graph_failure(
         step.trace_id = inner.trace_id().map(str::to_string);
     }
     step.hint = graph_hint(error, hints, mailbox, role);
-    step.retries = error.retry.retries;
+    step.set_retry(error.retry);
     if facts::graph_inconclusive(error) {
         facts::mark_inconclusive(&mut step);
     }

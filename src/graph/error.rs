@@ -26,9 +26,14 @@ pub enum GraphErrorKind {
     /// No answer within the request timeout to a request that is not
     /// re-sent (a send: it may have gone through).
     Timeout,
-    /// No connection could be opened within the connect window, or one
-    /// dropped after a send may have gone through (never re-sent).
+    /// No connection could be opened within the connect window (refused,
+    /// no such host, no route, no answer to the connect).
     Transport,
+    /// A connection was opened, then closed by the server or a proxy before
+    /// the answer was complete: on the last attempt before the deadline of
+    /// an idempotent request, or once for a send, which is never sent again
+    /// (it may have gone through: `maybe_carried_out`).
+    Dropped { maybe_carried_out: bool },
     /// The server's TLS certificate was refused: never retried. The message
     /// says what was presented and what to do.
     Certificate,
@@ -126,7 +131,8 @@ impl GraphError {
     /// honours, answered a send with server trouble that is not retried (a
     /// 5xx: the send may or may not have happened), a send got no answer
     /// ([`GraphErrorKind::Timeout`]), the endpoint could not be reached
-    /// ([`GraphErrorKind::Transport`]), or the token request was
+    /// ([`GraphErrorKind::Transport`]) or kept closing the connection
+    /// ([`GraphErrorKind::Dropped`]), or the token request was
     /// inconclusive ([`TokenError::is_inconclusive`]). Such a step neither
     /// establishes nor refutes its fact (SPEC §4).
     ///
@@ -138,7 +144,8 @@ impl GraphError {
             GraphErrorKind::NoAnswer { .. }
             | GraphErrorKind::RetryAfterTooLong { .. }
             | GraphErrorKind::Timeout
-            | GraphErrorKind::Transport => true,
+            | GraphErrorKind::Transport
+            | GraphErrorKind::Dropped { .. } => true,
             GraphErrorKind::Service => matches!(self.status, Some(429 | 500..=599)),
             GraphErrorKind::Token(inner) => inner.is_inconclusive(),
             GraphErrorKind::Certificate
@@ -263,6 +270,10 @@ mod tests {
         assert!(no_answer.is_inconclusive());
         assert!(GraphError::new(GraphErrorKind::Timeout, "").is_inconclusive());
         assert!(GraphError::new(GraphErrorKind::Transport, "").is_inconclusive());
+        let dropped = GraphErrorKind::Dropped {
+            maybe_carried_out: false,
+        };
+        assert!(GraphError::new(dropped, "").is_inconclusive());
         assert!(!GraphError::new(GraphErrorKind::Certificate, "").is_inconclusive());
         assert!(!GraphError::new(GraphErrorKind::InvalidResponse, "").is_inconclusive());
         let busy_entra = TokenError::Service(Box::new(crate::auth::EntraError {

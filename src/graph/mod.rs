@@ -33,7 +33,7 @@ pub use types::{
 };
 
 use crate::auth::http::{
-    Plan, RetryBudget, WireFailure, describe_certificate_rejection, is_throttling,
+    Plan, RetryBudget, WireFailure, describe_certificate_rejection, describe_dropped, note_answer,
     parse_retry_after, redirect_refusal, wire_failure,
 };
 use crate::auth::request_log::{RequestLog, RetryDecision, Service, retry_decision};
@@ -485,10 +485,11 @@ impl GraphClient {
     /// - 429 and 503, and for idempotent requests 502 and 504, wait
     ///   `Retry-After` (up to `max_retry_after`; a longer one fails and names
     ///   it) or a jittered backoff, then go again;
-    /// - an idempotent request that timed out or whose connection dropped
-    ///   goes again; a send (not idempotent) does not, since it may have
-    ///   been carried out: it fails with [`GraphErrorKind::Timeout`] or
-    ///   [`GraphErrorKind::Transport`];
+    /// - an idempotent request that timed out or whose connection was closed
+    ///   under it goes again (a drop that the deadline ends is
+    ///   [`GraphErrorKind::Dropped`], not "no answer"); a send (not
+    ///   idempotent) does not, since it may have been carried out: it fails
+    ///   with [`GraphErrorKind::Timeout`] or [`GraphErrorKind::Dropped`];
     /// - a connection that cannot be opened goes again within the policy's
     ///   connect window (the request never left);
     /// - a refused TLS certificate, a redirect and every other answer end it
@@ -521,6 +522,7 @@ impl GraphClient {
         let mut last: Option<GraphError> = None;
         let mut renewed = false;
         let mut attempt = 0u32;
+        let mut drops = 0u32;
         loop {
             attempt += 1;
             let token = self
@@ -584,6 +586,7 @@ impl GraphClient {
             match &outcome {
                 Ok((status, headers, body)) => {
                     log.answered(status.as_u16(), headers);
+                    note_answer(&spec.url);
                     if !status.is_success() {
                         log.error_body(body);
                     }
@@ -591,7 +594,7 @@ impl GraphClient {
                 Err(e) => log.failed(&crate::auth::token::error_chain(e)),
             }
 
-            let (retry_after, throttled) = match outcome {
+            let (retry_after, answer) = match outcome {
                 Ok((status, headers, body)) => {
                     let request_id = header_text(&headers, "request-id");
                     let code = status.as_u16();
@@ -614,7 +617,7 @@ impl GraphClient {
                             request_id,
                             Some(client_request_id),
                         ));
-                        (retry_after, is_throttling(code))
+                        (retry_after, Some(code))
                     } else if status == StatusCode::UNAUTHORIZED && !renewed && token_expired(&body)
                     {
                         // NOTE: a token can expire between the cache check and
@@ -677,9 +680,12 @@ impl GraphClient {
                             last = Some(error);
                         }
                         WireFailure::Dropped(detail) => {
+                            drops += 1;
                             let mut error = fail(
-                                GraphErrorKind::Transport,
-                                format!("connection to {host} failed: {detail}"),
+                                GraphErrorKind::Dropped {
+                                    maybe_carried_out: !spec.idempotent,
+                                },
+                                describe_dropped(&spec.url, &detail, drops),
                             );
                             if !spec.idempotent {
                                 error.message.push_str(
@@ -690,7 +696,7 @@ impl GraphClient {
                             last = Some(error);
                         }
                     }
-                    (None, false)
+                    (None, None)
                 }
             };
             let cause = match last.as_ref().and_then(|e| e.status) {
@@ -705,7 +711,7 @@ impl GraphClient {
                         attempt,
                         RetryDecision::Wait(wait, retry_after.is_some()),
                     );
-                    budget.wait(wait, throttled).await;
+                    budget.wait(wait, answer).await;
                 }
                 Plan::TooLong(wait) => {
                     retry_decision(
@@ -728,6 +734,14 @@ impl GraphClient {
                 }
                 Plan::PastDeadline => {
                     retry_decision(Service::Graph, &cause, attempt, RetryDecision::PastDeadline);
+                    // The last attempt's connection was dropped: say that,
+                    // not "no answer" (the deadline only stopped the next try).
+                    if let Some(mut dropped) =
+                        last.take_if(|e| matches!(e.kind, GraphErrorKind::Dropped { .. }))
+                    {
+                        dropped.retry = budget.stats;
+                        return Err(dropped);
+                    }
                     let fallback = GraphError::new(GraphErrorKind::Timeout, "no answer");
                     let id = uuid::Uuid::new_v4().to_string();
                     return Err(self.no_answer(last.unwrap_or(fallback), &budget, id));

@@ -37,7 +37,7 @@ use serde::Deserialize;
 
 use super::{GraphClient, GraphError, GraphErrorKind, RequestSpec, encode_component, error};
 use crate::auth::RetryPolicy;
-use crate::auth::http::{Plan, RetryBudget, is_loopback_host, is_throttling, parse_retry_after};
+use crate::auth::http::{Plan, RetryBudget, describe_dropped, is_loopback_host, parse_retry_after};
 
 /// Bytes per PUT: Microsoft recommends at most 4 MB for Outlook
 /// (learn.microsoft.com/graph/outlook-large-attachments).
@@ -378,7 +378,7 @@ impl GraphClient {
             }
             .await;
             drop(permit);
-            let (retry_after, throttled, mut last) = match outcome {
+            let (retry_after, answer, mut last) = match outcome {
                 Ok((status, headers, body)) => {
                     tracing::debug!(
                         "PUT {shown} {range} -> {} in {} ms (retries so far {})",
@@ -412,34 +412,39 @@ impl GraphClient {
                         return Err(e);
                     }
                     report.throttled += 1;
-                    (
-                        parse_retry_after(&headers),
-                        is_throttling(status.as_u16()),
-                        e,
-                    )
+                    (parse_retry_after(&headers), Some(status.as_u16()), e)
                 }
                 Err(e) => {
                     // NOTE: reqwest's error text holds the URL; only the redacted form is kept.
-                    let kind = if e.is_timeout() {
-                        GraphErrorKind::Timeout
+                    let (kind, what) = if e.is_connect() {
+                        (GraphErrorKind::Transport, "no connection".to_string())
+                    } else if e.is_timeout() {
+                        (GraphErrorKind::Timeout, "no answer".to_string())
                     } else {
-                        GraphErrorKind::Transport
+                        (
+                            // A byte range PUT again is harmless, but this
+                            // loop does not retry it: the caller decides.
+                            GraphErrorKind::Dropped {
+                                maybe_carried_out: false,
+                            },
+                            describe_dropped(upload_url, "no complete answer", 1),
+                        )
                     };
                     let mut error = GraphError::new(
                         kind,
-                        format!("the upload of {range} to {shown} failed: no answer"),
+                        format!("the upload of {range} to {shown} failed: {what}"),
                     );
                     error.retry = budget.stats;
                     if !(e.is_connect() && budget.in_connect_window()) {
                         return Err(error);
                     }
-                    (None, false, error)
+                    (None, None, error)
                 }
             };
             match budget.plan(retry_after) {
                 Plan::Wait(wait) => {
                     tracing::debug!(?wait, "upload chunk throttled or not sent; waiting");
-                    budget.wait(wait, throttled).await;
+                    budget.wait(wait, answer).await;
                 }
                 Plan::TooLong(wait) => {
                     let mut e = last;

@@ -1,7 +1,15 @@
 //! The printer: one place that knows the output format, whether stdout and
 //! stderr are terminals, colour, and `-q`/`-v`.
+//!
+//! With `--output json`, notes and warnings are held back until the command
+//! ends: on success they go to stderr then, on an error they go into the
+//! error object (`warnings`), so stderr is exactly that one JSON object and
+//! `jq` can read it. A command that runs until stopped (`mail watch`) lets
+//! them through as they come ([`Printer::stream_messages`]).
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 
@@ -60,6 +68,28 @@ pub enum Paint {
     Red,
     Dim,
     Bold,
+}
+
+/// A message held back in JSON mode, as it would have been printed.
+enum Held {
+    /// A note or success line, ready to print.
+    Line(String),
+    /// A warning's text, without its label.
+    Warning(String),
+}
+
+/// The messages held back so far. Process-wide: the command's printer holds
+/// them, `main`'s printer releases them or puts them in the error.
+static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
+/// Set by [`Printer::stream_messages`]: nothing is held any more.
+static STREAMING: AtomicBool = AtomicBool::new(false);
+
+fn hold(message: Held) {
+    HELD.lock().unwrap_or_else(|e| e.into_inner()).push(message);
+}
+
+fn take_held() -> Vec<Held> {
+    std::mem::take(&mut *HELD.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 pub struct Printer {
@@ -138,11 +168,40 @@ impl Printer {
         out.flush()
     }
 
-    /// A message for people: stderr, silenced by `-q`. In JSON mode the
-    /// messages still go to stderr, so stdout stays parseable.
+    /// Whether messages are held back (JSON mode, see the module docs).
+    fn holds(&self) -> bool {
+        self.json() && !STREAMING.load(Ordering::Relaxed)
+    }
+
+    /// Prints the messages held back so far and holds no more: for a
+    /// command that runs until it is stopped.
+    pub fn stream_messages(&self) {
+        STREAMING.store(true, Ordering::Relaxed);
+        self.release_held();
+    }
+
+    /// Prints the held messages on stderr, in order (the command succeeded).
+    pub fn release_held(&self) {
+        for message in take_held() {
+            match message {
+                Held::Line(line) => eprintln!("{line}"),
+                Held::Warning(text) => self.print_warning(&text),
+            }
+        }
+    }
+
+    /// A message for people: stderr, silenced by `-q`. In JSON mode held
+    /// back until the command ends (module docs), so stdout stays parseable
+    /// and an error's stderr is one JSON object.
     pub fn note(&self, message: impl AsRef<str>) {
-        if !self.quiet {
-            eprintln!("{}", inert_lines(message.as_ref()));
+        if self.quiet {
+            return;
+        }
+        let line = inert_lines(message.as_ref()).to_string();
+        if self.holds() {
+            hold(Held::Line(line));
+        } else {
+            eprintln!("{line}");
         }
     }
 
@@ -154,17 +213,32 @@ impl Printer {
             } else {
                 "✓"
             };
-            eprintln!("{mark} {}", inert_lines(message.as_ref()));
+            let line = format!("{mark} {}", inert_lines(message.as_ref()));
+            if self.holds() {
+                hold(Held::Line(line));
+            } else {
+                eprintln!("{line}");
+            }
         }
     }
 
+    /// A warning on stderr (even with `-q`); in JSON mode held back, and
+    /// part of the error object should the command fail.
     pub fn warn(&self, message: impl AsRef<str>) {
+        if self.holds() {
+            hold(Held::Warning(message.as_ref().to_string()));
+        } else {
+            self.print_warning(message.as_ref());
+        }
+    }
+
+    fn print_warning(&self, message: &str) {
         let label = if self.color_stderr {
             "\x1b[33mwarning:\x1b[0m"
         } else {
             "warning:"
         };
-        eprintln!("{label} {}", inert_lines(message.as_ref()));
+        eprintln!("{label} {}", inert_lines(message));
     }
 
     /// Detail shown with `-v`.
@@ -175,9 +249,17 @@ impl Printer {
     }
 
     /// Reports an error on stderr: text with `Hint:` lines, or one JSON
-    /// object in JSON mode.
+    /// object in JSON mode, which carries the warnings held back (notes are
+    /// dropped: they are for people, and the data says the same).
     pub fn error(&self, err: &CliError) {
         if self.json() {
+            let warnings: Vec<String> = take_held()
+                .into_iter()
+                .filter_map(|m| match m {
+                    Held::Warning(text) => Some(text),
+                    Held::Line(_) => None,
+                })
+                .collect();
             let ids = err.service.as_deref().cloned().unwrap_or_default();
             let body = serde_json::json!({
                 "schema_version": 1,
@@ -189,6 +271,7 @@ impl Printer {
                     "code": ids.code,
                     "request_id": ids.request_id,
                     "trace_id": ids.trace_id,
+                    "warnings": warnings,
                 }
             });
             // The exact message, with unsafe characters as \u escapes.
@@ -196,6 +279,7 @@ impl Printer {
             eprintln!("{line}");
             return;
         }
+        self.release_held();
         let label = if self.color_stderr {
             "\x1b[31merror:\x1b[0m"
         } else {

@@ -69,6 +69,7 @@ fn hint_context(integration: &Integration) -> HintContext {
         tenant: integration.tenant.clone(),
         app_id: integration.app_id.clone(),
         authority_host: integration.endpoints().authority_host,
+        graph_endpoint: integration.endpoints().graph_endpoint,
         form,
         sha1,
     }

@@ -322,6 +322,8 @@ async fn follow(ctx: &Context, args: &MailWatchArgs) -> Result<()> {
     }
 
     if !args.once {
+        // Runs until stopped: messages cannot wait for the end.
+        ctx.printer.stream_messages();
         ctx.printer.note(format!(
             "watching {} folder(s) of connector '{connector}' ({mailbox}) every {} s; Ctrl-C stops",
             watched.len(),
