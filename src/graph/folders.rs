@@ -144,14 +144,31 @@ pub async fn resolve_folder_path(
     let Some((first, rest)) = segments.split_first() else {
         return Err(FolderPathError::EmptyPath);
     };
-    let (mut current, mut request_id) = match well_known_folder(first) {
-        Some(name) => {
-            let got = client.get_folder(mailbox, name).await?;
-            (got.value, got.request_id)
+    // Under a well-known first segment the second is looked up among the
+    // children of the well-known name itself, which stands for the folder's
+    // ID in any `mailFolders/{id}` URL
+    // (https://learn.microsoft.com/en-us/graph/api/resources/mailfolder):
+    // `Inbox/Support` costs one round trip, not a GET of the Inbox first.
+    let (mut current, mut request_id, rest) = match (well_known_folder(first), rest) {
+        (Some(name), [second, further @ ..]) => {
+            let (folder, id) = found_or_error(
+                lookup_child(client, mailbox, Some(name), second).await?,
+                second,
+                first,
+            )?;
+            (folder, id, further)
         }
-        None => found_or_error(lookup_child(client, mailbox, None, first).await?, first, "")?,
+        (Some(name), []) => {
+            let got = client.get_folder(mailbox, name).await?;
+            (got.value, got.request_id, rest)
+        }
+        (None, _) => {
+            let (folder, id) =
+                found_or_error(lookup_child(client, mailbox, None, first).await?, first, "")?;
+            (folder, id, rest)
+        }
     };
-    let mut walked = first.to_string();
+    let mut walked = segments[..segments.len() - rest.len()].join("/");
     for segment in rest {
         let (folder, id) = found_or_error(
             lookup_child(client, mailbox, Some(&current.id), segment).await?,
