@@ -287,7 +287,18 @@ async fn read_folder(
         pages: request.limit.div_ceil(request.page_size),
         immutable_ids: false,
     };
-    let newest = client.list_messages(mailbox, &id, &newest_query);
+    // Each page becomes rows as it comes: the Graph messages of one page at
+    // a time, not of all ten.
+    let limit = request.limit as usize;
+    let mut messages = Vec::new();
+    let newest = client.list_messages_each(mailbox, &id, &newest_query, |page| {
+        let room = limit.saturating_sub(messages.len());
+        messages.extend(
+            page.into_iter()
+                .take(room)
+                .map(|m| MessagePeek::new(m, routes)),
+        );
+    });
     let (counts, oldest, newest) = futures::join!(counts, oldest, newest);
     let what = format!("reading folder {path} of {mailbox} failed");
     match counts {
@@ -316,12 +327,7 @@ async fn read_folder(
     }
     match newest {
         Ok(list) => {
-            out.messages = list
-                .value
-                .into_iter()
-                .take(request.limit as usize)
-                .map(|m| MessagePeek::new(m, routes))
-                .collect();
+            out.messages = messages;
             out.request_id = list.request_id;
         }
         Err(e) => out.error = Some(FolderError::graph(&what, &e, hints, mailbox)),
