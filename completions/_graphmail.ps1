@@ -900,8 +900,8 @@ Register-ArgumentCompleter -Native -CommandName 'graphmail' -ScriptBlock {
         'graphmail;mail;peek' {
             [CompletionResult]::new('--connector', '--connector', [CompletionResultType]::ParameterName, 'The incoming connector')
             [CompletionResult]::new('--folder', '--folder', [CompletionResultType]::ParameterName, 'Only this folder (default: the connector''s folders)')
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Newest messages shown per folder (1-1000)')
-            [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Newest messages shown per folder (1-10000)')
+            [CompletionResult]::new('--page-size', '--page-size', [CompletionResultType]::ParameterName, 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 1000)')
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The state file (env: GRAPHMAIL_STATE)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')

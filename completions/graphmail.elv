@@ -828,8 +828,8 @@ set edit:completion:arg-completer[graphmail] = {|@words|
         &'graphmail;mail;peek'= {
             cand --connector 'The incoming connector'
             cand --folder 'Only this folder (default: the connector''s folders)'
-            cand --limit 'Newest messages shown per folder (1-1000)'
-            cand --page-size 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)'
+            cand --limit 'Newest messages shown per folder (1-10000)'
+            cand --page-size 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 1000)'
             cand --state 'The state file (env: GRAPHMAIL_STATE)'
             cand --output 'Output format'
             cand --color 'When to colour output'

@@ -642,8 +642,8 @@ complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and not __fish_seen_subcommand_from peek send folders watch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l connector -d 'The incoming connector' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l folder -d 'Only this folder (default: the connector\'s folders)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-1000)' -r
-complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l page-size -d 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l limit -d 'Newest messages shown per folder (1-10000)' -r
+complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l page-size -d 'Messages per Graph page (`$top`, 1-1000; default: the limit, at most 1000)' -r
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l state -d 'The state file (env: GRAPHMAIL_STATE)' -r -F
 complete -c graphmail -n "__fish_graphmail_using_subcommand mail; and __fish_seen_subcommand_from peek" -l output -d 'Output format' -r -f -a "table\t''
 json\t''"

@@ -953,6 +953,14 @@ fn all_over_many_mailboxes_uses_one_token_and_at_most_four_requests_per_mailbox(
     let counters = admin(&sandbox, "GET", "/counters", None);
     assert_eq!(counter(&counters, "token"), 1, "{counters:#}");
     assert_eq!(counter(&counters, "graph.throttled"), 0, "{counters:#}");
+    // One Graph request per connector: its folder lookup under the Inbox
+    // also shows that the mailbox answers (SPEC §8), no GET of the Inbox.
+    assert_eq!(
+        counter(&counters, "graph.childFolders"),
+        (MAILBOXES * PER_MAILBOX) as u64,
+        "{counters:#}"
+    );
+    assert_eq!(counter(&counters, "graph.mailFolder"), 0, "{counters:#}");
     let concurrency = admin(&sandbox, "GET", "/mail/concurrency", None);
     let seen = concurrency["mailboxes"].as_array().expect("mailboxes");
     assert_eq!(seen.len(), MAILBOXES, "{concurrency:#}");

@@ -455,6 +455,82 @@ fn peek_reads_two_folders_across_pages_routes_each_message_and_changes_nothing()
     assert_eq!(sb.messages("support@contoso.com"), before);
 }
 
+/// SPEC §8: `mail peek` of a folder of 10,000 messages takes ceil(n / 1,000)
+/// list requests — Graph's largest page, `$top=1000`, followed by
+/// `@odata.nextLink` — plus the one `$top=1` query for the oldest unread;
+/// the folder path `Inbox/Bulk` resolves in one request. Counted by the
+/// sandbox, not timed.
+#[test]
+fn peek_of_ten_thousand_messages_takes_ten_list_requests() {
+    const MESSAGES: u64 = 10_000;
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.toml");
+    std::fs::write(
+        &seed,
+        format!(
+            "[[generate]]\ncount = 1\npattern = \"bulk{{n}}@contoso.com\"\nfolders = [\"Inbox/Bulk\"]\nmessages_per_folder = {MESSAGES}\nunread_every = 3\n"
+        ),
+    )
+    .unwrap();
+    let mail = Mail::on(Sandbox::with_options(ServeOptions {
+        seed_file: Some(seed),
+        ..ServeOptions::default()
+    }));
+    mail.ok(&[
+        "connector",
+        "add",
+        "bulk",
+        "--use-for",
+        "incoming",
+        "--address",
+        "bulk1@contoso.com",
+        "--folder",
+        "Inbox/Bulk",
+        "--process",
+        "Case",
+    ]);
+    let sb = &mail.sandbox;
+    let calls = |before: &BTreeMap<String, u64>, kind: &str| {
+        let after = sb.counts("bulk1@contoso.com");
+        after.get(kind).copied().unwrap_or(0) - before.get(kind).copied().unwrap_or(0)
+    };
+
+    for (limit, pages) in [(MESSAGES, 10), (2_500, 3), (10, 1)] {
+        let before = sb.counts("bulk1@contoso.com");
+        let peek = mail.json(&[
+            "mail",
+            "peek",
+            "--connector",
+            "bulk",
+            "--limit",
+            &limit.to_string(),
+        ]);
+        let bulk = folder(&peek, "Inbox/Bulk");
+        assert!(bulk["error"].is_null(), "{bulk:#}");
+        assert_eq!(bulk["total"], MESSAGES);
+        let shown = bulk["messages"].as_array().unwrap();
+        assert_eq!(shown.len() as u64, limit);
+        let ids: std::collections::HashSet<&str> =
+            shown.iter().filter_map(|m| m["id"].as_str()).collect();
+        assert_eq!(ids.len() as u64, limit, "each message once");
+        assert_eq!(
+            calls(&before, "graph.messages"),
+            pages + 1,
+            "--limit {limit}: {pages} page(s) of up to 1,000 and the oldest-unread query"
+        );
+        assert_eq!(
+            calls(&before, "graph.childFolders"),
+            1,
+            "Inbox/Bulk in one lookup"
+        );
+    }
+    let (_, stderr) = mail.expect(
+        &["mail", "peek", "--connector", "bulk", "--limit", "10001"],
+        2,
+    );
+    assert!(stderr.contains("1 to 10000"), "{stderr}");
+}
+
 #[test]
 fn peek_of_one_folder_unread_only_and_of_connectors_it_cannot_read() {
     let mail = Mail::new();

@@ -65,10 +65,10 @@ pub struct MailPeekArgs {
     /// Only this folder (default: the connector's folders)
     #[arg(long, value_name = "PATH")]
     pub folder: Option<String>,
-    /// Newest messages shown per folder (1-1000)
+    /// Newest messages shown per folder (1-10000)
     #[arg(long, default_value_t = 10)]
     pub limit: u32,
-    /// Messages per Graph page (`$top`, 1-1000; default: the limit, at most 100)
+    /// Messages per Graph page (`$top`, 1-1000; default: the limit, at most 1000)
     #[arg(long, value_name = "N")]
     pub page_size: Option<u32>,
     /// Only unread messages

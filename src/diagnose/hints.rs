@@ -255,14 +255,19 @@ pub fn graph_hint(
         || error.has_code("ErrorNonExistentMailbox")
         || (error.is_status(404) && error.has_code("Request_ResourceNotFound"))
     {
-        return Some(format!(
-            "No Exchange Online mailbox answers at {mailbox}: check the address in Exchange admin center > Recipients > Mailboxes (a shared mailbox), that it is hosted in Exchange Online (not on-premises), and not soft-deleted."
-        ));
+        return Some(no_mailbox_hint(mailbox));
     }
     if error.is_status(429) || error.is_status(503) || error.is_status(504) {
         return Some("Graph stayed busy after the retries allowed: try again later.".into());
     }
     None
+}
+
+/// A mailbox that is not there (or not in Exchange Online).
+pub fn no_mailbox_hint(mailbox: &str) -> String {
+    format!(
+        "No Exchange Online mailbox answers at {mailbox}: check the address in Exchange admin center > Recipients > Mailboxes (a shared mailbox), that it is hosted in Exchange Online (not on-premises), and not soft-deleted."
+    )
 }
 
 #[cfg(test)]

@@ -1,17 +1,19 @@
-//! The incoming checks: `mailbox` (the Inbox answers; the same GET is the
-//! first segment of an `Inbox/...` path), one `folder` per path (resolved
-//! segment by segment, listing what exists on a miss), and for a route its
-//! `address` and, with `--probe-delivery`, `delivery` (a probe searched for
-//! in the connector's folders, then in the whole mailbox).
+//! The incoming checks: `mailbox` (the mailbox answers, through the first
+//! lookup of a folder path, which the folder step then reuses), one
+//! `folder` per path (resolved segment by segment, listing what exists on a
+//! miss), and for a route its `address` and, with `--probe-delivery`,
+//! `delivery` (a probe searched for in the connector's folders, then in the
+//! whole mailbox).
 
 use std::time::Instant;
 
+use super::hints::no_mailbox_hint;
 use super::run::{
     ChildGet, Context, FolderGet, MAILBOX_SWEEP_FOLDERS, READ_WRITE, Recorder, SEND, graph_failure,
     no_client, skipped, timed,
 };
 use super::{Check, Step, StepStatus, probe};
-use crate::graph::folders::{ChildLookup, lookup_child, split_path};
+use crate::graph::folders::{ChildAnswer, ChildLookup, lookup_child, split_path};
 use crate::graph::{
     GraphClient, GraphError, MailFolder, MessageQuery, OutgoingMessage, well_known_folder,
 };
@@ -50,22 +52,74 @@ impl<'a> Context<'a> {
             .await
     }
 
-    /// `mailbox`: the Inbox answers. The same GET serves as the first segment
-    /// of an `Inbox/...` folder path, so it costs no extra round trip.
-    pub(super) async fn mailbox_step(&self, mailbox: &str, role: &str, rec: &Recorder) -> bool {
+    /// The one request that shows `mailbox` answers, chosen so that the
+    /// folder steps reuse it (SPEC §8: one round trip per target): the first
+    /// lookup of the first path it can be, which the folder step of that
+    /// path makes anyway (memoised) — for `Inbox/X/...` the lookup of `X`
+    /// among the children of the well-known Inbox
+    /// (`mailFolders/inbox/childFolders?$filter=…`), for `X/...` the lookup
+    /// of `X` at the top of the mailbox; otherwise the GET of the Inbox,
+    /// which a path `Inbox` makes anyway. Returns the request ID and the
+    /// retries made.
+    ///
+    /// Only requests whose parent exists in every mailbox qualify (the Inbox,
+    /// the root), so that a 404 on them — `ErrorInvalidUser`,
+    /// `ResourceNotFound`, `ErrorItemNotFound` alike — can only mean the
+    /// mailbox, never a missing folder: a well-known folder such as
+    /// `Archive` need not exist, so `Archive/X` is not used. A missing or
+    /// refused mailbox answers these with the same 404/403 as the GET of the
+    /// Inbox, so the mailbox diagnosis is the same.
+    ///
+    /// NOTE: a well-known name stands for the folder's ID in any
+    /// `mailFolders/{id}` URL, `childFolders` included
+    /// (https://learn.microsoft.com/en-us/graph/api/resources/mailfolder).
+    async fn mailbox_answer(
+        &self,
+        mailbox: &str,
+        folders: &[String],
+    ) -> Result<(Option<String>, crate::auth::RetryStats), GraphError> {
+        let lookup = folders.iter().find_map(|path| match split_path(path)[..] {
+            [first, second, ..] if well_known_folder(first) == Some("inbox") => {
+                Some((Some("inbox"), second))
+            }
+            [first, ..] if well_known_folder(first).is_none() => Some((None, first)),
+            _ => None,
+        });
+        match lookup {
+            Some((parent, segment)) => {
+                let answer = self.child(mailbox, parent, segment).await?;
+                Ok((answer.request_id, answer.retry))
+            }
+            None => {
+                let inbox = self.get_folder(mailbox, "inbox").await?;
+                Ok((inbox.request_id, inbox.retry))
+            }
+        }
+    }
+
+    /// `mailbox`: the mailbox answers, through the request the first folder
+    /// step needs anyway ([`Self::mailbox_answer`]), so it costs no extra
+    /// round trip. `folders` are the connector's paths (none for outbound).
+    pub(super) async fn mailbox_step(
+        &self,
+        mailbox: &str,
+        folders: &[String],
+        role: &str,
+        rec: &Recorder,
+    ) -> bool {
         rec.begin(Check::Mailbox);
         let started = Instant::now();
-        let result = self.get_folder(mailbox, "inbox").await;
+        let result = self.mailbox_answer(mailbox, folders).await;
         let ms = timed(started);
         match result {
-            Ok(inbox) => {
+            Ok((request_id, retry)) => {
                 let mut step = Step::new(
                     Check::Mailbox,
                     StepStatus::Passed,
                     format!("{mailbox} answers with application permissions"),
                 );
-                step.request_id = inbox.request_id;
-                step.set_retry(inbox.retry);
+                step.request_id = request_id;
+                step.set_retry(retry);
                 step.ms = ms;
                 rec.push(step);
                 if self.roles.readable()
@@ -91,6 +145,11 @@ impl<'a> Context<'a> {
                     format!("{mailbox} did not answer: {e}")
                 };
                 let mut step = graph_failure(Check::Mailbox, what, &e, &self.hints, mailbox, role);
+                // Whatever its code, a 404 here is the mailbox: the request
+                // asked for a folder every mailbox has (see mailbox_answer).
+                if e.is_status(404) && step.hint.is_none() {
+                    step.hint = Some(no_mailbox_hint(mailbox));
+                }
                 step.ms = ms;
                 rec.push(step);
                 let consent_missing = e.has_code("NoPermissionsInAccessToken")
@@ -166,25 +225,59 @@ impl<'a> Context<'a> {
             step.ms = timed(started);
             (step, None)
         };
-        let (mut current, mut request_id) = match well_known_folder(first) {
-            Some(name) => match self.get_folder(mailbox, name).await {
-                Ok(folder) => (folder.value, folder.request_id),
+        // Under a well-known first segment, the second is looked up by the
+        // well-known name (the request the mailbox step made): the first
+        // segment then costs no round trip of its own.
+        let (mut current, mut request_id, rest) = match (well_known_folder(first), rest) {
+            (Some(name), [second, further @ ..]) => {
+                match self.child(mailbox, Some(name), second).await {
+                    Ok(ChildAnswer {
+                        lookup: ChildLookup::Found(folder),
+                        request_id: id,
+                        ..
+                    }) => (folder, id, further),
+                    Ok(ChildAnswer {
+                        lookup,
+                        request_id: id,
+                        ..
+                    }) => return fail(miss(path, second, first, lookup), id),
+                    Err(e) => return graph_fail(e),
+                }
+            }
+            (Some(name), []) => match self.get_folder(mailbox, name).await {
+                Ok(folder) => (folder.value, folder.request_id, rest),
                 Err(e) => return graph_fail(e),
             },
-            None => match self.child(mailbox, None, first).await {
-                Ok((ChildLookup::Found(folder), id)) => (folder, id),
-                Ok((lookup, id)) => return fail(miss(path, first, "", lookup), id),
+            (None, _) => match self.child(mailbox, None, first).await {
+                Ok(ChildAnswer {
+                    lookup: ChildLookup::Found(folder),
+                    request_id: id,
+                    ..
+                }) => (folder, id, rest),
+                Ok(ChildAnswer {
+                    lookup,
+                    request_id: id,
+                    ..
+                }) => return fail(miss(path, first, "", lookup), id),
                 Err(e) => return graph_fail(e),
             },
         };
-        let mut walked = first.to_string();
+        let mut walked = segments[..segments.len() - rest.len()].join("/");
         for segment in rest {
             match self.child(mailbox, Some(&current.id), segment).await {
-                Ok((ChildLookup::Found(folder), id)) => {
+                Ok(ChildAnswer {
+                    lookup: ChildLookup::Found(folder),
+                    request_id: id,
+                    ..
+                }) => {
                     current = folder;
                     request_id = id;
                 }
-                Ok((lookup, id)) => return fail(miss(path, segment, &walked, lookup), id),
+                Ok(ChildAnswer {
+                    lookup,
+                    request_id: id,
+                    ..
+                }) => return fail(miss(path, segment, &walked, lookup), id),
                 Err(e) => return graph_fail(e),
             }
             walked.push('/');
@@ -218,7 +311,10 @@ impl<'a> Context<'a> {
             return;
         }
         let mut folders = Vec::new();
-        if self.mailbox_step(&connector.address, READ_WRITE, rec).await {
+        if self
+            .mailbox_step(&connector.address, &connector.folders, READ_WRITE, rec)
+            .await
+        {
             folders = self.folder_steps(connector, rec).await;
         } else {
             rec.extend(

@@ -44,7 +44,7 @@ impl<'a> Context<'a> {
                 Check::Mailbox,
                 "not checked: the token has no Mail.Read or Mail.ReadWrite role, and sending needs only Mail.Send; a probe checks the mailbox by sending",
             ));
-        } else if self.mailbox_step(mailbox, SEND, rec).await {
+        } else if self.mailbox_step(mailbox, &[], SEND, rec).await {
             mailbox_answered = true;
         } else {
             skip_rest("the mailbox did not answer");

@@ -19,7 +19,7 @@ use super::{
     Check, ConnectionReport, Progress, Step, StepStatus, TargetKind, TargetRef, TestOptions, facts,
 };
 use crate::auth::{ClientCredential, TokenClaims, TokenError};
-use crate::graph::folders::ChildLookup;
+use crate::graph::folders::ChildAnswer;
 use crate::graph::{GraphClient, GraphError, GraphResponse, MailFolder};
 use crate::state::{Integration, State, UseFor};
 
@@ -222,7 +222,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 }
 
 pub(super) type FolderGet = Result<GraphResponse<MailFolder>, GraphError>;
-pub(super) type ChildGet = Result<(ChildLookup, Option<String>), GraphError>;
+pub(super) type ChildGet = Result<ChildAnswer, GraphError>;
 
 /// What the token says the app may do.
 #[derive(Debug, Clone, Default)]

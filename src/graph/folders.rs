@@ -18,6 +18,16 @@ pub enum ChildLookup {
     Ambiguous(Vec<MailFolder>),
 }
 
+/// One segment looked up: the outcome, the request ID of the answer it
+/// rests on, and the retries (throttling waits) met on the way, which the
+/// connection test's `mailbox` step shows when this lookup is its request.
+#[derive(Debug, Clone)]
+pub struct ChildAnswer {
+    pub lookup: ChildLookup,
+    pub request_id: Option<String>,
+    pub retry: crate::auth::RetryStats,
+}
+
 /// A resolved folder path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedFolder {
@@ -88,20 +98,26 @@ pub async fn lookup_child(
     mailbox: &str,
     parent: Option<&str>,
     segment: &str,
-) -> Result<(ChildLookup, Option<String>), GraphError> {
+) -> Result<ChildAnswer, GraphError> {
+    let mut retry = crate::auth::RetryStats::default();
     let filtered = match client.list_folders(mailbox, parent, Some(segment)).await {
         Ok(found) => Some(found),
         Err(e) if e.is_status(400) => None,
         Err(e) => return Err(e),
     };
     if let Some(found) = &filtered {
+        retry.add(found.retry);
         let matches: Vec<&MailFolder> = found
             .value
             .iter()
             .filter(|f| f.display_name.eq_ignore_ascii_case(segment))
             .collect();
         if let Some(lookup) = pick(segment, &matches) {
-            return Ok((lookup, found.request_id.clone()));
+            return Ok(ChildAnswer {
+                lookup,
+                request_id: found.request_id.clone(),
+                retry,
+            });
         }
     }
     let all = client.list_folders(mailbox, parent, None).await?;
@@ -113,7 +129,12 @@ pub async fn lookup_child(
     let lookup = pick(segment, &matches).unwrap_or_else(|| ChildLookup::Missing {
         existing: all.value.iter().map(|f| f.display_name.clone()).collect(),
     });
-    Ok((lookup, all.request_id))
+    retry.add(all.retry);
+    Ok(ChildAnswer {
+        lookup,
+        request_id: all.request_id,
+        retry,
+    })
 }
 
 fn pick(segment: &str, matches: &[&MailFolder]) -> Option<ChildLookup> {
@@ -144,14 +165,31 @@ pub async fn resolve_folder_path(
     let Some((first, rest)) = segments.split_first() else {
         return Err(FolderPathError::EmptyPath);
     };
-    let (mut current, mut request_id) = match well_known_folder(first) {
-        Some(name) => {
-            let got = client.get_folder(mailbox, name).await?;
-            (got.value, got.request_id)
+    // Under a well-known first segment the second is looked up among the
+    // children of the well-known name itself, which stands for the folder's
+    // ID in any `mailFolders/{id}` URL
+    // (https://learn.microsoft.com/en-us/graph/api/resources/mailfolder):
+    // `Inbox/Support` costs one round trip, not a GET of the Inbox first.
+    let (mut current, mut request_id, rest) = match (well_known_folder(first), rest) {
+        (Some(name), [second, further @ ..]) => {
+            let (folder, id) = found_or_error(
+                lookup_child(client, mailbox, Some(name), second).await?,
+                second,
+                first,
+            )?;
+            (folder, id, further)
         }
-        None => found_or_error(lookup_child(client, mailbox, None, first).await?, first, "")?,
+        (Some(name), []) => {
+            let got = client.get_folder(mailbox, name).await?;
+            (got.value, got.request_id, rest)
+        }
+        (None, _) => {
+            let (folder, id) =
+                found_or_error(lookup_child(client, mailbox, None, first).await?, first, "")?;
+            (folder, id, rest)
+        }
     };
-    let mut walked = first.to_string();
+    let mut walked = segments[..segments.len() - rest.len()].join("/");
     for segment in rest {
         let (folder, id) = found_or_error(
             lookup_child(client, mailbox, Some(&current.id), segment).await?,
@@ -172,7 +210,9 @@ pub async fn resolve_folder_path(
 
 /// A found folder, or the error naming the segment and its level.
 pub fn found_or_error(
-    (lookup, request_id): (ChildLookup, Option<String>),
+    ChildAnswer {
+        lookup, request_id, ..
+    }: ChildAnswer,
     segment: &str,
     parent: &str,
 ) -> Result<(MailFolder, Option<String>), FolderPathError> {

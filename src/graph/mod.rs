@@ -287,6 +287,29 @@ impl GraphClient {
         folder: &str,
         query: &MessageQuery,
     ) -> Result<GraphResponse<Vec<Message>>, GraphError> {
+        let mut items = Vec::new();
+        let done = self
+            .list_messages_each(mailbox, folder, query, |page| items.extend(page))
+            .await?;
+        Ok(GraphResponse {
+            value: items,
+            status: done.status,
+            request_id: done.request_id,
+            retry: done.retry,
+        })
+    }
+
+    /// [`Self::list_messages`], handing each page to `on_page` as it comes
+    /// instead of holding them all: a caller that keeps less per message
+    /// than a [`Message`] (`mail peek` of 10,000) needs never hold every
+    /// page's messages at once.
+    pub async fn list_messages_each(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        query: &MessageQuery,
+        on_page: impl FnMut(Vec<Message>),
+    ) -> Result<GraphResponse<()>, GraphError> {
         let mut parts = Vec::new();
         if !query.select.is_empty() {
             parts.push(format!(
@@ -310,7 +333,7 @@ impl GraphClient {
         };
         let url = self.folder_url(mailbox, folder, &rest);
         let prefer = query.immutable_ids.then_some(IMMUTABLE_ID);
-        self.get_pages(mailbox, url, prefer, query.pages.max(1))
+        self.get_pages_each(mailbox, url, prefer, query.pages.max(1), on_page)
             .await
     }
 
@@ -438,6 +461,27 @@ impl GraphClient {
         max_pages: u32,
     ) -> Result<GraphResponse<Vec<T>>, GraphError> {
         let mut items = Vec::new();
+        let done = self
+            .get_pages_each(mailbox, first, prefer, max_pages, |page| items.extend(page))
+            .await?;
+        Ok(GraphResponse {
+            value: items,
+            status: done.status,
+            request_id: done.request_id,
+            retry: done.retry,
+        })
+    }
+
+    /// [`Self::get_pages`], each page's items handed to `on_page` as the
+    /// page arrives.
+    async fn get_pages_each<T: DeserializeOwned>(
+        &self,
+        mailbox: &str,
+        first: String,
+        prefer: Option<&'static str>,
+        max_pages: u32,
+        mut on_page: impl FnMut(Vec<T>),
+    ) -> Result<GraphResponse<()>, GraphError> {
         let mut url = first;
         let mut pages = 0;
         let mut retry = RetryStats::default();
@@ -451,7 +495,7 @@ impl GraphClient {
                 })?;
             pages += 1;
             retry.add(page.retry);
-            items.extend(page.value.value);
+            on_page(page.value.value);
             match page.value.next_link {
                 Some(next) if pages < max_pages => {
                     // NOTE: the bearer token must not leave for another host.
@@ -470,7 +514,7 @@ impl GraphClient {
                 }
                 _ => {
                     return Ok(GraphResponse {
-                        value: items,
+                        value: (),
                         status: page.status,
                         request_id: page.request_id,
                         retry,

@@ -187,25 +187,32 @@ impl Render for FoldersView {
 /// For `mail peek`: one line per peeked folder whose subfolders hold mail
 /// that the peek does not show (subfolders peeked in their own right are
 /// left out), e.g. "subfolders of Inbox hold mail not shown here:
-/// Inbox/Support/US (10), …". Walks each folder's subtree; a failure only
-/// costs the note, never the peek.
+/// Inbox/Support/US (10), …". `peeked` is (path, ID, whether it may have
+/// children): only those that may are walked, so a folder Graph reported
+/// childless costs no round trip. A failure only costs the note, never the
+/// peek.
 pub async fn subfolder_notes(
     client: &crate::graph::GraphClient,
     mailbox: &str,
-    peeked: &[(String, String)],
+    peeked: &[(String, String, bool)],
 ) -> Vec<String> {
-    let walks = peeked
+    let parents: Vec<&(String, String, bool)> = peeked.iter().filter(|p| p.2).collect();
+    let walks = parents
         .iter()
-        .map(|(path, id)| folder_tree(client, mailbox, Some((id.as_str(), path.as_str()))));
+        .map(|(path, id, _)| folder_tree(client, mailbox, Some((id.as_str(), path.as_str()))));
     let trees = futures::future::join_all(walks).await;
     let mut notes = Vec::new();
-    for ((path, _), tree) in peeked.iter().zip(trees) {
+    for ((path, _, _), tree) in parents.into_iter().zip(trees) {
         let Ok(tree) = tree else { continue };
         let holding: Vec<String> = tree
             .folders
             .iter()
             .filter(|f| f.folder.total_item_count.unwrap_or(0) > 0)
-            .filter(|f| !peeked.iter().any(|(p, _)| p.eq_ignore_ascii_case(&f.path)))
+            .filter(|f| {
+                !peeked
+                    .iter()
+                    .any(|(p, _, _)| p.eq_ignore_ascii_case(&f.path))
+            })
             .map(|f| format!("{} ({})", f.path, f.folder.total_item_count.unwrap_or(0)))
             .collect();
         if !holding.is_empty() {

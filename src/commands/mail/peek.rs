@@ -4,10 +4,14 @@
 //! newest messages with the route each would take ([`super::routing`]).
 //!
 //! Only GETs are sent, so nothing is marked read or moved. `$select` names
-//! only the fields shown; `$top` follows `--limit` (at most
-//! [`DEFAULT_PAGE_MAX`] per page unless `--page-size` says otherwise) and
-//! further pages come from `@odata.nextLink`. Folders are read concurrently;
-//! the Graph client keeps at most 4 requests in flight per mailbox.
+//! only the fields shown, which keeps pages small enough to ask for Graph's
+//! largest: `$top` follows `--limit` up to [`TOP_MAX`] per page unless
+//! `--page-size` says otherwise, so `--limit 10000` costs ten list requests
+//! (SPEC §8: ceil(n / 1,000)), and further pages come from
+//! `@odata.nextLink`. Beside the first page go the folder's counts and one
+//! `$top=1` query for the oldest unread message. Folders are read
+//! concurrently; the Graph client keeps at most 4 requests in flight per
+//! mailbox.
 //!
 //! Limits: a folder that cannot be read is reported in its row and the
 //! command exits 1 after showing the others.
@@ -33,11 +37,17 @@ use super::routing::{RouteChoice, RouteTable, Routing};
 use super::{Context, READ_WRITE, connect, service_error};
 use crate::commands::views::{self, SCHEMA_VERSION};
 
-/// Largest `$top` chosen by default: small pages of few fields stay far
-/// from the 504s large pages can meet (reference §4.4).
-pub const DEFAULT_PAGE_MAX: u32 = 100;
-/// Graph's `$top` range is 1–1000 (reference §4.4).
+/// Graph's `$top` range for messages is 1–1000, and the largest page is the
+/// default here: "Use `$top` to customize the page size, within the range of
+/// 1 and 1000"
+/// (https://learn.microsoft.com/en-us/graph/api/user-list-messages). The
+/// 504s Microsoft warns of come from pages "with hundreds of messages each
+/// with a full response payload"; `$select` asks for seven small fields.
 pub const TOP_MAX: u32 = 1000;
+/// Most messages shown per folder: ten of Graph's largest pages. The
+/// messages are held until the tables are drawn (column widths, one JSON
+/// document), so the bound is also one of memory.
+pub const LIMIT_MAX: u32 = 10_000;
 /// From this many folders on, a terminal gets a progress bar.
 const MANY_FOLDERS: usize = 3;
 
@@ -81,9 +91,9 @@ pub fn resolve(state: &crate::state::State, args: &MailPeekArgs) -> Result<PeekR
         ))
         .hint("pass an incoming connector, or send through this one with `graphmail mail send --from connector:NAME`"));
     }
-    if args.limit == 0 || args.limit > TOP_MAX {
+    if args.limit == 0 || args.limit > LIMIT_MAX {
         return Err(CliError::usage(format!(
-            "--limit {} is out of range: give 1 to {TOP_MAX}",
+            "--limit {} is out of range: give 1 to {LIMIT_MAX}",
             args.limit
         )));
     }
@@ -94,7 +104,7 @@ pub fn resolve(state: &crate::state::State, args: &MailPeekArgs) -> Result<PeekR
             )));
         }
         Some(n) => n,
-        None => args.limit.min(DEFAULT_PAGE_MAX),
+        None => args.limit.min(TOP_MAX),
     };
     let mut notes = Vec::new();
     let folders = match &args.folder {
@@ -170,9 +180,11 @@ pub async fn peek(ctx: &Context, args: MailPeekArgs) -> Result<()> {
     });
     let folders = futures::future::join_all(reads).await;
     bar.finish();
-    let peeked: Vec<(String, String)> = folders
+    // A folder Graph says has no children has no subfolder to note: no walk,
+    // and no round trip after the reads.
+    let peeked: Vec<(String, String, bool)> = folders
         .iter()
-        .filter_map(|f| Some((f.path.clone(), f.id.clone()?)))
+        .filter_map(|f| Some((f.path.clone(), f.id.clone()?, f.child_folders != Some(0))))
         .collect();
     let mailbox = request.connector.address.trim();
     for note in super::folders::subfolder_notes(&client, mailbox, &peeked).await {
@@ -251,6 +263,7 @@ async fn read_folder(
     };
     let id = resolved.folder.id.clone();
     out.id = Some(id.clone());
+    out.child_folders = resolved.folder.child_folder_count;
 
     let counts = client.get_folder_fields(
         mailbox,
@@ -274,7 +287,18 @@ async fn read_folder(
         pages: request.limit.div_ceil(request.page_size),
         immutable_ids: false,
     };
-    let newest = client.list_messages(mailbox, &id, &newest_query);
+    // Each page becomes rows as it comes: the Graph messages of one page at
+    // a time, not of all ten.
+    let limit = request.limit as usize;
+    let mut messages = Vec::new();
+    let newest = client.list_messages_each(mailbox, &id, &newest_query, |page| {
+        let room = limit.saturating_sub(messages.len());
+        messages.extend(
+            page.into_iter()
+                .take(room)
+                .map(|m| MessagePeek::new(m, routes)),
+        );
+    });
     let (counts, oldest, newest) = futures::join!(counts, oldest, newest);
     let what = format!("reading folder {path} of {mailbox} failed");
     match counts {
@@ -303,12 +327,7 @@ async fn read_folder(
     }
     match newest {
         Ok(list) => {
-            out.messages = list
-                .value
-                .into_iter()
-                .take(request.limit as usize)
-                .map(|m| MessagePeek::new(m, routes))
-                .collect();
+            out.messages = messages;
             out.request_id = list.request_id;
         }
         Err(e) => out.error = Some(FolderError::graph(&what, &e, hints, mailbox)),
@@ -363,6 +382,10 @@ pub struct FolderPeek {
     pub messages: Vec<MessagePeek>,
     pub request_id: Option<String>,
     pub error: Option<FolderError>,
+    /// `childFolderCount` from the path's lookup: whether a walk for the
+    /// subfolder note is needed (not part of the JSON).
+    #[serde(skip)]
+    pub child_folders: Option<u64>,
 }
 
 impl FolderPeek {
@@ -377,6 +400,7 @@ impl FolderPeek {
             messages: Vec::new(),
             request_id: None,
             error: None,
+            child_folders: None,
         }
     }
 }
@@ -660,7 +684,18 @@ mod tests {
         let mut a = args("in");
         a.limit = 250;
         let r = resolve(&s, &a).unwrap();
-        assert_eq!(r.page_size, DEFAULT_PAGE_MAX);
+        assert_eq!(r.page_size, 250, "one page when the limit fits in one");
+        a.limit = LIMIT_MAX;
+        let r = resolve(&s, &a).unwrap();
+        assert_eq!(r.page_size, TOP_MAX, "Graph's largest page");
+        assert_eq!(r.limit.div_ceil(r.page_size), 10);
+        a.limit = LIMIT_MAX + 1;
+        let err = resolve(&s, &a).unwrap_err();
+        assert_eq!(err.kind.exit_code(), 2);
+        assert!(err.message.contains("1 to 10000"), "{}", err.message);
+        let mut a = args("in");
+        a.limit = 250;
+        let r = resolve(&s, &a).unwrap();
         assert!(
             r.notes.iter().any(|n| n.contains("not live")),
             "{:?}",
