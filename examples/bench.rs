@@ -33,12 +33,12 @@
 //! discovery and token requests get the `token`-scoped latency fault.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use graphmail::diagnose::{Check, ConnectionReport, Step, StepStatus, TargetRef};
+use graphmail::sandbox::ServeOptions;
 use graphmail::sandbox::seed::{APP_GRAPHMAIL, BUILTIN_TENANT_ID};
-use graphmail::sandbox::{RunningSandbox, ServeOptions};
 use graphmail::state::store::{StateError, StateFile};
 use graphmail::state::{
     AiFeature, Cloud, Connector, Credential, Integration, Route, SecretSource, State, UseFor,
@@ -46,7 +46,8 @@ use graphmail::state::{
 };
 use serde_json::Value;
 
-type Error = Box<dyn std::error::Error>;
+mod common;
+use common::{Error, admin, graphmail, graphmail_binary, median, ms};
 
 const LATENCY_MS: u64 = 50;
 const BAR_LOCAL_MS: f64 = 20.0;
@@ -60,7 +61,7 @@ fn main() -> Result<(), Error> {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(15);
-    let binary = release_binary()?;
+    let binary = graphmail_binary()?;
     println!("binary: {}", binary.display());
     let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "abc".into());
     let temp = tempfile::tempdir()?;
@@ -131,63 +132,6 @@ fn main() -> Result<(), Error> {
     };
     c2.run(&runtime, &binary, dir, net_runs)?;
     Ok(())
-}
-
-/// `target/release/graphmail`, built (with this build's features) if needed.
-fn release_binary() -> Result<PathBuf, Error> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(manifest)
-        .args([
-            "build",
-            "--release",
-            "--features",
-            "test-store",
-            "--bin",
-            "graphmail",
-        ])
-        .status()?;
-    if !status.success() {
-        return Err("building the release graphmail binary failed".into());
-    }
-    // The example runs from target/release/examples/.
-    let exe = std::env::current_exe()?;
-    let release = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("cannot find target/release")?;
-    let binary = release.join("graphmail");
-    if !binary.exists() {
-        return Err(format!("{} was not built", binary.display()).into());
-    }
-    Ok(binary)
-}
-
-/// A sealed environment for the binary: no keyring, no config, no colour.
-fn graphmail(binary: &Path, home: &Path, state: &Path) -> Command {
-    let mut cmd = Command::new(binary);
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CI", "1")
-        .env("NO_COLOR", "1")
-        .env("GRAPHMAIL_STATE", state)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 // ------------------------------------------------------------------- (a)
@@ -699,24 +643,4 @@ impl Scenario {
         runtime.block_on(sandbox.shutdown());
         Ok(())
     }
-}
-
-fn admin(
-    runtime: &tokio::runtime::Runtime,
-    sandbox: &RunningSandbox,
-    method: &str,
-    path: &str,
-) -> Result<Value, Error> {
-    let url = format!("{}{path}", sandbox.admin_url());
-    let method = reqwest::Method::from_bytes(method.as_bytes())?;
-    runtime.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build()?;
-        let response = client.request(method, &url).send().await?;
-        let bytes = response.bytes().await?;
-        if bytes.is_empty() {
-            Ok(Value::Null)
-        } else {
-            Ok(serde_json::from_slice(&bytes)?)
-        }
-    })
 }
