@@ -11,7 +11,7 @@
 //! current, young-enough record: new, a tested setting changed, never or
 //! not successfully tested, or older than `--max-age`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -224,18 +224,25 @@ pub fn converge(
             ops::remove_connector(state, &name, true)?;
         }
     }
+    // Items found by name through positions taken once (creates are pushed
+    // at the end, so positions hold): thousands of items, SPEC §8.
+    let mut connector_at = positions(state.connectors.iter().map(|c| c.name.as_str()));
+    let mut route_at = positions(state.routes.iter().map(|r| r.name.as_str()));
+    let default_route_at = default_routes(state);
     for declared in &desired.connectors {
         let want = &declared.item;
         if skip.connectors.contains(&want.name) {
             continue;
         }
-        match state.connector_mut(&want.name) {
+        match connector_at.get(&want.name) {
             None => {
                 let mut fresh = want.clone();
                 fresh.enabled = false;
                 ops::add_connector(state, fresh)?;
+                connector_at.insert(want.name.clone(), state.connectors.len() - 1);
             }
-            Some(have) => {
+            Some(&i) => {
+                let have = &mut state.connectors[i];
                 have.use_for = want.use_for;
                 have.address = want.address.clone();
                 have.folders = want.folders.clone();
@@ -243,8 +250,9 @@ pub fn converge(
                 have.send_automated_emails = want.send_automated_emails;
                 have.test_mode = want.test_mode;
                 have.ai = want.ai.clone();
-                let now = have.clone();
-                ops::sync_default_route(state, &now);
+                if let Some(&r) = default_route_at.get(&want.name) {
+                    ops::follow_connector(&mut state.routes[r], &state.connectors[i]);
+                }
             }
         }
     }
@@ -253,11 +261,12 @@ pub fn converge(
         if skip.routes.contains(&want.name) {
             continue;
         }
-        match state.route_mut(&want.name) {
+        match route_at.get(&want.name).map(|&i| &mut state.routes[i]) {
             None => {
                 let mut fresh = want.clone();
                 fresh.enabled = false;
                 ops::add_route(state, fresh)?;
+                route_at.insert(want.name.clone(), state.routes.len() - 1);
             }
             Some(have) if have.default => {
                 return Err(CliError::usage(format!(
@@ -282,10 +291,93 @@ pub fn converge(
     for connector in &state.connectors {
         ops::check_connector(connector)?;
     }
-    for route in state.routes.iter().filter(|r| !r.default) {
-        ops::check_route(state, route)?;
+    ops::check_routes(state)
+}
+
+/// Each name's first position (as `State::connector` finds the first).
+fn positions<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut at = HashMap::new();
+    for (i, name) in names.enumerate() {
+        at.entry(name.to_string()).or_insert(i);
     }
-    Ok(())
+    at
+}
+
+/// Each connector's default route's position, by the connector's name.
+fn default_routes(state: &State) -> HashMap<String, usize> {
+    let mut at = HashMap::new();
+    for (i, route) in state.routes.iter().enumerate().filter(|(_, r)| r.default) {
+        at.entry(route.connector.clone()).or_insert(i);
+    }
+    at
+}
+
+/// A state's items by name, and their fingerprints and trust, each found
+/// once: `plan` of thousands of items answers in milliseconds (SPEC §8).
+struct Index<'a> {
+    state: &'a State,
+    connector_at: HashMap<String, usize>,
+    route_at: HashMap<String, usize>,
+    default_route_at: HashMap<String, usize>,
+    trust: trust::Assessment<'a>,
+}
+
+impl<'a> Index<'a> {
+    fn new(state: &'a State) -> Self {
+        Index {
+            state,
+            connector_at: positions(state.connectors.iter().map(|c| c.name.as_str())),
+            route_at: positions(state.routes.iter().map(|r| r.name.as_str())),
+            default_route_at: default_routes(state),
+            trust: trust::Assessment::new(state),
+        }
+    }
+
+    fn connector(&self, name: &str) -> Option<&'a Connector> {
+        self.connector_at
+            .get(name)
+            .map(|&i| &self.state.connectors[i])
+    }
+
+    fn route(&self, name: &str) -> Option<&'a Route> {
+        self.route_at.get(name).map(|&i| &self.state.routes[i])
+    }
+
+    fn connector_live(&self, name: &str) -> bool {
+        self.connector_at
+            .get(name)
+            .is_some_and(|&i| self.trust.connector_live(i))
+    }
+
+    fn route_live(&self, name: &str) -> bool {
+        self.route_at
+            .get(name)
+            .is_some_and(|&i| self.trust.route_live(i))
+    }
+
+    /// Enabled, with its default route enabled too.
+    fn connector_enabled(&self, name: &str) -> bool {
+        self.connector(name).is_some_and(|c| c.enabled)
+            && self
+                .default_route_at
+                .get(name)
+                .is_some_and(|&r| self.state.routes[r].enabled)
+    }
+
+    fn connector_fingerprint(&self, name: &str) -> Option<String> {
+        let integration = self.state.integration.as_ref()?;
+        Some(fingerprint::connector(integration, self.connector(name)?))
+    }
+
+    fn route_fingerprint(&self, name: &str) -> Option<String> {
+        let integration = self.state.integration.as_ref()?;
+        let route = self.route(name)?;
+        Some(fingerprint::route(
+            integration,
+            self.connector(&route.connector)?,
+            route,
+        ))
+    }
 }
 
 /// Disables what the file wants disabled and is enabled; returns them.
@@ -575,6 +667,8 @@ pub fn compute(
         &Skip::default(),
         options.prune,
     )?;
+    let before = Index::new(state);
+    let after = Index::new(&target);
     let mut actions = Vec::new();
     let live_changed: HashSet<(ItemKind, String)> = ops::live_items_changed(state, &target)
         .into_iter()
@@ -603,19 +697,16 @@ pub fn compute(
             );
             action.fields = fields;
             action.live = have.is_some_and(|_| {
-                state
-                    .connectors
-                    .iter()
-                    .any(|c| trust::connector_live(state, c))
+                (0..state.connectors.len()).any(|i| before.trust.connector_live(i))
             });
             actions.push(action);
         }
     }
     for declared in &desired.connectors {
-        let want = target
+        let want = after
             .connector(&declared.item.name)
             .unwrap_or(&declared.item);
-        let have = state.connector(&want.name);
+        let have = before.connector(&want.name);
         let fields = connector_fields(have, want);
         if fields.is_empty() {
             continue;
@@ -630,12 +721,12 @@ pub fn compute(
             &want.name,
         );
         action.fields = fields;
-        action.live = have.is_some_and(|c| trust::connector_live(state, c));
+        action.live = have.is_some() && before.connector_live(&want.name);
         actions.push(action);
     }
     for declared in &desired.routes {
-        let want = target.route(&declared.item.name).unwrap_or(&declared.item);
-        let have = state.route(&want.name);
+        let want = after.route(&declared.item.name).unwrap_or(&declared.item);
+        let have = before.route(&want.name);
         let fields = route_fields(have, want);
         if fields.is_empty() {
             continue;
@@ -650,7 +741,7 @@ pub fn compute(
             &want.name,
         );
         action.fields = fields;
-        action.live = have.is_some_and(|r| trust::route_live(state, r));
+        action.live = have.is_some() && before.route_live(&want.name);
         actions.push(action);
     }
 
@@ -666,7 +757,7 @@ pub fn compute(
         }
         if options.prune {
             let mut action = Action::new(ActionKind::Remove, ItemKind::Route, &route.name);
-            action.live = trust::route_live(state, route);
+            action.live = before.route_live(&route.name);
             actions.push(action);
         } else {
             not_declared.push(ItemName {
@@ -682,8 +773,8 @@ pub fn compute(
     {
         if options.prune {
             let mut action = Action::new(ActionKind::Remove, ItemKind::Connector, &connector.name);
-            action.live = trust::connector_live(state, connector);
-            if state.route(&connector.name).is_some_and(|r| r.default) {
+            action.live = before.connector_live(&connector.name);
+            if before.route(&connector.name).is_some_and(|r| r.default) {
                 action.detail = Some(format!("with its default route '{}'", connector.name));
             }
             actions.push(action);
@@ -706,6 +797,13 @@ pub fn compute(
     }
 
     // Tests.
+    let mut enabled_routes: HashMap<&str, Vec<&str>> = HashMap::new();
+    for route in desired.routes.iter().filter(|r| r.item.enabled) {
+        enabled_routes
+            .entry(route.item.connector.as_str())
+            .or_default()
+            .push(route.item.name.as_str());
+    }
     let mut tested: HashSet<(ItemKind, String)> = HashSet::new();
     if let (Some(_), Some(want)) = (integration, target.integration.as_ref()) {
         let is_new = state.integration.is_none();
@@ -728,30 +826,23 @@ pub fn compute(
     }
     for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
         let name = &declared.item.name;
-        let Some(connector) = target.connector(name) else {
+        let Some(connector) = after.connector(name) else {
             continue;
         };
-        let Some(fp) = fingerprint::connector_in(&target, name) else {
+        let Some(fp) = after.connector_fingerprint(name) else {
             continue;
         };
-        let have = state.connector(name);
+        let have = before.connector(name);
         let Some(reason) = test_reason(have.is_none(), connector.test.as_ref(), &fp, options)
         else {
             continue;
         };
         let mut action = Action::new(ActionKind::Test, ItemKind::Connector, name);
         action.reason = Some(reason);
-        action.live = have.is_some_and(|c| trust::connector_live(state, c));
-        let routes: Vec<&str> = desired
-            .routes
-            .iter()
-            .filter(|r| r.item.enabled && r.item.connector == *name)
-            .map(|r| r.item.name.as_str())
-            .collect();
-        let and_routes = if routes.is_empty() {
-            String::new()
-        } else {
-            format!(" (and so do its routes {})", routes.join(", "))
+        action.live = have.is_some() && before.connector_live(name);
+        let and_routes = match enabled_routes.get(name.as_str()) {
+            None => String::new(),
+            Some(routes) => format!(" (and so do its routes {})", routes.join(", ")),
         };
         action.if_test_fails = Some(
             if live_changed.contains(&(ItemKind::Connector, name.clone())) {
@@ -767,19 +858,19 @@ pub fn compute(
     }
     for declared in desired.routes.iter().filter(|r| r.item.enabled) {
         let name = &declared.item.name;
-        let Some(route) = target.route(name) else {
+        let Some(route) = after.route(name) else {
             continue;
         };
-        let Some(fp) = fingerprint::route_in(&target, name) else {
+        let Some(fp) = after.route_fingerprint(name) else {
             continue;
         };
-        let have = state.route(name);
+        let have = before.route(name);
         let Some(reason) = test_reason(have.is_none(), route.test.as_ref(), &fp, options) else {
             continue;
         };
         let mut action = Action::new(ActionKind::Test, ItemKind::Route, name);
         action.reason = Some(reason);
-        action.live = have.is_some_and(|r| trust::route_live(state, r));
+        action.live = have.is_some() && before.route_live(name);
         action.if_test_fails = Some(if live_changed.contains(&(ItemKind::Route, name.clone())) {
             "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
         } else if action.live {
@@ -794,7 +885,7 @@ pub fn compute(
     // Enables.
     for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
         let name = &declared.item.name;
-        if connector_enabled(&target, name) {
+        if after.connector_enabled(name) {
             continue;
         }
         let mut action = Action::new(ActionKind::Enable, ItemKind::Connector, name);
@@ -807,7 +898,7 @@ pub fn compute(
     }
     for declared in desired.routes.iter().filter(|r| r.item.enabled) {
         let name = &declared.item.name;
-        if target.route(name).is_some_and(|r| r.enabled) {
+        if after.route(name).is_some_and(|r| r.enabled) {
             continue;
         }
         let mut action = Action::new(ActionKind::Enable, ItemKind::Route, name);
@@ -825,6 +916,7 @@ pub fn compute(
         );
         actions.push(action);
     }
+    drop((before, after));
     Ok(Plan {
         actions,
         not_declared,
