@@ -95,6 +95,9 @@ fn empty_to_full(
     // The records directory exists before the run so that its writes can be
     // watched from the first one (an empty one reads as no records).
     let records = home.join("state.toml.d");
+    // An empty state: nothing left by an earlier run in a BENCH_KEEP folder.
+    let _ = std::fs::remove_file(state);
+    let _ = std::fs::remove_dir_all(&records);
     std::fs::create_dir_all(&records)?;
     let watch = writes::Watch::new(&[home, &records])?;
     admin(runtime, sandbox, "DELETE", "/counters")?;

@@ -495,29 +495,18 @@ fn field<T: Serialize + PartialEq>(
     }
 }
 
+/// The changes between `before` and `after` of the named fields, each
+/// under its own name (one [`field`] per field).
+macro_rules! changed_fields {
+    ($out:expr, $before:expr, $after:expr; $($name:ident),+ $(,)?) => {
+        $(field($out, stringify!($name), $before.map(|b| &b.$name), &$after.$name);)+
+    };
+}
+
 fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    field(&mut out, "tenant", before.map(|b| &b.tenant), &after.tenant);
-    field(&mut out, "app_id", before.map(|b| &b.app_id), &after.app_id);
-    field(&mut out, "cloud", before.map(|b| &b.cloud), &after.cloud);
-    field(
-        &mut out,
-        "authority_host",
-        before.map(|b| &b.authority_host),
-        &after.authority_host,
-    );
-    field(
-        &mut out,
-        "graph_endpoint",
-        before.map(|b| &b.graph_endpoint),
-        &after.graph_endpoint,
-    );
-    field(
-        &mut out,
-        "ca_file",
-        before.map(|b| &b.ca_file),
-        &after.ca_file,
-    );
+    changed_fields!(&mut out, before, after;
+        tenant, app_id, cloud, authority_host, graph_endpoint, ca_file);
     if before.map(|b| &b.credential) != Some(&after.credential) {
         out.push(FieldChange {
             field: "credential",
@@ -530,90 +519,15 @@ fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<
 
 fn connector_fields(before: Option<&Connector>, after: &Connector) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    field(
-        &mut out,
-        "use_for",
-        before.map(|b| &b.use_for),
-        &after.use_for,
-    );
-    field(
-        &mut out,
-        "address",
-        before.map(|b| &b.address),
-        &after.address,
-    );
-    field(
-        &mut out,
-        "folders",
-        before.map(|b| &b.folders),
-        &after.folders,
-    );
-    field(
-        &mut out,
-        "process",
-        before.map(|b| &b.process),
-        &after.process,
-    );
-    field(
-        &mut out,
-        "send_automated_emails",
-        before.map(|b| &b.send_automated_emails),
-        &after.send_automated_emails,
-    );
-    field(
-        &mut out,
-        "test_mode",
-        before.map(|b| &b.test_mode),
-        &after.test_mode,
-    );
-    field(&mut out, "ai", before.map(|b| &b.ai), &after.ai);
+    changed_fields!(&mut out, before, after;
+        use_for, address, folders, process, send_automated_emails, test_mode, ai);
     out
 }
 
 fn route_fields(before: Option<&Route>, after: &Route) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    field(
-        &mut out,
-        "connector",
-        before.map(|b| &b.connector),
-        &after.connector,
-    );
-    field(
-        &mut out,
-        "address",
-        before.map(|b| &b.address),
-        &after.address,
-    );
-    field(
-        &mut out,
-        "description",
-        before.map(|b| &b.description),
-        &after.description,
-    );
-    field(
-        &mut out,
-        "process",
-        before.map(|b| &b.process),
-        &after.process,
-    );
-    field(
-        &mut out,
-        "send_automated_emails",
-        before.map(|b| &b.send_automated_emails),
-        &after.send_automated_emails,
-    );
-    field(
-        &mut out,
-        "for_attention",
-        before.map(|b| &b.for_attention),
-        &after.for_attention,
-    );
-    field(
-        &mut out,
-        "test_mode",
-        before.map(|b| &b.test_mode),
-        &after.test_mode,
-    );
+    changed_fields!(&mut out, before, after;
+        connector, address, description, process, send_automated_emails, for_attention, test_mode);
     out
 }
 
@@ -650,6 +564,40 @@ fn test_reason(
     None
 }
 
+/// The create (`exists` false) or update of one item, when a field differs.
+fn settings_action(
+    kind: ItemKind,
+    name: &str,
+    exists: bool,
+    fields: Vec<FieldChange>,
+    live: bool,
+) -> Option<Action> {
+    if fields.is_empty() {
+        return None;
+    }
+    let verb = if exists {
+        ActionKind::Update
+    } else {
+        ActionKind::Create
+    };
+    let mut action = Action::new(verb, kind, name);
+    action.fields = fields;
+    action.live = live;
+    Some(action)
+}
+
+/// What a failed test of a connector or route leaves: `changed_live`, a
+/// change to a live item; `and_routes`, what follows a connector.
+fn if_test_fails(changed_live: bool, live: bool, and_routes: &str) -> String {
+    if changed_live {
+        "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
+    } else if live {
+        format!("stops being live (--disable-failing: disabled){and_routes}")
+    } else {
+        format!("stays disabled{and_routes}")
+    }
+}
+
 /// The plan of `desired` against `state`. `integration` is the integration
 /// the file asks for, built by the caller (see the command's
 /// `target_integration`), `None` when the file has no `[integration]`.
@@ -683,22 +631,17 @@ pub fn compute(
     let mut integration_changed = false;
     if let Some(want) = integration {
         let have = state.integration.as_ref();
+        let live =
+            have.is_some() && (0..state.connectors.len()).any(|i| before.trust.connector_live(i));
         let fields = integration_fields(have, want);
-        if !fields.is_empty() {
+        if let Some(action) = settings_action(
+            ItemKind::Integration,
+            "integration",
+            have.is_some(),
+            fields,
+            live,
+        ) {
             integration_changed = true;
-            let mut action = Action::new(
-                if have.is_some() {
-                    ActionKind::Update
-                } else {
-                    ActionKind::Create
-                },
-                ItemKind::Integration,
-                "integration",
-            );
-            action.fields = fields;
-            action.live = have.is_some_and(|_| {
-                (0..state.connectors.len()).any(|i| before.trust.connector_live(i))
-            });
             actions.push(action);
         }
     }
@@ -707,42 +650,24 @@ pub fn compute(
             .connector(&declared.item.name)
             .unwrap_or(&declared.item);
         let have = before.connector(&want.name);
-        let fields = connector_fields(have, want);
-        if fields.is_empty() {
-            continue;
-        }
-        let mut action = Action::new(
-            if have.is_some() {
-                ActionKind::Update
-            } else {
-                ActionKind::Create
-            },
+        actions.extend(settings_action(
             ItemKind::Connector,
             &want.name,
-        );
-        action.fields = fields;
-        action.live = have.is_some() && before.connector_live(&want.name);
-        actions.push(action);
+            have.is_some(),
+            connector_fields(have, want),
+            have.is_some() && before.connector_live(&want.name),
+        ));
     }
     for declared in &desired.routes {
         let want = after.route(&declared.item.name).unwrap_or(&declared.item);
         let have = before.route(&want.name);
-        let fields = route_fields(have, want);
-        if fields.is_empty() {
-            continue;
-        }
-        let mut action = Action::new(
-            if have.is_some() {
-                ActionKind::Update
-            } else {
-                ActionKind::Create
-            },
+        actions.extend(settings_action(
             ItemKind::Route,
             &want.name,
-        );
-        action.fields = fields;
-        action.live = have.is_some() && before.route_live(&want.name);
-        actions.push(action);
+            have.is_some(),
+            route_fields(have, want),
+            have.is_some() && before.route_live(&want.name),
+        ));
     }
 
     // Removals (routes first, then connectors), or what is left alone.
@@ -844,15 +769,11 @@ pub fn compute(
             None => String::new(),
             Some(routes) => format!(" (and so do its routes {})", routes.join(", ")),
         };
-        action.if_test_fails = Some(
-            if live_changed.contains(&(ItemKind::Connector, name.clone())) {
-                "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
-            } else if action.live {
-                format!("stops being live (--disable-failing: disabled){and_routes}")
-            } else {
-                format!("stays disabled{and_routes}")
-            },
-        );
+        action.if_test_fails = Some(if_test_fails(
+            live_changed.contains(&(ItemKind::Connector, name.clone())),
+            action.live,
+            &and_routes,
+        ));
         actions.push(action);
         tested.insert((ItemKind::Connector, name.clone()));
     }
@@ -871,13 +792,11 @@ pub fn compute(
         let mut action = Action::new(ActionKind::Test, ItemKind::Route, name);
         action.reason = Some(reason);
         action.live = have.is_some() && before.route_live(name);
-        action.if_test_fails = Some(if live_changed.contains(&(ItemKind::Route, name.clone())) {
-            "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
-        } else if action.live {
-            "stops being live (--disable-failing: disabled)".to_string()
-        } else {
-            "stays disabled".to_string()
-        });
+        action.if_test_fails = Some(if_test_fails(
+            live_changed.contains(&(ItemKind::Route, name.clone())),
+            action.live,
+            "",
+        ));
         actions.push(action);
         tested.insert((ItemKind::Route, name.clone()));
     }
