@@ -41,7 +41,7 @@
 //! discovery and token requests get the `token`-scoped latency fault.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use graphmail::diagnose::{Check, ConnectionReport, Step, StepStatus, TargetRef};
@@ -54,7 +54,8 @@ use graphmail::state::{
 };
 use serde_json::Value;
 
-type Error = Box<dyn std::error::Error>;
+mod common;
+use common::{Error, admin, graphmail_binary, median, ms};
 
 const LATENCY_MS: u64 = 50;
 const BAR_LOCAL_MS: f64 = 20.0;
@@ -197,35 +198,6 @@ impl RssSummary {
     }
 }
 
-/// The `graphmail` binary of this build's profile (`target/release` for a
-/// release run, `target/debug` for a debug one), built with this build's
-/// features if needed.
-fn graphmail_binary() -> Result<PathBuf, Error> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .current_dir(manifest)
-        .args(["build", "--features", "test-store", "--bin", "graphmail"]);
-    if !cfg!(debug_assertions) {
-        build.arg("--release");
-    }
-    if !build.status()?.success() {
-        return Err("building the graphmail binary failed".into());
-    }
-    // The example runs from target/<profile>/examples/.
-    let exe = std::env::current_exe()?;
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("cannot find target/<profile>")?;
-    let binary = profile.join("graphmail");
-    if !binary.exists() {
-        return Err(format!("{} was not built", binary.display()).into());
-    }
-    Ok(binary)
-}
-
 /// A sealed environment for the binary: no keyring, no config, no colour.
 /// It is started through the bench's own small measuring process
 /// ([`measure`]), which times it and reads its peak RSS.
@@ -233,27 +205,7 @@ fn graphmail(binary: &Path, home: &Path, state: &Path) -> Command {
     let bench = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("bench"));
     let mut cmd = Command::new(bench);
     cmd.arg(MEASURE).arg(binary);
-    cmd.env_clear()
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CI", "1")
-        .env("NO_COLOR", "1")
-        .env("GRAPHMAIL_STATE", state)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-fn median(samples: &mut [Duration]) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+    common::sealed(cmd, home, state)
 }
 
 // ------------------------------------------------------------------- (a)
@@ -983,24 +935,4 @@ fn peek(
         }
     );
     Ok(rss)
-}
-
-fn admin(
-    runtime: &tokio::runtime::Runtime,
-    sandbox: &RunningSandbox,
-    method: &str,
-    path: &str,
-) -> Result<Value, Error> {
-    let url = format!("{}{path}", sandbox.admin_url());
-    let method = reqwest::Method::from_bytes(method.as_bytes())?;
-    runtime.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build()?;
-        let response = client.request(method, &url).send().await?;
-        let bytes = response.bytes().await?;
-        if bytes.is_empty() {
-            Ok(Value::Null)
-        } else {
-            Ok(serde_json::from_slice(&bytes)?)
-        }
-    })
 }

@@ -229,15 +229,20 @@ pub struct Desired {
     pub integration: Option<DesiredIntegration>,
     pub connectors: Vec<DesiredItem<Connector>>,
     pub routes: Vec<DesiredItem<Route>>,
+    /// Positions by name, so that planning thousands of items looks each
+    /// one up once, not by a scan (SPEC §8). Built by [`parse`]; the lists
+    /// are not changed after.
+    connector_at: HashMap<String, usize>,
+    route_at: HashMap<String, usize>,
 }
 
 impl Desired {
     pub fn connector(&self, name: &str) -> Option<&DesiredItem<Connector>> {
-        self.connectors.iter().find(|c| c.item.name == name)
+        self.connector_at.get(name).map(|&i| &self.connectors[i])
     }
 
     pub fn route(&self, name: &str) -> Option<&DesiredItem<Route>> {
-        self.routes.iter().find(|r| r.item.name == name)
+        self.route_at.get(name).map(|&i| &self.routes[i])
     }
 }
 
@@ -269,14 +274,28 @@ pub fn read(path: &Path) -> Result<Desired> {
     parse(&text, &path.display().to_string(), &base)
 }
 
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// The byte offsets where the file's lines start, found once: counting the
+/// newlines before each item instead made parsing thousands of items
+/// quadratic (SPEC §8).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        Lines(starts)
+    }
+
+    /// 1-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        self.0.partition_point(|start| *start <= offset)
+    }
 }
 
 /// An error at `line` of the file, exit 2.
@@ -299,8 +318,9 @@ fn invalid(
 /// Parses a desired-state file's text; `base` is the folder relative paths
 /// are resolved against.
 pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Desired> {
+    let lines = Lines::of(text);
     let shape: FileShape = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_of(text, s.start));
+        let line = e.span().map(|s| lines.line_of(s.start));
         let message = e.message().trim_end().replace('\n', " ");
         let err = match line {
             Some(line) => at(origin, line, message),
@@ -313,7 +333,7 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Desired> {
     {
         return Err(at(
             origin,
-            line_of(text, version.span().start),
+            lines.line_of(version.span().start),
             format!(
                 "schema_version {} is not one this graphmail reads (it reads {DESIRED_SCHEMA_VERSION})",
                 version.get_ref()
@@ -323,18 +343,18 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Desired> {
     let integration = shape
         .integration
         .map(|spanned| {
-            let line = line_of(text, spanned.span().start);
+            let line = lines.line_of(spanned.span().start);
             integration(origin, line, base, spanned.into_inner())
         })
         .transpose()?;
 
-    // The rules between values: built up through the commands' own
-    // operations on a scratch state.
+    // The rules between values: the commands' own operations on a scratch
+    // state (for routes, the same rules through indexes: `RouteRules`).
     let mut scratch = State::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut connectors = Vec::new();
     for spanned in shape.connectors {
-        let line = line_of(text, spanned.span().start);
+        let line = lines.line_of(spanned.span().start);
         let item = connector(origin, line, spanned.into_inner())?;
         if let Some(first) = seen.insert(item.item.name.clone(), line) {
             return Err(at(
@@ -352,8 +372,14 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Desired> {
     }
     let mut routes = Vec::new();
     let mut seen_routes: HashMap<String, usize> = HashMap::new();
+    let mut rules = ops::RouteRules::new(&scratch.connectors);
+    let owners: HashMap<&str, usize> = connectors
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.item.name.as_str(), i))
+        .collect();
     for spanned in shape.routes {
-        let line = line_of(text, spanned.span().start);
+        let line = lines.line_of(spanned.span().start);
         let item = route(origin, line, spanned.into_inner())?;
         let name = item.item.name.clone();
         if let Some(first) = seen_routes.insert(name.clone(), line) {
@@ -363,9 +389,9 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Desired> {
                 format!("route '{name}' is declared twice (first at line {first})"),
             ));
         }
-        let Some(owner) = connectors
-            .iter()
-            .find(|c: &&DesiredItem<Connector>| c.item.name == item.item.connector)
+        let Some(owner) = owners
+            .get(item.item.connector.as_str())
+            .map(|&i| &connectors[i])
         else {
             return Err(at(
                 origin,
@@ -388,14 +414,28 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Desired> {
             )
             .hint("set enabled = false on the route, or enable the connector"));
         }
-        ops::add_route(&mut scratch, item.item.clone()).map_err(|e| at(origin, line, e.message))?;
+        rules
+            .add(&item.item)
+            .map_err(|e| at(origin, line, e.message))?;
         routes.push(item);
     }
+    let connector_at = connectors
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.item.name.clone(), i))
+        .collect();
+    let route_at = routes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.item.name.clone(), i))
+        .collect();
     Ok(Desired {
         origin: origin.to_string(),
         integration,
         connectors,
         routes,
+        connector_at,
+        route_at,
     })
 }
 

@@ -11,7 +11,7 @@
 //! current, young-enough record: new, a tested setting changed, never or
 //! not successfully tested, or older than `--max-age`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -224,18 +224,25 @@ pub fn converge(
             ops::remove_connector(state, &name, true)?;
         }
     }
+    // Items found by name through positions taken once (creates are pushed
+    // at the end, so positions hold): thousands of items, SPEC §8.
+    let mut connector_at = positions(state.connectors.iter().map(|c| c.name.as_str()));
+    let mut route_at = positions(state.routes.iter().map(|r| r.name.as_str()));
+    let default_route_at = default_routes(state);
     for declared in &desired.connectors {
         let want = &declared.item;
         if skip.connectors.contains(&want.name) {
             continue;
         }
-        match state.connector_mut(&want.name) {
+        match connector_at.get(&want.name) {
             None => {
                 let mut fresh = want.clone();
                 fresh.enabled = false;
                 ops::add_connector(state, fresh)?;
+                connector_at.insert(want.name.clone(), state.connectors.len() - 1);
             }
-            Some(have) => {
+            Some(&i) => {
+                let have = &mut state.connectors[i];
                 have.use_for = want.use_for;
                 have.address = want.address.clone();
                 have.folders = want.folders.clone();
@@ -243,8 +250,9 @@ pub fn converge(
                 have.send_automated_emails = want.send_automated_emails;
                 have.test_mode = want.test_mode;
                 have.ai = want.ai.clone();
-                let now = have.clone();
-                ops::sync_default_route(state, &now);
+                if let Some(&r) = default_route_at.get(&want.name) {
+                    ops::follow_connector(&mut state.routes[r], &state.connectors[i]);
+                }
             }
         }
     }
@@ -253,11 +261,12 @@ pub fn converge(
         if skip.routes.contains(&want.name) {
             continue;
         }
-        match state.route_mut(&want.name) {
+        match route_at.get(&want.name).map(|&i| &mut state.routes[i]) {
             None => {
                 let mut fresh = want.clone();
                 fresh.enabled = false;
                 ops::add_route(state, fresh)?;
+                route_at.insert(want.name.clone(), state.routes.len() - 1);
             }
             Some(have) if have.default => {
                 return Err(CliError::usage(format!(
@@ -282,10 +291,93 @@ pub fn converge(
     for connector in &state.connectors {
         ops::check_connector(connector)?;
     }
-    for route in state.routes.iter().filter(|r| !r.default) {
-        ops::check_route(state, route)?;
+    ops::check_routes(state)
+}
+
+/// Each name's first position (as `State::connector` finds the first).
+fn positions<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, usize> {
+    let mut at = HashMap::new();
+    for (i, name) in names.enumerate() {
+        at.entry(name.to_string()).or_insert(i);
     }
-    Ok(())
+    at
+}
+
+/// Each connector's default route's position, by the connector's name.
+fn default_routes(state: &State) -> HashMap<String, usize> {
+    let mut at = HashMap::new();
+    for (i, route) in state.routes.iter().enumerate().filter(|(_, r)| r.default) {
+        at.entry(route.connector.clone()).or_insert(i);
+    }
+    at
+}
+
+/// A state's items by name, and their fingerprints and trust, each found
+/// once: `plan` of thousands of items answers in milliseconds (SPEC §8).
+struct Index<'a> {
+    state: &'a State,
+    connector_at: HashMap<String, usize>,
+    route_at: HashMap<String, usize>,
+    default_route_at: HashMap<String, usize>,
+    trust: trust::Assessment<'a>,
+}
+
+impl<'a> Index<'a> {
+    fn new(state: &'a State) -> Self {
+        Index {
+            state,
+            connector_at: positions(state.connectors.iter().map(|c| c.name.as_str())),
+            route_at: positions(state.routes.iter().map(|r| r.name.as_str())),
+            default_route_at: default_routes(state),
+            trust: trust::Assessment::new(state),
+        }
+    }
+
+    fn connector(&self, name: &str) -> Option<&'a Connector> {
+        self.connector_at
+            .get(name)
+            .map(|&i| &self.state.connectors[i])
+    }
+
+    fn route(&self, name: &str) -> Option<&'a Route> {
+        self.route_at.get(name).map(|&i| &self.state.routes[i])
+    }
+
+    fn connector_live(&self, name: &str) -> bool {
+        self.connector_at
+            .get(name)
+            .is_some_and(|&i| self.trust.connector_live(i))
+    }
+
+    fn route_live(&self, name: &str) -> bool {
+        self.route_at
+            .get(name)
+            .is_some_and(|&i| self.trust.route_live(i))
+    }
+
+    /// Enabled, with its default route enabled too.
+    fn connector_enabled(&self, name: &str) -> bool {
+        self.connector(name).is_some_and(|c| c.enabled)
+            && self
+                .default_route_at
+                .get(name)
+                .is_some_and(|&r| self.state.routes[r].enabled)
+    }
+
+    fn connector_fingerprint(&self, name: &str) -> Option<String> {
+        let integration = self.state.integration.as_ref()?;
+        Some(fingerprint::connector(integration, self.connector(name)?))
+    }
+
+    fn route_fingerprint(&self, name: &str) -> Option<String> {
+        let integration = self.state.integration.as_ref()?;
+        let route = self.route(name)?;
+        Some(fingerprint::route(
+            integration,
+            self.connector(&route.connector)?,
+            route,
+        ))
+    }
 }
 
 /// Disables what the file wants disabled and is enabled; returns them.
@@ -403,29 +495,18 @@ fn field<T: Serialize + PartialEq>(
     }
 }
 
+/// The changes between `before` and `after` of the named fields, each
+/// under its own name (one [`field`] per field).
+macro_rules! changed_fields {
+    ($out:expr, $before:expr, $after:expr; $($name:ident),+ $(,)?) => {
+        $(field($out, stringify!($name), $before.map(|b| &b.$name), &$after.$name);)+
+    };
+}
+
 fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    field(&mut out, "tenant", before.map(|b| &b.tenant), &after.tenant);
-    field(&mut out, "app_id", before.map(|b| &b.app_id), &after.app_id);
-    field(&mut out, "cloud", before.map(|b| &b.cloud), &after.cloud);
-    field(
-        &mut out,
-        "authority_host",
-        before.map(|b| &b.authority_host),
-        &after.authority_host,
-    );
-    field(
-        &mut out,
-        "graph_endpoint",
-        before.map(|b| &b.graph_endpoint),
-        &after.graph_endpoint,
-    );
-    field(
-        &mut out,
-        "ca_file",
-        before.map(|b| &b.ca_file),
-        &after.ca_file,
-    );
+    changed_fields!(&mut out, before, after;
+        tenant, app_id, cloud, authority_host, graph_endpoint, ca_file);
     if before.map(|b| &b.credential) != Some(&after.credential) {
         out.push(FieldChange {
             field: "credential",
@@ -438,90 +519,15 @@ fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<
 
 fn connector_fields(before: Option<&Connector>, after: &Connector) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    field(
-        &mut out,
-        "use_for",
-        before.map(|b| &b.use_for),
-        &after.use_for,
-    );
-    field(
-        &mut out,
-        "address",
-        before.map(|b| &b.address),
-        &after.address,
-    );
-    field(
-        &mut out,
-        "folders",
-        before.map(|b| &b.folders),
-        &after.folders,
-    );
-    field(
-        &mut out,
-        "process",
-        before.map(|b| &b.process),
-        &after.process,
-    );
-    field(
-        &mut out,
-        "send_automated_emails",
-        before.map(|b| &b.send_automated_emails),
-        &after.send_automated_emails,
-    );
-    field(
-        &mut out,
-        "test_mode",
-        before.map(|b| &b.test_mode),
-        &after.test_mode,
-    );
-    field(&mut out, "ai", before.map(|b| &b.ai), &after.ai);
+    changed_fields!(&mut out, before, after;
+        use_for, address, folders, process, send_automated_emails, test_mode, ai);
     out
 }
 
 fn route_fields(before: Option<&Route>, after: &Route) -> Vec<FieldChange> {
     let mut out = Vec::new();
-    field(
-        &mut out,
-        "connector",
-        before.map(|b| &b.connector),
-        &after.connector,
-    );
-    field(
-        &mut out,
-        "address",
-        before.map(|b| &b.address),
-        &after.address,
-    );
-    field(
-        &mut out,
-        "description",
-        before.map(|b| &b.description),
-        &after.description,
-    );
-    field(
-        &mut out,
-        "process",
-        before.map(|b| &b.process),
-        &after.process,
-    );
-    field(
-        &mut out,
-        "send_automated_emails",
-        before.map(|b| &b.send_automated_emails),
-        &after.send_automated_emails,
-    );
-    field(
-        &mut out,
-        "for_attention",
-        before.map(|b| &b.for_attention),
-        &after.for_attention,
-    );
-    field(
-        &mut out,
-        "test_mode",
-        before.map(|b| &b.test_mode),
-        &after.test_mode,
-    );
+    changed_fields!(&mut out, before, after;
+        connector, address, description, process, send_automated_emails, for_attention, test_mode);
     out
 }
 
@@ -558,6 +564,40 @@ fn test_reason(
     None
 }
 
+/// The create (`exists` false) or update of one item, when a field differs.
+fn settings_action(
+    kind: ItemKind,
+    name: &str,
+    exists: bool,
+    fields: Vec<FieldChange>,
+    live: bool,
+) -> Option<Action> {
+    if fields.is_empty() {
+        return None;
+    }
+    let verb = if exists {
+        ActionKind::Update
+    } else {
+        ActionKind::Create
+    };
+    let mut action = Action::new(verb, kind, name);
+    action.fields = fields;
+    action.live = live;
+    Some(action)
+}
+
+/// What a failed test of a connector or route leaves: `changed_live`, a
+/// change to a live item; `and_routes`, what follows a connector.
+fn if_test_fails(changed_live: bool, live: bool, and_routes: &str) -> String {
+    if changed_live {
+        "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
+    } else if live {
+        format!("stops being live (--disable-failing: disabled){and_routes}")
+    } else {
+        format!("stays disabled{and_routes}")
+    }
+}
+
 /// The plan of `desired` against `state`. `integration` is the integration
 /// the file asks for, built by the caller (see the command's
 /// `target_integration`), `None` when the file has no `[integration]`.
@@ -575,6 +615,8 @@ pub fn compute(
         &Skip::default(),
         options.prune,
     )?;
+    let before = Index::new(state);
+    let after = Index::new(&target);
     let mut actions = Vec::new();
     let live_changed: HashSet<(ItemKind, String)> = ops::live_items_changed(state, &target)
         .into_iter()
@@ -589,69 +631,43 @@ pub fn compute(
     let mut integration_changed = false;
     if let Some(want) = integration {
         let have = state.integration.as_ref();
+        let live =
+            have.is_some() && (0..state.connectors.len()).any(|i| before.trust.connector_live(i));
         let fields = integration_fields(have, want);
-        if !fields.is_empty() {
+        if let Some(action) = settings_action(
+            ItemKind::Integration,
+            "integration",
+            have.is_some(),
+            fields,
+            live,
+        ) {
             integration_changed = true;
-            let mut action = Action::new(
-                if have.is_some() {
-                    ActionKind::Update
-                } else {
-                    ActionKind::Create
-                },
-                ItemKind::Integration,
-                "integration",
-            );
-            action.fields = fields;
-            action.live = have.is_some_and(|_| {
-                state
-                    .connectors
-                    .iter()
-                    .any(|c| trust::connector_live(state, c))
-            });
             actions.push(action);
         }
     }
     for declared in &desired.connectors {
-        let want = target
+        let want = after
             .connector(&declared.item.name)
             .unwrap_or(&declared.item);
-        let have = state.connector(&want.name);
-        let fields = connector_fields(have, want);
-        if fields.is_empty() {
-            continue;
-        }
-        let mut action = Action::new(
-            if have.is_some() {
-                ActionKind::Update
-            } else {
-                ActionKind::Create
-            },
+        let have = before.connector(&want.name);
+        actions.extend(settings_action(
             ItemKind::Connector,
             &want.name,
-        );
-        action.fields = fields;
-        action.live = have.is_some_and(|c| trust::connector_live(state, c));
-        actions.push(action);
+            have.is_some(),
+            connector_fields(have, want),
+            have.is_some() && before.connector_live(&want.name),
+        ));
     }
     for declared in &desired.routes {
-        let want = target.route(&declared.item.name).unwrap_or(&declared.item);
-        let have = state.route(&want.name);
-        let fields = route_fields(have, want);
-        if fields.is_empty() {
-            continue;
-        }
-        let mut action = Action::new(
-            if have.is_some() {
-                ActionKind::Update
-            } else {
-                ActionKind::Create
-            },
+        let want = after.route(&declared.item.name).unwrap_or(&declared.item);
+        let have = before.route(&want.name);
+        actions.extend(settings_action(
             ItemKind::Route,
             &want.name,
-        );
-        action.fields = fields;
-        action.live = have.is_some_and(|r| trust::route_live(state, r));
-        actions.push(action);
+            have.is_some(),
+            route_fields(have, want),
+            have.is_some() && before.route_live(&want.name),
+        ));
     }
 
     // Removals (routes first, then connectors), or what is left alone.
@@ -666,7 +682,7 @@ pub fn compute(
         }
         if options.prune {
             let mut action = Action::new(ActionKind::Remove, ItemKind::Route, &route.name);
-            action.live = trust::route_live(state, route);
+            action.live = before.route_live(&route.name);
             actions.push(action);
         } else {
             not_declared.push(ItemName {
@@ -682,8 +698,8 @@ pub fn compute(
     {
         if options.prune {
             let mut action = Action::new(ActionKind::Remove, ItemKind::Connector, &connector.name);
-            action.live = trust::connector_live(state, connector);
-            if state.route(&connector.name).is_some_and(|r| r.default) {
+            action.live = before.connector_live(&connector.name);
+            if before.route(&connector.name).is_some_and(|r| r.default) {
                 action.detail = Some(format!("with its default route '{}'", connector.name));
             }
             actions.push(action);
@@ -706,6 +722,13 @@ pub fn compute(
     }
 
     // Tests.
+    let mut enabled_routes: HashMap<&str, Vec<&str>> = HashMap::new();
+    for route in desired.routes.iter().filter(|r| r.item.enabled) {
+        enabled_routes
+            .entry(route.item.connector.as_str())
+            .or_default()
+            .push(route.item.name.as_str());
+    }
     let mut tested: HashSet<(ItemKind, String)> = HashSet::new();
     if let (Some(_), Some(want)) = (integration, target.integration.as_ref()) {
         let is_new = state.integration.is_none();
@@ -728,65 +751,52 @@ pub fn compute(
     }
     for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
         let name = &declared.item.name;
-        let Some(connector) = target.connector(name) else {
+        let Some(connector) = after.connector(name) else {
             continue;
         };
-        let Some(fp) = fingerprint::connector_in(&target, name) else {
+        let Some(fp) = after.connector_fingerprint(name) else {
             continue;
         };
-        let have = state.connector(name);
+        let have = before.connector(name);
         let Some(reason) = test_reason(have.is_none(), connector.test.as_ref(), &fp, options)
         else {
             continue;
         };
         let mut action = Action::new(ActionKind::Test, ItemKind::Connector, name);
         action.reason = Some(reason);
-        action.live = have.is_some_and(|c| trust::connector_live(state, c));
-        let routes: Vec<&str> = desired
-            .routes
-            .iter()
-            .filter(|r| r.item.enabled && r.item.connector == *name)
-            .map(|r| r.item.name.as_str())
-            .collect();
-        let and_routes = if routes.is_empty() {
-            String::new()
-        } else {
-            format!(" (and so do its routes {})", routes.join(", "))
+        action.live = have.is_some() && before.connector_live(name);
+        let and_routes = match enabled_routes.get(name.as_str()) {
+            None => String::new(),
+            Some(routes) => format!(" (and so do its routes {})", routes.join(", ")),
         };
-        action.if_test_fails = Some(
-            if live_changed.contains(&(ItemKind::Connector, name.clone())) {
-                "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
-            } else if action.live {
-                format!("stops being live (--disable-failing: disabled){and_routes}")
-            } else {
-                format!("stays disabled{and_routes}")
-            },
-        );
+        action.if_test_fails = Some(if_test_fails(
+            live_changed.contains(&(ItemKind::Connector, name.clone())),
+            action.live,
+            &and_routes,
+        ));
         actions.push(action);
         tested.insert((ItemKind::Connector, name.clone()));
     }
     for declared in desired.routes.iter().filter(|r| r.item.enabled) {
         let name = &declared.item.name;
-        let Some(route) = target.route(name) else {
+        let Some(route) = after.route(name) else {
             continue;
         };
-        let Some(fp) = fingerprint::route_in(&target, name) else {
+        let Some(fp) = after.route_fingerprint(name) else {
             continue;
         };
-        let have = state.route(name);
+        let have = before.route(name);
         let Some(reason) = test_reason(have.is_none(), route.test.as_ref(), &fp, options) else {
             continue;
         };
         let mut action = Action::new(ActionKind::Test, ItemKind::Route, name);
         action.reason = Some(reason);
-        action.live = have.is_some_and(|r| trust::route_live(state, r));
-        action.if_test_fails = Some(if live_changed.contains(&(ItemKind::Route, name.clone())) {
-            "keeps its old settings (--disable-failing: saved, and disabled)".to_string()
-        } else if action.live {
-            "stops being live (--disable-failing: disabled)".to_string()
-        } else {
-            "stays disabled".to_string()
-        });
+        action.live = have.is_some() && before.route_live(name);
+        action.if_test_fails = Some(if_test_fails(
+            live_changed.contains(&(ItemKind::Route, name.clone())),
+            action.live,
+            "",
+        ));
         actions.push(action);
         tested.insert((ItemKind::Route, name.clone()));
     }
@@ -794,7 +804,7 @@ pub fn compute(
     // Enables.
     for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
         let name = &declared.item.name;
-        if connector_enabled(&target, name) {
+        if after.connector_enabled(name) {
             continue;
         }
         let mut action = Action::new(ActionKind::Enable, ItemKind::Connector, name);
@@ -807,7 +817,7 @@ pub fn compute(
     }
     for declared in desired.routes.iter().filter(|r| r.item.enabled) {
         let name = &declared.item.name;
-        if target.route(name).is_some_and(|r| r.enabled) {
+        if after.route(name).is_some_and(|r| r.enabled) {
             continue;
         }
         let mut action = Action::new(ActionKind::Enable, ItemKind::Route, name);
@@ -825,6 +835,7 @@ pub fn compute(
         );
         actions.push(action);
     }
+    drop((before, after));
     Ok(Plan {
         actions,
         not_declared,

@@ -6,6 +6,8 @@
 //! to a snapshot (to decide whether a re-test is needed) and then again to the
 //! freshly locked state, where concurrent changes by others are respected.
 
+use std::collections::HashMap;
+
 use crate::error::{CliError, Result};
 
 use super::fingerprint;
@@ -182,15 +184,25 @@ fn check_address_unique(state: &State, route: &Route, use_for: UseFor) -> Result
                 .is_some_and(|c| c.use_for == use_for)
     });
     match clash {
-        Some(other) => Err(CliError::usage(format!(
-            "address {} is already used by {} route '{}'",
-            route.address,
-            use_for.as_str(),
-            other.name
-        ))
-        .hint("each address can belong to one route; change --address or edit the other route")),
+        Some(other) => Err(address_taken(route, use_for, &other.name)),
         None => Ok(()),
     }
+}
+
+fn name_of_a_connector(route: &str) -> CliError {
+    CliError::usage(format!(
+        "'{route}' is a connector's name, which its default route takes"
+    ))
+    .hint("pick another route name")
+}
+
+fn address_taken(route: &Route, use_for: UseFor, other: &str) -> CliError {
+    CliError::usage(format!(
+        "address {} is already used by {} route '{other}'",
+        route.address,
+        use_for.as_str(),
+    ))
+    .hint("each address can belong to one route; change --address or edit the other route")
 }
 
 pub fn add_connector(state: &mut State, connector: Connector) -> Result<AddOutcome> {
@@ -288,12 +300,17 @@ pub fn sync_default_route(state: &mut State, connector: &Connector) {
         .iter_mut()
         .find(|r| r.default && r.connector == connector.name)
     {
-        route.address = connector.address.clone();
-        route.process = connector.process.clone();
-        route.send_automated_emails = connector.send_automated_emails;
-        route.test_mode = connector.test_mode;
-        route.enabled = connector.enabled;
+        follow_connector(route, connector);
     }
+}
+
+/// [`sync_default_route`] for a caller that found the default route itself.
+pub fn follow_connector(default_route: &mut Route, connector: &Connector) {
+    default_route.address = connector.address.clone();
+    default_route.process = connector.process.clone();
+    default_route.send_automated_emails = connector.send_automated_emails;
+    default_route.test_mode = connector.test_mode;
+    default_route.enabled = connector.enabled;
 }
 
 /// What a removal took with it.
@@ -355,6 +372,13 @@ pub fn check_route(state: &State, route: &Route) -> Result<UseFor> {
     let connector = state
         .connector(&route.connector)
         .ok_or_else(|| connector_not_found(&route.connector))?;
+    check_route_kind(route, connector)?;
+    check_address_unique(state, route, connector.use_for)?;
+    Ok(connector.use_for)
+}
+
+/// The options a route takes under its connector's kind.
+fn check_route_kind(route: &Route, connector: &Connector) -> Result<()> {
     if connector.use_for == UseFor::Outbound {
         let mut extra = Vec::new();
         if route.process.is_some() {
@@ -385,8 +409,85 @@ pub fn check_route(state: &State, route: &Route) -> Result<UseFor> {
         ))
         .hint("pass --process NAME"));
     }
-    check_address_unique(state, route, connector.use_for)?;
-    Ok(connector.use_for)
+    Ok(())
+}
+
+/// [`check_route`] for many routes at once: connectors found by name and
+/// addresses by value through indexes built once, not a scan of the state
+/// per route, so checking thousands of routes stays linear (SPEC §8: a
+/// desired-state file of 2,000 routes is checked on every `plan`).
+pub struct RouteRules<'a> {
+    connectors: HashMap<&'a str, &'a Connector>,
+    /// Routes by lower-cased address and their connector's kind, in order.
+    addresses: HashMap<(String, UseFor), Vec<String>>,
+}
+
+impl<'a> RouteRules<'a> {
+    pub fn new(connectors: &'a [Connector]) -> Self {
+        let mut by_name = HashMap::with_capacity(connectors.len());
+        for connector in connectors {
+            // The first of a name, as `State::connector` finds it.
+            by_name.entry(connector.name.as_str()).or_insert(connector);
+        }
+        RouteRules {
+            connectors: by_name,
+            addresses: HashMap::new(),
+        }
+    }
+
+    /// Counts `route` among the routes whose addresses others must not take.
+    pub fn note(&mut self, route: &Route) {
+        if let Some(connector) = self.connectors.get(route.connector.as_str()) {
+            self.addresses
+                .entry((route.address.to_ascii_lowercase(), connector.use_for))
+                .or_default()
+                .push(route.name.clone());
+        }
+    }
+
+    /// What [`check_route`] says of `route` in a state of these connectors
+    /// and the routes noted so far.
+    pub fn check(&self, route: &Route) -> Result<UseFor> {
+        let connector = self
+            .connectors
+            .get(route.connector.as_str())
+            .ok_or_else(|| connector_not_found(&route.connector))?;
+        check_route_kind(route, connector)?;
+        let key = (route.address.to_ascii_lowercase(), connector.use_for);
+        if let Some(other) = self
+            .addresses
+            .get(&key)
+            .and_then(|names| names.iter().find(|n| **n != route.name))
+        {
+            return Err(address_taken(route, connector.use_for, other));
+        }
+        Ok(connector.use_for)
+    }
+
+    /// What [`add_route`] checks of a route new to a state of these
+    /// connectors and the routes noted so far (its name is not one of
+    /// theirs: the caller knows), then notes it.
+    pub fn add(&mut self, route: &Route) -> Result<()> {
+        if self.connectors.contains_key(route.name.as_str()) {
+            return Err(name_of_a_connector(&route.name));
+        }
+        self.check(route)?;
+        self.note(route);
+        Ok(())
+    }
+}
+
+/// Every route of `state` but the default routes, checked as [`check_route`]
+/// would one by one, in one pass.
+pub fn check_routes(state: &State) -> Result<()> {
+    let mut rules = RouteRules::new(&state.connectors);
+    for route in &state.routes {
+        rules.note(route);
+    }
+    for route in state.routes.iter().filter(|r| !r.default) {
+        rules.check(route)?;
+    }
+    Ok(())
 }
 
 pub fn add_route(state: &mut State, route: Route) -> Result<AddOutcome> {
@@ -413,11 +514,7 @@ pub fn add_route(state: &mut State, route: Route) -> Result<AddOutcome> {
         )));
     }
     if state.connector(&route.name).is_some() {
-        return Err(CliError::usage(format!(
-            "'{}' is a connector's name, which its default route takes",
-            route.name
-        ))
-        .hint("pick another route name"));
+        return Err(name_of_a_connector(&route.name));
     }
     check_route(state, &route)?;
     state.routes.push(route);
@@ -715,26 +812,55 @@ pub enum LiveTarget {
 /// Items live in `before` whose fingerprint differs in `after`. Default routes
 /// follow their connector and are not listed on their own.
 pub fn live_items_changed(before: &State, after: &State) -> Vec<LiveTarget> {
+    // Each item's trust and fingerprints computed once, items found by name
+    // through indexes: `apply` asks this of thousands of items (SPEC §8).
+    let trust = trust::Assessment::new(before);
+    let mut connectors_after: HashMap<&str, &Connector> = HashMap::new();
+    for c in &after.connectors {
+        connectors_after.entry(c.name.as_str()).or_insert(c);
+    }
+    let mut routes_after: HashMap<&str, &Route> = HashMap::new();
+    for r in &after.routes {
+        routes_after.entry(r.name.as_str()).or_insert(r);
+    }
+    let connector_after = |name: &str| {
+        let integration = after.integration.as_ref()?;
+        Some(fingerprint::connector(
+            integration,
+            connectors_after.get(name)?,
+        ))
+    };
     let mut out = Vec::new();
-    for connector in before
-        .connectors
-        .iter()
-        .filter(|c| trust::connector_live(before, c))
-    {
-        let old = fingerprint::connector_in(before, &connector.name);
-        let new = fingerprint::connector_in(after, &connector.name);
-        if new.is_some() && old != new {
+    let Some(integration) = before.integration.as_ref() else {
+        return out; // nothing is live without one
+    };
+    for (i, connector) in before.connectors.iter().enumerate() {
+        if !trust.connector_live(i) {
+            continue;
+        }
+        let old = fingerprint::connector(integration, connector);
+        let new = connector_after(&connector.name);
+        if new.is_some_and(|new| new != old) {
             out.push(LiveTarget::Connector(connector.name.clone()));
         }
     }
-    for route in before
-        .routes
-        .iter()
-        .filter(|r| !r.default && trust::route_live(before, r))
-    {
-        let old = fingerprint::route_in(before, &route.name);
-        let new = fingerprint::route_in(after, &route.name);
-        if new.is_some() && old != new {
+    for (i, route) in before.routes.iter().enumerate() {
+        if route.default || !trust.route_live(i) {
+            continue;
+        }
+        let Some(owner) = trust.connector_of_route(i) else {
+            continue;
+        };
+        let old = fingerprint::route(integration, owner, route);
+        let new = routes_after.get(route.name.as_str()).and_then(|r| {
+            let integration = after.integration.as_ref()?;
+            Some(fingerprint::route(
+                integration,
+                connectors_after.get(r.connector.as_str())?,
+                r,
+            ))
+        });
+        if new.is_some_and(|new| new != old) {
             out.push(LiveTarget::Route(route.name.clone()));
         }
     }

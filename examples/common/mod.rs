@@ -1,0 +1,111 @@
+//! What the benchmark examples (`bench`, `apply_bench`) share: the
+//! `graphmail` binary they time, a sealed environment to run it in, the
+//! embedded sandbox's admin API, and the arithmetic of their figures.
+//!
+//! A folder with a `mod.rs`, not `examples/common.rs`, so that cargo does
+//! not take it for an example of its own.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use graphmail::sandbox::RunningSandbox;
+use serde_json::Value;
+
+pub type Error = Box<dyn std::error::Error>;
+
+/// The `graphmail` binary of the profile this example was built with
+/// (`target/release/graphmail` under `cargo run --release`, the debug one
+/// for a quick check under plain `cargo run`), built with this build's
+/// features if needed.
+pub fn graphmail_binary() -> Result<PathBuf, Error> {
+    // The example runs from target/<profile>/examples/.
+    let exe = std::env::current_exe()?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot find the target profile folder")?;
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev",
+        Some(name) => name,
+        None => return Err("cannot name the target profile".into()),
+    };
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(manifest)
+        .args([
+            "build",
+            "--profile",
+            profile,
+            "--features",
+            "test-store",
+            "--bin",
+            "graphmail",
+        ])
+        .status()?;
+    if !status.success() {
+        return Err(format!("building the {profile} graphmail binary failed").into());
+    }
+    let binary = profile_dir.join("graphmail");
+    if !binary.exists() {
+        return Err(format!("{} was not built", binary.display()).into());
+    }
+    Ok(binary)
+}
+
+/// A sealed environment for the binary: no keyring, no config, no colour,
+/// the state file at `state`, output piped.
+// bench.rs starts graphmail through its measuring process instead.
+#[allow(dead_code)]
+pub fn graphmail(binary: &Path, home: &Path, state: &Path) -> Command {
+    sealed(Command::new(binary), home, state)
+}
+
+/// `cmd` (graphmail, or a process that starts it) in the sealed environment.
+pub fn sealed(mut cmd: Command, home: &Path, state: &Path) -> Command {
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CI", "1")
+        .env("NO_COLOR", "1")
+        .env("GRAPHMAIL_STATE", state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// One call to the sandbox's admin API (`/counters`, `/mail/concurrency`):
+/// its JSON answer, `Null` for an empty one.
+pub fn admin(
+    runtime: &tokio::runtime::Runtime,
+    sandbox: &RunningSandbox,
+    method: &str,
+    path: &str,
+) -> Result<Value, Error> {
+    let url = format!("{}{path}", sandbox.admin_url());
+    let method = reqwest::Method::from_bytes(method.as_bytes())?;
+    graphmail::auth::install_tls_provider();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder().no_proxy().build()?;
+        let response = client.request(method, &url).send().await?;
+        let bytes = response.bytes().await?;
+        if bytes.is_empty() {
+            Ok(Value::Null)
+        } else {
+            Ok(serde_json::from_slice(&bytes)?)
+        }
+    })
+}
+
+pub fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
