@@ -426,6 +426,12 @@ fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<
         before.map(|b| &b.ca_file),
         &after.ca_file,
     );
+    field(
+        &mut out,
+        "secret_expires",
+        before.map(|b| &b.secret_expires),
+        &after.secret_expires,
+    );
     if before.map(|b| &b.credential) != Some(&after.credential) {
         out.push(FieldChange {
             field: "credential",
