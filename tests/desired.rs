@@ -546,10 +546,16 @@ fn export_writes_a_file_plan_finds_no_change_against() {
     let case = Case::new(&sandbox);
     case.write_desired(&full_file(&sandbox, "Inbox"));
     case.expect(&["apply"], 0);
+    // The secret's expiry recorded the way admins record it.
+    case.expect(&["integration", "set", "--secret-expires", "2027-05-01"], 0);
     let (exported, _) = case.expect(&["export"], 0);
     assert!(
         exported.contains("secret = { env = \"SBX_SECRET\" }"),
         "{exported}"
+    );
+    assert!(
+        exported.contains("secret_expires = \"2027-05-01\""),
+        "the recorded expiry is exported: {exported}"
     );
     let secret = sandbox.ready().client_secret.clone().unwrap();
     assert!(!exported.contains(&secret), "no secret value");
@@ -565,6 +571,24 @@ fn export_writes_a_file_plan_finds_no_change_against() {
     let plan = case.json(&["plan", "-f", "exported.toml", "--prune"], 0);
     assert_eq!(plan["changes"], false, "{plan:#}");
     assert!(plan["actions"].as_array().unwrap().is_empty());
+    // An expiry that is not the start of a day survives as its time.
+    case.expect(
+        &[
+            "integration",
+            "set",
+            "--secret-expires",
+            "2027-05-01T13:30:00+02:00",
+        ],
+        0,
+    );
+    case.expect(&["export", "-o", "exported.toml"], 0);
+    let exported_time = std::fs::read_to_string(case.env.path("env/exported.toml")).unwrap();
+    assert!(
+        exported_time.contains("secret_expires = \"2027-05-01T11:30:00Z\""),
+        "{exported_time}"
+    );
+    case.expect(&["plan", "-f", "exported.toml", "--exit-code"], 0);
+    case.expect(&["integration", "set", "--secret-expires", "2027-05-01"], 0);
     // Standard input works too.
     let out = case
         .command()
@@ -573,6 +597,101 @@ fn export_writes_a_file_plan_finds_no_change_against() {
         .output()
         .unwrap();
     common::check(&out, 0, &["plan", "-f", "-"]);
+}
+
+/// The desired file with `secret_expires` in its integration table.
+fn with_expiry(sandbox: &RunningSandbox, expiry: &str) -> String {
+    full_file(sandbox, "Inbox").replacen(
+        "secret = {",
+        &format!("secret_expires = \"{expiry}\"\nsecret = {{"),
+        1,
+    )
+}
+
+#[test]
+fn secret_expires_is_planned_and_applied_as_an_update_without_network() {
+    let sandbox = start();
+    let case = Case::new(&sandbox);
+    case.write_desired(&full_file(&sandbox, "Inbox"));
+    case.expect(&["apply"], 0);
+
+    // Declared: an update with before and after, nothing to test.
+    case.write_desired(&with_expiry(&sandbox, "2027-05-01"));
+    admin(&sandbox, "DELETE", "/counters", None);
+    let plan = case.json(&["plan"], 0);
+    let actions = plan["actions"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "only the integration changes: {plan:#}");
+    assert_eq!(actions[0]["action"], "update", "{plan:#}");
+    assert_eq!(actions[0]["kind"], "integration", "{plan:#}");
+    assert_eq!(
+        actions[0]["fields"],
+        json!([{"field": "secret_expires", "before": null, "after": "2027-05-01T00:00:00Z"}]),
+        "{plan:#}"
+    );
+    let (table, _) = case.expect(&["plan"], 0);
+    assert!(table.contains("secret_expires"), "{table}");
+    case.expect(&["plan", "--exit-code"], 5);
+    let applied = case.json(&["apply"], 0);
+    assert_eq!(applied["changed"], true, "{applied:#}");
+    assert_eq!(requests(&sandbox), 0, "recording a date needs no network");
+    let shown = case.json(&["integration", "show"], 0);
+    assert_eq!(
+        shown["integration"]["secret_expires"], "2027-05-01T00:00:00Z",
+        "{shown:#}"
+    );
+    for (kind, name) in [("connector", "support"), ("route", "billing")] {
+        assert!(enabled(&case, kind, name), "{kind} {name} stays live");
+    }
+    case.expect(&["plan", "--exit-code"], 0);
+
+    // Changed, then dropped from the file: each an update, before and after.
+    case.write_desired(&with_expiry(&sandbox, "2028-01-31"));
+    let plan = case.json(&["plan"], 0);
+    assert_eq!(
+        plan["actions"][0]["fields"],
+        json!([{"field": "secret_expires", "before": "2027-05-01T00:00:00Z", "after": "2028-01-31T00:00:00Z"}]),
+        "{plan:#}"
+    );
+    case.write_desired(&full_file(&sandbox, "Inbox"));
+    let plan = case.json(&["plan"], 0);
+    assert_eq!(
+        plan["actions"][0]["fields"],
+        json!([{"field": "secret_expires", "before": "2027-05-01T00:00:00Z", "after": null}]),
+        "{plan:#}"
+    );
+    case.expect(&["apply"], 0);
+    let shown = case.json(&["integration", "show"], 0);
+    assert!(
+        shown["integration"]["secret_expires"].is_null(),
+        "{shown:#}"
+    );
+    assert_eq!(requests(&sandbox), 0);
+}
+
+#[test]
+fn a_bad_secret_expires_is_refused_naming_the_key_and_line() {
+    let sandbox = start();
+    let case = Case::new(&sandbox);
+    case.write_desired(&with_expiry(&sandbox, "next spring"));
+    let (_, stderr) = case.expect(&["plan"], 2);
+    assert!(
+        stderr.contains("graphmail.toml:1:")
+            && stderr.contains("secret_expires")
+            && stderr.contains("2027-03-01"),
+        "names the file, line, key and the form: {stderr}"
+    );
+    assert!(!case.env.state_path().exists(), "nothing written");
+    // Beside a certificate, as `integration set --secret-expires` refuses it.
+    let cert = format!(
+        "[integration]\ntenant = \"{BUILTIN_TENANT_ID}\"\napp_id = \"{APP_GRAPHMAIL}\"\nsecret_expires = \"2027-05-01\"\ncertificate = {{ file = \"app.pfx\", password = \"none\" }}\n"
+    );
+    case.write_desired(&cert);
+    let (_, stderr) = case.expect(&["apply"], 2);
+    assert!(
+        stderr.contains("secret_expires applies to a client secret"),
+        "{stderr}"
+    );
+    assert!(!case.env.state_path().exists(), "nothing written");
 }
 
 #[test]

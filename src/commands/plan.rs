@@ -192,12 +192,9 @@ fn target_integration(
             }
         }
     };
-    // The desired file does not declare the secret's expiry (doctor's
-    // radar): the recorded one stays while the credential is a secret.
-    let secret_expires = match &credential {
-        Credential::Secret { .. } => current.and_then(|i| i.secret_expires.clone()),
-        _ => None,
-    };
+    // The file declares the secret's expiry (doctor's radar) as the
+    // command records it; the parser refuses it beside a certificate.
+    let secret_expires = want.secret_expires.clone();
     Ok(Integration {
         tenant: want.tenant.clone(),
         app_id: want.app_id.clone(),

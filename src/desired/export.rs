@@ -19,6 +19,16 @@ fn source(source: &SecretSource) -> Value {
     }
 }
 
+/// A recorded expiry as the file states it: the day alone when it is the
+/// start of a day (as `--secret-expires 2027-05-01` records it), else the
+/// RFC 3339 time. Both read back as the same instant.
+fn expiry(at: &str) -> String {
+    at.strip_suffix("T00:00:00Z")
+        .filter(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok())
+        .unwrap_or(at)
+        .to_string()
+}
+
 fn strings(items: &[String]) -> Value {
     let mut array = Array::new();
     for item in items {
@@ -51,7 +61,12 @@ pub fn render(state: &State) -> String {
             table["ca_file"] = value(ca.as_str());
         }
         match &integration.credential {
-            Credential::Secret { secret, .. } => table["secret"] = Item::Value(source(secret)),
+            Credential::Secret { secret, .. } => {
+                table["secret"] = Item::Value(source(secret));
+                if let Some(at) = &integration.secret_expires {
+                    table["secret_expires"] = value(expiry(at));
+                }
+            }
             Credential::Certificate {
                 file,
                 password,

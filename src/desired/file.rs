@@ -59,6 +59,8 @@ struct IntegrationShape {
     #[serde(default)]
     secret: Option<DesiredSource>,
     #[serde(default)]
+    secret_expires: Option<String>,
+    #[serde(default)]
     certificate: Option<CertificateShape>,
 }
 
@@ -194,6 +196,10 @@ pub struct DesiredIntegration {
     /// Absolute (canonical) path of the extra trusted root.
     pub ca_file: Option<String>,
     pub credential: DesiredCredential,
+    /// When the client secret expires (RFC 3339, UTC), as `integration set
+    /// --secret-expires` records it; a client secret only. Absent, none is
+    /// recorded (a state that has one loses it at the next apply).
+    pub secret_expires: Option<String>,
     pub line: usize,
 }
 
@@ -587,6 +593,23 @@ fn integration(
             assertion: c.assertion.unwrap_or_default(),
         },
     };
+    // As `integration set --secret-expires`: a date Entra shows for a
+    // client secret; a certificate's expiry is read from the certificate.
+    let secret_expires = match (shape.secret_expires, &credential) {
+        (None, _) => None,
+        (Some(_), DesiredCredential::Certificate { .. }) => {
+            return Err(at(
+                origin,
+                line,
+                "integration: secret_expires applies to a client secret; this integration uses a certificate",
+            )
+            .hint("a certificate's expiry is read from the certificate itself: drop secret_expires"));
+        }
+        (Some(date), DesiredCredential::Secret(_)) => Some(
+            validate::expiry_date("secret_expires", &date)
+                .map_err(|e| invalid(origin, line, what, "secret_expires", e))?,
+        ),
+    };
     Ok(DesiredIntegration {
         tenant,
         app_id,
@@ -595,6 +618,7 @@ fn integration(
         graph_endpoint,
         ca_file,
         credential,
+        secret_expires,
         line,
     })
 }

@@ -506,7 +506,7 @@ macro_rules! changed_fields {
 fn integration_fields(before: Option<&Integration>, after: &Integration) -> Vec<FieldChange> {
     let mut out = Vec::new();
     changed_fields!(&mut out, before, after;
-        tenant, app_id, cloud, authority_host, graph_endpoint, ca_file);
+        tenant, app_id, cloud, authority_host, graph_endpoint, ca_file, secret_expires);
     if before.map(|b| &b.credential) != Some(&after.credential) {
         out.push(FieldChange {
             field: "credential",
