@@ -6,6 +6,7 @@ pub mod evidence;
 pub mod fingerprint;
 pub mod model;
 pub mod ops;
+pub mod parsed;
 pub mod problems;
 pub mod store;
 pub mod trust;

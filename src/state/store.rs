@@ -39,6 +39,7 @@ use toml_edit::DocumentMut;
 use super::document;
 use super::evidence::{self, Journal};
 use super::model::{SCHEMA_VERSION, State};
+use super::parsed;
 
 /// The environment variable that names the state file when `--state` is not given.
 pub const STATE_ENV: &str = "GRAPHMAIL_STATE";
@@ -293,8 +294,12 @@ impl StateFile {
             }),
             Some(text) => {
                 let started = std::time::Instant::now();
-                let (mut state, migrated_from) = parse_state(&self.path, &text)?;
-                evidence::read_verdicts(&self.data_dir()).join(&mut state);
+                let dir = self.data_dir();
+                let (mut state, migrated_from) = match parsed::read(&dir, &text) {
+                    Some(state) => (state, None),
+                    None => parse_state(&self.path, &text)?,
+                };
+                evidence::read_verdicts(&dir).join(&mut state);
                 tracing::info!(
                     "read {} ({} KiB) and its verdicts in {} ms",
                     self.path.display(),
@@ -342,18 +347,18 @@ impl StateFile {
         let text = self.read_text()?;
         let dir = data_dir_path(&real);
         let on_disk = evidence::read_verdicts(&dir);
-        let (old, mut doc, migrated) = match &text {
-            None => (State::new(), None, false),
+        let (old, migrated) = match &text {
+            None => (State::new(), false),
             Some(text) => {
-                let (mut state, migrated_from) = parse_state(&self.path, text)?;
-                let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-                    malformed(&self.path, text, e.span(), e.message().to_string())
-                })?;
+                let (mut state, migrated_from) = match parsed::read(&dir, text) {
+                    Some(state) => (state, None),
+                    None => parse_state(&self.path, text)?,
+                };
                 // Records written inline by an older graphmail are in `state`
                 // now; with no file record to win over them they move to the
                 // directory at this write.
                 on_disk.clone().join(&mut state);
-                (state, Some(doc), migrated_from.is_some())
+                (state, migrated_from.is_some())
             }
         };
         let mut new = old.clone();
@@ -378,9 +383,27 @@ impl StateFile {
             // Patch against the document as it is, inline records included.
             put_records(&mut old, old_records);
         }
-        // An item changed in place: patch only its entry ([`document::patch_entries`]).
-        let in_place = match doc.as_mut() {
-            Some(doc) if !migrated && !had_inline => document::patch_entries(doc, &old, &new),
+        // An item changed in place: patch only its entry, in a large file
+        // without reading the whole document ([`document::patch_entries_in_text`]).
+        let spliced = match text.as_deref() {
+            Some(text) if !migrated && !had_inline && text.len() >= parsed::MIN_BYTES => {
+                document::patch_entries_in_text(text, &old, &new)
+            }
+            _ => None,
+        };
+        let mut doc = match (&spliced, text.as_deref()) {
+            (None, Some(text)) => Some(text.parse::<DocumentMut>().map_err(
+                |e: toml_edit::TomlError| {
+                    malformed(&self.path, text, e.span(), e.message().to_string())
+                },
+            )?),
+            _ => None,
+        };
+        let in_place = match (spliced, doc.as_mut()) {
+            (Some(text), _) => Some(Ok(text)),
+            (None, Some(doc)) if !migrated && !had_inline => {
+                document::patch_entries(doc, &old, &new)
+            }
             _ => None,
         };
         let rendered = match in_place {
@@ -393,6 +416,10 @@ impl StateFile {
             None => self.render(doc.as_mut(), (!migrated).then_some(&old), &new)?,
         };
         self.write_atomic(&real, &rendered)?;
+        // `new`, its records moved out, is what `rendered` reads back as.
+        if rendered.len() < parsed::MIN_BYTES || create_private_dir(&dir).is_ok() {
+            parsed::write(&dir, &rendered, &new);
+        }
         drop(new_records);
         Ok(output)
     }

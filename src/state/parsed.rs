@@ -1,0 +1,131 @@
+//! `<state file>.d/parsed.json`: the settings of the state file as graphmail
+//! last wrote it, in JSON, under the SHA-256 of the file's exact text.
+//!
+//! Why: the typed `toml` parse of a 1,000-connector file costs 12 to 20 ms,
+//! most of a `status` or `list` (issue 17 (a)); a `serde_json` parse of the
+//! same settings costs a few ms, and hashing the text well under one. The
+//! file stays the truth: the copy is used only when the text hashes to its
+//! key, so any hand edit (or a file written by another graphmail) misses
+//! and takes the full parse, exactly as before. A copy that is missing, torn
+//! or unreadable is a miss too, which is why it is written without fsync:
+//! losing it costs speed, never data. Written only by
+//! [`super::store::StateFile::update_with`], under the lock, after the file,
+//! and only for files large enough for the parse to matter.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use openssl::sha::Sha256;
+use serde::{Deserialize, Serialize};
+
+use super::model::State;
+
+pub const PARSED_FILE: &str = "parsed.json";
+
+/// Below this size the `toml` parse takes about a millisecond: no copy.
+pub const MIN_BYTES: usize = 64 * 1024;
+
+const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Out<'a> {
+    schema_version: u32,
+    sha256: &'a str,
+    state: &'a State,
+}
+
+#[derive(Deserialize)]
+struct In {
+    #[allow(dead_code)]
+    schema_version: u32,
+    #[allow(dead_code)]
+    sha256: String,
+    state: State,
+}
+
+fn key(text: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(text.as_bytes());
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in hasher.finish() {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+/// The first bytes of a copy made for `key`: checked before parsing, so a
+/// miss costs one read, not a parse.
+fn prefix(key: &str) -> String {
+    format!("{{\"schema_version\":{VERSION},\"sha256\":\"{key}\",")
+}
+
+/// The settings of `text` from the copy in `dir`, when the copy was made
+/// from exactly this text.
+pub fn read(dir: &Path, text: &str) -> Option<State> {
+    if text.len() < MIN_BYTES {
+        return None;
+    }
+    let bytes = fs::read(dir.join(PARSED_FILE)).ok()?;
+    if !bytes.starts_with(prefix(&key(text)).as_bytes()) {
+        return None;
+    }
+    match serde_json::from_slice::<In>(&bytes) {
+        Ok(copy) => Some(copy.state),
+        Err(e) => {
+            tracing::debug!("{PARSED_FILE} unreadable, parsing the file: {e}");
+            None
+        }
+    }
+}
+
+/// Records `state` as the settings of `text`, which graphmail has just
+/// written and which reads back as `state`. Best effort: a failure only
+/// leaves no copy. A copy that would not read back as `state` is not kept.
+pub fn write(dir: &Path, text: &str, state: &State) {
+    let path = dir.join(PARSED_FILE);
+    if text.len() < MIN_BYTES {
+        if dir.exists() {
+            let _ = fs::remove_file(&path);
+        }
+        return;
+    }
+    let key = key(text);
+    let result = serde_json::to_vec(&Out {
+        schema_version: VERSION,
+        sha256: &key,
+        state,
+    })
+    .map_err(io::Error::other)
+    .and_then(|bytes| {
+        let back: In = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
+        if back.state != *state {
+            return Err(io::Error::other("the copy does not read back as the state"));
+        }
+        replace(dir, &bytes)
+    });
+    if let Err(e) = result {
+        tracing::debug!("no {PARSED_FILE}: {e}");
+        let _ = fs::remove_file(&path);
+    }
+}
+
+/// Temp file and rename, 0600, like the other files of the directory, but
+/// no fsync (see the module note).
+fn replace(dir: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{PARSED_FILE}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    temp.write_all(bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    temp.persist(dir.join(PARSED_FILE)).map_err(|e| e.error)?;
+    Ok(())
+}
