@@ -3,8 +3,9 @@
 //! - [`resolve_path`]: `--state`, then `GRAPHMAIL_STATE`, then the platform
 //!   config dir (`$XDG_CONFIG_HOME/graphmail/state.toml` on Linux).
 //! - [`StateFile::load`]: the read-only hot path (`status`, `list`): no lock,
-//!   one read and one typed `toml` parse. A missing file is a fresh state
-//!   that has not been written.
+//!   one read and one typed `toml` parse, or for a large file graphmail
+//!   wrote itself, a JSON copy of its settings ([`super::parsed`]). A
+//!   missing file is a fresh state that has not been written.
 //! - [`StateFile::update`]: takes an exclusive lock on `<file>.lock` (a
 //!   separate file, because the atomic rename replaces the state file
 //!   itself), re-reads under the lock, runs the caller's change, and writes
@@ -938,6 +939,72 @@ mod tests {
         assert_eq!(location, Location { line: 2, column: 5 });
         let (location, _) = locate("x", 99);
         assert_eq!(location, Location { line: 1, column: 2 });
+    }
+
+    /// A hand-commented file large enough for the fast paths: a one-item
+    /// change splices only that entry (every comment kept, the result the
+    /// whole-document patch gives), the JSON copy serves the next read, and
+    /// a hand edit after it is read from the file, not from the stale copy.
+    #[test]
+    fn a_large_file_is_patched_in_place_and_its_copy_never_outlives_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from(
+            "# hand-written\nschema_version = 1\ninstance_id = \"5b0c1f8e-2f7e-4d7a-9a51-0c9d4e1f2a3b\"\n",
+        );
+        for i in 0..600 {
+            text.push_str(&format!(
+                "\n# connector {i}, kept by hand\n[[connector]]\nname = \"c{i:04}\" # its name\nuse_for = \"incoming\"\naddress = \"m{i}@contoso.com\"\nenabled = false\nfolders = [\"Inbox\"]\nprocess = \"Case\"\n"
+            ));
+        }
+        assert!(text.len() >= parsed::MIN_BYTES);
+        let file = write(dir.path(), &text);
+        let set = |process: &str| {
+            file.update(|s| {
+                s.connectors[2].process = Some(process.into());
+                Ok::<_, StateError>(())
+            })
+            .unwrap()
+        };
+        set("Q1");
+        let after = fs::read_to_string(file.path()).unwrap();
+        let expected = text.replacen(
+            "name = \"c0002\" # its name\nuse_for = \"incoming\"\naddress = \"m2@contoso.com\"\nenabled = false\nfolders = [\"Inbox\"]\nprocess = \"Case\"",
+            "name = \"c0002\" # its name\nuse_for = \"incoming\"\naddress = \"m2@contoso.com\"\nenabled = false\nfolders = [\"Inbox\"]\nprocess = \"Q1\"",
+            1,
+        );
+        assert!(after == expected, "only the process line changes");
+        // The same change through the whole document gives the same bytes.
+        let (mut old, _) = parse_state(file.path(), &text).unwrap();
+        let mut new = old.clone();
+        new.connectors[2].process = Some("Q1".into());
+        let mut doc: DocumentMut = text.parse().unwrap();
+        let whole = document::patch_entries(&mut doc, &old, &new)
+            .unwrap()
+            .unwrap();
+        assert!(
+            after == whole,
+            "the splice differs from the whole-document patch"
+        );
+        let copy = file.data_dir().join(parsed::PARSED_FILE);
+        assert!(copy.exists(), "a large file gets its JSON copy");
+        assert_eq!(file.load().unwrap().state, new);
+        // A hand edit: the copy no longer matches the text and is not used.
+        fs::write(
+            file.path(),
+            after.replace("m7@contoso.com", "hand@contoso.com"),
+        )
+        .unwrap();
+        old = file.load().unwrap().state;
+        assert_eq!(old.connectors[7].address, "hand@contoso.com");
+        set("Q2");
+        let state = file.load().unwrap().state;
+        assert_eq!(state.connectors[7].address, "hand@contoso.com");
+        assert_eq!(state.connectors[2].process.as_deref(), Some("Q2"));
+        assert!(
+            fs::read_to_string(file.path())
+                .unwrap()
+                .contains("# connector 599, kept by hand")
+        );
     }
 
     #[test]
