@@ -205,14 +205,24 @@ pub fn test_record(report: &ConnectionReport, fingerprint: &str) -> TestRecord {
 /// Records reports in `state` where the fingerprints still match; returns
 /// the targets whose result could not be recorded because they changed.
 pub fn record_reports(state: &mut State, results: &[(ConnectionReport, String)]) -> Vec<TargetRef> {
+    record_reports_at(state, &ops::ItemsAt::new(state), results)
+}
+
+/// [`record_reports`] with the state's items found through `at`, taken once
+/// for a run of thousands of targets (SPEC §8).
+fn record_reports_at(
+    state: &mut State,
+    at: &ops::ItemsAt,
+    results: &[(ConnectionReport, String)],
+) -> Vec<TargetRef> {
     let mut changed = Vec::new();
     for (report, fp) in results {
         let record = test_record(report, fp);
         let name = &report.target.name;
         let recorded = match report.target.kind {
             TargetKind::Integration => ops::record_integration_test(state, fp, record),
-            TargetKind::Connector => ops::record_connector_test(state, name, fp, record),
-            TargetKind::Route => ops::record_route_test(state, name, fp, record),
+            TargetKind::Connector => ops::record_connector_test_at(state, at, name, fp, record),
+            TargetKind::Route => ops::record_route_test_at(state, at, name, fp, record),
         };
         if !recorded {
             changed.push(report.target.clone());
@@ -232,12 +242,14 @@ pub fn record_run(
     snapshot: &State,
     results: &mut [(ConnectionReport, String)],
 ) -> Vec<TargetRef> {
-    let changed = record_reports(state, results);
+    // Recording changes no item's position: one index serves the run.
+    let items = ops::ItemsAt::new(state);
+    let changed = record_reports_at(state, &items, results);
     for (report, fingerprint) in results.iter_mut() {
         if changed.contains(&report.target) {
             continue;
         }
-        let at = state_record_time(state, &report.target).unwrap_or_else(|| {
+        let at = state_record_time(state, &items, &report.target).unwrap_or_else(|| {
             chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         });
         for (target, fact, evidence) in facts::observed(snapshot, report, &at) {
@@ -268,11 +280,13 @@ pub fn record_run(
     changed
 }
 
-fn state_record_time(state: &State, target: &TargetRef) -> Option<String> {
+fn state_record_time(state: &State, items: &ops::ItemsAt, target: &TargetRef) -> Option<String> {
     let record = match target.kind {
         TargetKind::Integration => state.integration.as_ref()?.test.as_ref(),
-        TargetKind::Connector => state.connector(&target.name)?.test.as_ref(),
-        TargetKind::Route => state.route(&target.name)?.test.as_ref(),
+        TargetKind::Connector => state.connectors[items.connector(&target.name)?]
+            .test
+            .as_ref(),
+        TargetKind::Route => state.routes[items.route(&target.name)?].test.as_ref(),
     };
     record.map(|r| r.at.clone())
 }

@@ -320,16 +320,42 @@ struct Index<'a> {
     route_at: HashMap<String, usize>,
     default_route_at: HashMap<String, usize>,
     trust: trust::Assessment<'a>,
+    /// Each connector's fingerprint, by position (`None` without an
+    /// integration).
+    connector_fps: Vec<Option<String>>,
+    /// Each route's, by position (`None` also when its connector is
+    /// missing).
+    route_fps: Vec<Option<String>>,
 }
 
 impl<'a> Index<'a> {
     fn new(state: &'a State) -> Self {
+        let connector_at = positions(state.connectors.iter().map(|c| c.name.as_str()));
+        let connector_fps: Vec<Option<String>> = state
+            .connectors
+            .iter()
+            .map(|c| {
+                let integration = state.integration.as_ref()?;
+                Some(fingerprint::connector(integration, c))
+            })
+            .collect();
+        // A route's fingerprint rests on its connector's, taken from above.
+        let route_fps = state
+            .routes
+            .iter()
+            .map(|r| {
+                let cfp = connector_fps[*connector_at.get(&r.connector)?].as_deref()?;
+                Some(fingerprint::route_under(cfp, r))
+            })
+            .collect();
         Index {
             state,
-            connector_at: positions(state.connectors.iter().map(|c| c.name.as_str())),
             route_at: positions(state.routes.iter().map(|r| r.name.as_str())),
             default_route_at: default_routes(state),
             trust: trust::Assessment::new(state),
+            connector_at,
+            connector_fps,
+            route_fps,
         }
     }
 
@@ -364,20 +390,80 @@ impl<'a> Index<'a> {
                 .is_some_and(|&r| self.state.routes[r].enabled)
     }
 
-    fn connector_fingerprint(&self, name: &str) -> Option<String> {
-        let integration = self.state.integration.as_ref()?;
-        Some(fingerprint::connector(integration, self.connector(name)?))
+    fn connector_fingerprint(&self, name: &str) -> Option<&str> {
+        self.connector_fps[*self.connector_at.get(name)?].as_deref()
     }
 
-    fn route_fingerprint(&self, name: &str) -> Option<String> {
-        let integration = self.state.integration.as_ref()?;
-        let route = self.route(name)?;
-        Some(fingerprint::route(
-            integration,
-            self.connector(&route.connector)?,
-            route,
-        ))
+    fn route_fingerprint(&self, name: &str) -> Option<&str> {
+        self.route_fps[*self.route_at.get(name)?].as_deref()
     }
+
+    /// What `ops::live_items_changed(before, after)` finds, from the
+    /// fingerprints both indexes already hold: items live here whose
+    /// fingerprint differs in `after` (default routes follow their
+    /// connector).
+    fn live_changed(&self, after: &Index) -> HashSet<(ItemKind, String)> {
+        let mut out = HashSet::new();
+        if self.state.integration.is_none() {
+            return out; // nothing is live without one
+        }
+        for (i, connector) in self.state.connectors.iter().enumerate() {
+            if !self.trust.connector_live(i) {
+                continue;
+            }
+            if let (Some(old), Some(new)) = (
+                self.connector_fps[i].as_deref(),
+                after.connector_fingerprint(&connector.name),
+            ) && old != new
+            {
+                out.insert((ItemKind::Connector, connector.name.clone()));
+            }
+        }
+        for (i, route) in self.state.routes.iter().enumerate() {
+            if route.default || !self.trust.route_live(i) {
+                continue;
+            }
+            if let (Some(old), Some(new)) = (
+                self.route_fps[i].as_deref(),
+                after.route_fingerprint(&route.name),
+            ) && old != new
+            {
+                out.insert((ItemKind::Route, route.name.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// What [`disable_all`] would disable in the indexed state, without a copy
+/// of it to disable on: declared disabled and enabled, a route only when its
+/// connector's disable does not already switch it off.
+fn to_disable(index: &Index, desired: &Desired) -> Vec<ItemName> {
+    let mut out = Vec::new();
+    let mut connectors: HashSet<&str> = HashSet::new();
+    for declared in desired.connectors.iter().filter(|c| !c.item.enabled) {
+        let name = &declared.item.name;
+        if index.connector(name).is_some_and(|c| c.enabled) {
+            connectors.insert(name);
+            out.push(ItemName {
+                kind: ItemKind::Connector,
+                name: name.clone(),
+            });
+        }
+    }
+    for declared in desired.routes.iter().filter(|r| !r.item.enabled) {
+        let name = &declared.item.name;
+        if index
+            .route(name)
+            .is_some_and(|r| r.enabled && !connectors.contains(r.connector.as_str()))
+        {
+            out.push(ItemName {
+                kind: ItemKind::Route,
+                name: name.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// Disables what the file wants disabled and is enabled; returns them.
@@ -408,50 +494,44 @@ pub fn disable_all(state: &mut State, desired: &Desired) -> Result<Vec<ItemName>
 
 /// Enables, each through the gate, what the file wants enabled and is not;
 /// returns what was enabled and what stays disabled with the gate's reason.
+/// Items are found through positions taken once: thousands of them, SPEC §8.
 pub fn enable_all(
     state: &mut State,
     desired: &Desired,
 ) -> (Vec<ItemName>, Vec<(ItemName, String)>) {
+    let mut at = ops::ItemsAt::new(state);
     let mut enabled = Vec::new();
     let mut refused = Vec::new();
     for declared in desired.connectors.iter().filter(|c| c.item.enabled) {
         let name = &declared.item.name;
-        if connector_enabled(state, name) {
+        if at.connector_enabled(state, name) {
             continue;
         }
         let item = ItemName {
             kind: ItemKind::Connector,
             name: name.clone(),
         };
-        match ops::enable_connector(state, name) {
-            Ok(_) => enabled.push(item),
+        match ops::enable_connector_at(state, &mut at, name) {
+            Ok(ops::EnableOutcome::Enabled { .. }) => enabled.push(item),
+            Ok(ops::EnableOutcome::AlreadyEnabled) => {}
             Err(e) => refused.push((item, e.message)),
         }
     }
     for declared in desired.routes.iter().filter(|r| r.item.enabled) {
         let name = &declared.item.name;
-        if state.route(name).is_some_and(|r| r.enabled) {
+        if at.route(name).is_some_and(|r| state.routes[r].enabled) {
             continue;
         }
         let item = ItemName {
             kind: ItemKind::Route,
             name: name.clone(),
         };
-        match ops::enable_route(state, name) {
+        match ops::enable_route_at(state, &at, name) {
             Ok(_) => enabled.push(item),
             Err(e) => refused.push((item, e.message)),
         }
     }
     (enabled, refused)
-}
-
-/// Enabled, with its default route enabled too.
-fn connector_enabled(state: &State, name: &str) -> bool {
-    state.connector(name).is_some_and(|c| c.enabled)
-        && state
-            .routes
-            .iter()
-            .any(|r| r.default && r.connector == name && r.enabled)
 }
 
 /// How the credential reads in a plan: its kind and source, never a value.
@@ -618,14 +698,7 @@ pub fn compute(
     let before = Index::new(state);
     let after = Index::new(&target);
     let mut actions = Vec::new();
-    let live_changed: HashSet<(ItemKind, String)> = ops::live_items_changed(state, &target)
-        .into_iter()
-        .filter_map(|t| match t {
-            ops::LiveTarget::Connector(n) => Some((ItemKind::Connector, n)),
-            ops::LiveTarget::Route(n) => Some((ItemKind::Route, n)),
-            ops::LiveTarget::Integration => None,
-        })
-        .collect();
+    let live_changed = before.live_changed(&after);
 
     // Settings.
     let mut integration_changed = false;
@@ -712,8 +785,7 @@ pub fn compute(
     }
 
     // Disables.
-    let mut disabled_view = target.clone();
-    for item in disable_all(&mut disabled_view, desired)? {
+    for item in to_disable(&after, desired) {
         let mut action = Action::new(ActionKind::Disable, item.kind, &item.name);
         if item.kind == ItemKind::Connector {
             action.detail = Some("and its routes".into());
@@ -758,8 +830,7 @@ pub fn compute(
             continue;
         };
         let have = before.connector(name);
-        let Some(reason) = test_reason(have.is_none(), connector.test.as_ref(), &fp, options)
-        else {
+        let Some(reason) = test_reason(have.is_none(), connector.test.as_ref(), fp, options) else {
             continue;
         };
         let mut action = Action::new(ActionKind::Test, ItemKind::Connector, name);
@@ -786,7 +857,7 @@ pub fn compute(
             continue;
         };
         let have = before.route(name);
-        let Some(reason) = test_reason(have.is_none(), route.test.as_ref(), &fp, options) else {
+        let Some(reason) = test_reason(have.is_none(), route.test.as_ref(), fp, options) else {
             continue;
         };
         let mut action = Action::new(ActionKind::Test, ItemKind::Route, name);

@@ -619,13 +619,76 @@ pub enum EnableOutcome {
     AlreadyEnabled,
 }
 
+/// A state's items' positions by name (each name's first, as
+/// `State::connector` finds it), taken once so that a batch of enables or
+/// test records over thousands of items finds each without a scan (SPEC §8).
+/// It stays right while items are only changed or pushed at the end (an
+/// enable's new default route is noted in it), never removed.
+pub struct ItemsAt {
+    connectors: HashMap<String, usize>,
+    routes: HashMap<String, usize>,
+    /// Each connector's default route, by the connector's name.
+    default_routes: HashMap<String, usize>,
+}
+
+impl ItemsAt {
+    pub fn new(state: &State) -> Self {
+        let mut at = ItemsAt {
+            connectors: HashMap::with_capacity(state.connectors.len()),
+            routes: HashMap::with_capacity(state.routes.len()),
+            default_routes: HashMap::new(),
+        };
+        for (i, c) in state.connectors.iter().enumerate() {
+            at.connectors.entry(c.name.clone()).or_insert(i);
+        }
+        for (i, r) in state.routes.iter().enumerate() {
+            at.routes.entry(r.name.clone()).or_insert(i);
+            if r.default {
+                at.default_routes.entry(r.connector.clone()).or_insert(i);
+            }
+        }
+        at
+    }
+
+    pub fn connector(&self, name: &str) -> Option<usize> {
+        self.connectors.get(name).copied()
+    }
+
+    pub fn route(&self, name: &str) -> Option<usize> {
+        self.routes.get(name).copied()
+    }
+
+    /// Enabled, with its default route enabled too.
+    pub fn connector_enabled(&self, state: &State, name: &str) -> bool {
+        self.connector(name)
+            .is_some_and(|c| state.connectors[c].enabled)
+            && self
+                .default_route(name)
+                .is_some_and(|r| state.routes[r].enabled)
+    }
+
+    pub fn default_route(&self, connector: &str) -> Option<usize> {
+        self.default_routes.get(connector).copied()
+    }
+}
+
 /// Enables a connector through the gate and creates (or re-enables) its
 /// default route.
 pub fn enable_connector(state: &mut State, name: &str) -> Result<EnableOutcome> {
-    let connector = state
+    let mut at = ItemsAt::new(state);
+    enable_connector_at(state, &mut at, name)
+}
+
+/// [`enable_connector`] for a caller enabling many: items found through `at`.
+pub fn enable_connector_at(
+    state: &mut State,
+    at: &mut ItemsAt,
+    name: &str,
+) -> Result<EnableOutcome> {
+    let ci = at
         .connector(name)
-        .ok_or_else(|| connector_not_found(name))?
-        .clone();
+        .ok_or_else(|| connector_not_found(name))?;
+    let connector = state.connectors[ci].clone();
     if state.integration.is_none() {
         return Err(CliError::refused("there is no integration")
             .hint("run `graphmail integration set` first"));
@@ -639,16 +702,12 @@ pub fn enable_connector(state: &mut State, name: &str) -> Result<EnableOutcome> 
             connector.test.as_ref(),
         ));
     }
-    let already = connector.enabled
-        && state
-            .routes
-            .iter()
-            .any(|r| r.default && r.connector == name && r.enabled);
-    if already {
+    if at.connector_enabled(state, name) {
         return Ok(EnableOutcome::AlreadyEnabled);
     }
-    if let Some(clash) = state
+    if let Some(clash) = at
         .route(name)
+        .map(|r| &state.routes[r])
         .filter(|r| !(r.default && r.connector == name))
     {
         return Err(CliError::usage(format!(
@@ -658,7 +717,7 @@ pub fn enable_connector(state: &mut State, name: &str) -> Result<EnableOutcome> 
         .hint("rename or remove that route first"));
     }
     let mut created = false;
-    if state.route(name).is_none() {
+    if at.route(name).is_none() {
         state.routes.push(Route {
             name: name.to_string(),
             description: format!("Default route of connector {name}"),
@@ -672,22 +731,18 @@ pub fn enable_connector(state: &mut State, name: &str) -> Result<EnableOutcome> 
             test_mode: connector.test_mode,
             test: None,
         });
+        let new = state.routes.len() - 1;
+        at.routes.insert(name.to_string(), new);
+        at.default_routes.insert(name.to_string(), new);
         created = true;
     }
-    if let Some(c) = state.connector_mut(name) {
-        c.enabled = true;
+    state.connectors[ci].enabled = true;
+    if let Some(r) = at.default_route(name) {
+        follow_connector(&mut state.routes[r], &state.connectors[ci]);
     }
-    sync_default_route(state, &connector_with_enabled(&connector));
     Ok(EnableOutcome::Enabled {
         default_route_created: created,
     })
-}
-
-fn connector_with_enabled(connector: &Connector) -> Connector {
-    Connector {
-        enabled: true,
-        ..connector.clone()
-    }
 }
 
 /// Re-enables, each through the gate, the routes that the disable of
@@ -740,10 +795,13 @@ pub fn disable_connector(state: &mut State, name: &str) -> Result<Vec<String>> {
 /// Enables a route through the gate: its connector must be live and its own
 /// test current.
 pub fn enable_route(state: &mut State, name: &str) -> Result<bool> {
-    let route = state
-        .route(name)
-        .ok_or_else(|| route_not_found(name))?
-        .clone();
+    enable_route_at(state, &ItemsAt::new(state), name)
+}
+
+/// [`enable_route`] for a caller enabling many: items found through `at`.
+pub fn enable_route_at(state: &mut State, at: &ItemsAt, name: &str) -> Result<bool> {
+    let ri = at.route(name).ok_or_else(|| route_not_found(name))?;
+    let route = &state.routes[ri];
     if route.default {
         return Err(CliError::usage(format!(
             "'{name}' is a default route: it is enabled with its connector"
@@ -753,8 +811,9 @@ pub fn enable_route(state: &mut State, name: &str) -> Result<bool> {
             route.connector
         )));
     }
-    let connector = state
+    let connector = at
         .connector(&route.connector)
+        .map(|c| &state.connectors[c])
         .ok_or_else(|| connector_not_found(&route.connector))?;
     if !trust::connector_live(state, connector) {
         return Err(CliError::refused(format!(
@@ -766,17 +825,24 @@ pub fn enable_route(state: &mut State, name: &str) -> Result<bool> {
             connector.name
         )));
     }
-    let test_state = trust::route_test_state(state, &route);
+    // As `trust::route_test_state` of a route that is not a default one,
+    // with its connector already found.
+    let test_state = match &state.integration {
+        Some(integration) => TestState::of(
+            route.test.as_ref(),
+            &fingerprint::route(integration, connector, route),
+        ),
+        None => TestState::Untested,
+    };
     if test_state != TestState::Passed {
         return Err(gate_refusal("route", name, test_state, route.test.as_ref()));
     }
+    let was_enabled = route.enabled;
     state.switched_off.remove(name);
-    if route.enabled {
+    if was_enabled {
         return Ok(false);
     }
-    if let Some(r) = state.route_mut(name) {
-        r.enabled = true;
-    }
+    state.routes[ri].enabled = true;
     Ok(true)
 }
 
@@ -876,14 +942,31 @@ pub fn record_connector_test(
     tested_fingerprint: &str,
     record: TestRecord,
 ) -> bool {
-    if fingerprint::connector_in(state, name).as_deref() != Some(tested_fingerprint) {
+    record_connector_test_at(
+        state,
+        &ItemsAt::new(state),
+        name,
+        tested_fingerprint,
+        record,
+    )
+}
+
+/// [`record_connector_test`] for a caller recording many.
+pub fn record_connector_test_at(
+    state: &mut State,
+    at: &ItemsAt,
+    name: &str,
+    tested_fingerprint: &str,
+    record: TestRecord,
+) -> bool {
+    let (Some(integration), Some(ci)) = (&state.integration, at.connector(name)) else {
+        return false;
+    };
+    if fingerprint::connector(integration, &state.connectors[ci]) != tested_fingerprint {
         return false;
     }
-    if let Some(c) = state.connector_mut(name) {
-        c.test = Some(record);
-        return true;
-    }
-    false
+    state.connectors[ci].test = Some(record);
+    true
 }
 
 pub fn record_route_test(
@@ -892,14 +975,35 @@ pub fn record_route_test(
     tested_fingerprint: &str,
     record: TestRecord,
 ) -> bool {
-    if fingerprint::route_in(state, name).as_deref() != Some(tested_fingerprint) {
+    record_route_test_at(
+        state,
+        &ItemsAt::new(state),
+        name,
+        tested_fingerprint,
+        record,
+    )
+}
+
+/// [`record_route_test`] for a caller recording many.
+pub fn record_route_test_at(
+    state: &mut State,
+    at: &ItemsAt,
+    name: &str,
+    tested_fingerprint: &str,
+    record: TestRecord,
+) -> bool {
+    let (Some(integration), Some(ri)) = (&state.integration, at.route(name)) else {
+        return false;
+    };
+    let route = &state.routes[ri];
+    let Some(ci) = at.connector(&route.connector) else {
+        return false;
+    };
+    if fingerprint::route(integration, &state.connectors[ci], route) != tested_fingerprint {
         return false;
     }
-    if let Some(r) = state.route_mut(name) {
-        r.test = Some(record);
-        return true;
-    }
-    false
+    state.routes[ri].test = Some(record);
+    true
 }
 
 pub fn record_integration_test(
