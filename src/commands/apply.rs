@@ -369,47 +369,35 @@ pub async fn run(ctx: &Context, args: ApplyArgs) -> Result<()> {
     let mut writes = 0;
     let mut results = Vec::new();
     if !targets.is_empty() {
-        // The tests run on the plan's snapshot, not on the file, so the
-        // first write (the settings, with what the tests gate left
-        // disabled) need not wait for them, nor they for it: the write runs
-        // while the tests' first requests are on the network. Both finish
-        // before the second write; a failed write fails the run.
-        let first_write = async {
-            // Let the tests send their first requests before the write
-            // takes this thread.
-            tokio::task::yield_now().await;
-            let started = Instant::now();
-            let wrote = ctx.store.update(|state| {
-                let before = state.clone();
-                adopt(state);
-                planner::converge(state, desired, integration, &wait_for_tests, args.prune)?;
-                planner::disable_all(state, desired)?;
-                Ok::<_, CliError>(*state != before)
-            });
-            tracing::info!("first write in {} ms", started.elapsed().as_millis());
-            wrote
-        };
-        let tests = async {
-            let started = Instant::now();
-            let results = run_tests(
-                ctx,
-                &prepared,
-                &plan.target,
-                &targets,
-                args.timeout,
-                max_age,
-            )
-            .await;
-            tracing::info!(
-                "tested {} target(s) in {} ms",
-                targets.len(),
-                started.elapsed().as_millis()
-            );
-            results
-        };
-        let (wrote, tested) = tokio::join!(first_write, tests);
-        writes += usize::from(wrote?);
-        results = tested?;
+        // The first write (the settings, with what the tests gate left
+        // disabled) ends before the tests begin: no request is in flight
+        // while the state file's lock is held (issue 14), even though the
+        // tests run on the plan's snapshot and need nothing from the file.
+        let started = Instant::now();
+        let wrote = ctx.store.update(|state| {
+            let before = state.clone();
+            adopt(state);
+            planner::converge(state, desired, integration, &wait_for_tests, args.prune)?;
+            planner::disable_all(state, desired)?;
+            Ok::<_, CliError>(*state != before)
+        })?;
+        writes += usize::from(wrote);
+        tracing::info!("first write in {} ms", started.elapsed().as_millis());
+        let started = Instant::now();
+        results = run_tests(
+            ctx,
+            &prepared,
+            &plan.target,
+            &targets,
+            args.timeout,
+            max_age,
+        )
+        .await?;
+        tracing::info!(
+            "tested {} target(s) in {} ms",
+            targets.len(),
+            started.elapsed().as_millis()
+        );
     }
 
     // Which changes their tests refused.
