@@ -46,7 +46,8 @@ measure() {
     local walls=() rss=0 kib t0 t1
     for _ in $(seq "$runs"); do
         t0=$(date +%s%N)
-        kib=$( { /usr/bin/time -f '%M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -o "$home/rss" -f '%M' "$@" >/dev/null 2>&1 || true
+        kib=$(tail -1 "$home/rss")
         t1=$(date +%s%N)
         walls+=("$(echo "($t1 - $t0) / 1000000000" | bc -l)")
         [ "$kib" -gt "$rss" ] && rss=$kib
