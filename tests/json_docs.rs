@@ -218,6 +218,28 @@ impl Case {
         self.sandbox.as_ref().expect("running").ready()
     }
 
+    /// `integration set` on the sandbox's tenant and app, the secret from
+    /// `SECRET_VAR`, then `extra`.
+    fn integration_set<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
+        let ready = self.ready();
+        let mut args = vec![
+            "integration",
+            "set",
+            "--tenant",
+            &ready.tenant,
+            "--app-id",
+            &ready.app_id,
+            "--client-secret-env",
+            SECRET_VAR,
+            "--authority-host",
+            &ready.authority_host,
+            "--graph-endpoint",
+            &ready.graph_endpoint,
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+
     /// graphmail `args` with `--output json`, the sandbox's secret in the
     /// environment, exiting `code`.
     #[track_caller]
@@ -267,29 +289,13 @@ impl Printed {
 /// JSON, keeping what each printed.
 fn run_every_command(case: &Case) -> Printed {
     let mut printed = Printed::default();
-    let ready = case.ready().clone();
     let action = |printed: &mut Printed, args: &[&str]| {
         let value = case.json(args, 0);
         printed.add("action", &args.join(" "), value);
     };
     action(
         &mut printed,
-        &[
-            "integration",
-            "set",
-            "--tenant",
-            &ready.tenant,
-            "--app-id",
-            &ready.app_id,
-            "--client-secret-env",
-            SECRET_VAR,
-            "--authority-host",
-            &ready.authority_host,
-            "--graph-endpoint",
-            &ready.graph_endpoint,
-            "--secret-expires",
-            "2027-06-30",
-        ],
+        &case.integration_set(&["--secret-expires", "2027-06-30"]),
     );
     action(
         &mut printed,
@@ -639,24 +645,7 @@ fn every_documented_example_has_the_shape_the_binary_prints() {
 #[test]
 fn a_refused_live_change_prints_one_json_array_of_its_failing_reports() {
     let case = Case::new();
-    let ready = case.ready().clone();
-    case.run(
-        &[
-            "integration",
-            "set",
-            "--tenant",
-            &ready.tenant,
-            "--app-id",
-            &ready.app_id,
-            "--client-secret-env",
-            SECRET_VAR,
-            "--authority-host",
-            &ready.authority_host,
-            "--graph-endpoint",
-            &ready.graph_endpoint,
-        ],
-        0,
-    );
+    case.run(&case.integration_set(&[]), 0);
     case.run(
         &[
             "connector",
@@ -800,24 +789,7 @@ fn the_shape_check_catches_a_difference() {
 #[test]
 fn a_graph_failure_carries_its_code_and_request_id_in_the_error_object() {
     let case = Case::new();
-    let ready = case.ready().clone();
-    case.run(
-        &[
-            "integration",
-            "set",
-            "--tenant",
-            &ready.tenant,
-            "--app-id",
-            &ready.app_id,
-            "--client-secret-env",
-            SECRET_VAR,
-            "--authority-host",
-            &ready.authority_host,
-            "--graph-endpoint",
-            &ready.graph_endpoint,
-        ],
-        0,
-    );
+    case.run(&case.integration_set(&[]), 0);
     case.run(
         &[
             "connector",
