@@ -714,7 +714,13 @@ async fn a_storm_that_outlasts_the_deadline_is_no_answer() {
         .iter()
         .filter(|r| r.url.path() == inbox_path())
         .count();
-    assert_eq!(graph_calls as u32, err.retry.retries + 1);
+    // Every counted attempt reached the server, except that the deadline
+    // may cut the last one off before its request is out (a busy machine).
+    let attempts = err.retry.retries + 1;
+    assert!(
+        graph_calls as u32 == attempts || graph_calls as u32 + 1 == attempts,
+        "{graph_calls} requests received for {attempts} attempts"
+    );
     let shown = err.to_string();
     assert!(
         shown.contains("no conclusive answer") && shown.contains("retries"),
