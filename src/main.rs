@@ -7,6 +7,12 @@ use clap::{CommandFactory, Parser};
 use graphmail::cli::Cli;
 use graphmail::output::Printer;
 
+/// mimalloc rather than glibc's malloc: the commands that read a large state
+/// allocate and free tens of thousands of small strings, and spent a third
+/// of their time doing it (issue 17, BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Before any secret is read: a crash must never dump one to disk.
     graphmail::process_limits::disable_core_dumps();

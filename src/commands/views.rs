@@ -1,6 +1,7 @@
 //! What list, show and status commands return: serializable views (the JSON
 //! shapes of docs/json.md) that also render as text.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -9,66 +10,75 @@ use crate::output::printer::{Paint, TextContext};
 use crate::output::{Render, Table};
 use crate::secrets::{self, SecretKind};
 use crate::state::trust::{self, Assessment, TestState};
-use crate::state::{Credential, Integration, SecretSource, State, TestRecord, UseFor, Verdict};
+use crate::state::{
+    Credential, Integration, SecretSource, State, Steps, TestRecord, UseFor, Verdict,
+};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A test record as JSON shows it: `steps` as a list (the file keeps them
-/// as one string).
+/// as one string). Views borrow from the state they show: a list of 3,000
+/// items is not copied to be printed (issue 17 (a)).
 #[derive(Debug, Serialize)]
-pub struct TestView {
-    pub at: String,
+pub struct TestView<'a> {
+    pub at: &'a str,
     pub passed: bool,
     /// `passed`, `failed` or `unverified`.
     pub verdict: Verdict,
     /// For a non-pass: what would establish the missing fact.
-    pub needs: Option<String>,
-    pub fingerprint: String,
-    pub steps: Vec<String>,
+    pub needs: Option<&'a str>,
+    pub fingerprint: &'a str,
+    #[serde(serialize_with = "steps_as_list")]
+    pub steps: &'a Steps,
 }
 
-impl From<&TestRecord> for TestView {
-    fn from(record: &TestRecord) -> Self {
+/// JSON shows the steps as a list.
+fn steps_as_list<S: serde::Serializer>(steps: &&Steps, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(steps.iter())
+}
+
+impl<'a> From<&'a TestRecord> for TestView<'a> {
+    fn from(record: &'a TestRecord) -> Self {
         TestView {
-            at: record.at.clone(),
+            at: &record.at,
             passed: record.passed,
             verdict: record.verdict(),
-            needs: record.needs.clone(),
-            fingerprint: record.fingerprint.clone(),
-            steps: record.steps.clone(),
+            needs: record.needs.as_deref(),
+            fingerprint: &record.fingerprint,
+            steps: &record.steps,
         }
     }
 }
 
 #[derive(Debug, Serialize)]
-pub struct ConnectorView {
-    pub name: String,
+pub struct ConnectorView<'a> {
+    pub name: &'a str,
     pub use_for: &'static str,
-    pub address: String,
+    pub address: &'a str,
     pub enabled: bool,
     pub live: bool,
     pub test_state: TestState,
-    pub folders: Vec<String>,
-    pub process: Option<String>,
+    pub folders: &'a [String],
+    pub process: Option<&'a str>,
     pub send_automated_emails: bool,
     pub test_mode: bool,
     pub ai: Vec<&'static str>,
-    pub test: Option<TestView>,
+    pub test: Option<TestView<'a>>,
 }
 
-impl ConnectorView {
+impl<'a> ConnectorView<'a> {
     /// The view of `state.connectors[index]`.
-    pub fn new(assessment: &Assessment, state: &State, index: usize) -> Self {
+    pub fn new(assessment: &Assessment, state: &'a State, index: usize) -> Self {
         let c = &state.connectors[index];
         ConnectorView {
-            name: c.name.clone(),
+            name: &c.name,
             use_for: c.use_for.as_str(),
-            address: c.address.clone(),
+            address: &c.address,
             enabled: c.enabled,
             live: assessment.connector_live(index),
             test_state: assessment.connector_test(index),
-            folders: c.folders.clone(),
-            process: c.process.clone(),
+            folders: &c.folders,
+            process: c.process.as_deref(),
             send_automated_emails: c.send_automated_emails,
             test_mode: c.test_mode,
             ai: c.ai.iter().map(|a| a.as_str()).collect(),
@@ -78,56 +88,54 @@ impl ConnectorView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RouteView {
-    pub name: String,
-    pub connector: String,
+pub struct RouteView<'a> {
+    pub name: &'a str,
+    pub connector: &'a str,
     /// `incoming` or `outgoing`.
     pub direction: &'static str,
-    pub address: String,
-    pub description: String,
+    pub address: &'a str,
+    pub description: &'a str,
     pub enabled: bool,
     pub default: bool,
     pub live: bool,
     pub test_state: TestState,
-    pub process: Option<String>,
+    pub process: Option<&'a str>,
     pub send_automated_emails: bool,
     pub for_attention: bool,
     pub test_mode: bool,
     /// For a default route, its connector's test: a default route has no
     /// evidence of its own, its verdict is its connector's.
-    pub test: Option<TestView>,
+    pub test: Option<TestView<'a>>,
     /// `"connector"` for a default route (its `test` and `test_state` are
     /// its connector's), `null` for a route tested on its own.
     pub inherited_from: Option<&'static str>,
 }
 
-impl RouteView {
+impl<'a> RouteView<'a> {
     /// The view of `state.routes[index]`.
-    pub fn new(assessment: &Assessment, state: &State, index: usize) -> Self {
+    pub fn new(assessment: &Assessment<'a>, state: &'a State, index: usize) -> Self {
         let r = &state.routes[index];
-        let direction = match assessment.connector_of_route(index).map(|c| c.use_for) {
+        let connector = assessment.connector_of_route(index);
+        let direction = match connector.map(|c| c.use_for) {
             Some(UseFor::Outbound) => "outgoing",
             _ => "incoming",
         };
         RouteView {
-            name: r.name.clone(),
-            connector: r.connector.clone(),
+            name: &r.name,
+            connector: &r.connector,
             direction,
-            address: r.address.clone(),
-            description: r.description.clone(),
+            address: &r.address,
+            description: &r.description,
             enabled: r.enabled,
             default: r.default,
             live: assessment.route_live(index),
             test_state: assessment.route_test(index),
-            process: r.process.clone(),
+            process: r.process.as_deref(),
             send_automated_emails: r.send_automated_emails,
             for_attention: r.for_attention,
             test_mode: r.test_mode,
             test: if r.default {
-                state
-                    .connector(&r.connector)
-                    .and_then(|c| c.test.as_ref())
-                    .map(TestView::from)
+                connector.and_then(|c| c.test.as_ref()).map(TestView::from)
             } else {
                 r.test.as_ref().map(TestView::from)
             },
@@ -140,16 +148,20 @@ fn yes_no(v: bool) -> &'static str {
     if v { "yes" } else { "no" }
 }
 
-fn paint_state(ctx: &TextContext, s: TestState) -> String {
+fn paint_state(ctx: &TextContext, s: TestState) -> Cow<'static, str> {
     let paint = match s {
         TestState::Passed => Paint::Green,
         TestState::Failed => Paint::Red,
         TestState::Stale | TestState::Untested | TestState::Unverified => Paint::Yellow,
     };
-    ctx.paint(s.as_str(), paint)
+    if ctx.color {
+        Cow::Owned(ctx.paint(s.as_str(), paint))
+    } else {
+        Cow::Borrowed(s.as_str())
+    }
 }
 
-fn connector_table(items: &[ConnectorView], ctx: &TextContext) -> Table {
+fn connector_table<'a>(items: &'a [ConnectorView<'_>], ctx: &TextContext) -> Table<'a> {
     let mut table = Table::new([
         "name",
         "use for",
@@ -161,27 +173,27 @@ fn connector_table(items: &[ConnectorView], ctx: &TextContext) -> Table {
     ]);
     for c in items {
         let extra = match c.use_for {
-            "incoming" => format!(
+            "incoming" => Cow::Owned(format!(
                 "{} → {}",
                 c.folders.join(", "),
-                c.process.as_deref().unwrap_or("-")
-            ),
-            _ => "-".to_string(),
+                c.process.unwrap_or("-")
+            )),
+            _ => Cow::Borrowed("-"),
         };
         table.row([
-            c.name.clone(),
-            c.use_for.to_string(),
-            c.address.clone(),
-            yes_no(c.enabled).to_string(),
+            Cow::Borrowed(c.name),
+            Cow::Borrowed(c.use_for),
+            Cow::Borrowed(c.address),
+            Cow::Borrowed(yes_no(c.enabled)),
             paint_state(ctx, c.test_state),
-            yes_no(c.live).to_string(),
+            Cow::Borrowed(yes_no(c.live)),
             extra,
         ]);
     }
     table
 }
 
-fn route_table(items: &[RouteView], ctx: &TextContext) -> Table {
+fn route_table<'a>(items: &'a [RouteView<'_>], ctx: &TextContext) -> Table<'a> {
     let mut table = Table::new([
         "name",
         "direction",
@@ -194,31 +206,31 @@ fn route_table(items: &[RouteView], ctx: &TextContext) -> Table {
     ]);
     for r in items {
         let name = if r.default {
-            format!("{} (default)", r.name)
+            Cow::Owned(format!("{} (default)", r.name))
         } else {
-            r.name.clone()
+            Cow::Borrowed(r.name)
         };
         table.row([
             name,
-            r.direction.to_string(),
-            r.connector.clone(),
-            r.address.clone(),
-            yes_no(r.enabled).to_string(),
+            Cow::Borrowed(r.direction),
+            Cow::Borrowed(r.connector),
+            Cow::Borrowed(r.address),
+            Cow::Borrowed(yes_no(r.enabled)),
             paint_state(ctx, r.test_state),
-            yes_no(r.live).to_string(),
-            r.process.clone().unwrap_or_else(|| "-".into()),
+            Cow::Borrowed(yes_no(r.live)),
+            Cow::Borrowed(r.process.unwrap_or("-")),
         ]);
     }
     table
 }
 
 #[derive(Debug, Serialize)]
-pub struct ConnectorList {
+pub struct ConnectorList<'a> {
     pub schema_version: u32,
-    pub connectors: Vec<ConnectorView>,
+    pub connectors: Vec<ConnectorView<'a>>,
 }
 
-impl Render for ConnectorList {
+impl Render for ConnectorList<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         if self.connectors.is_empty() && ctx.terminal {
             return writeln!(
@@ -231,12 +243,12 @@ impl Render for ConnectorList {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RouteList {
+pub struct RouteList<'a> {
     pub schema_version: u32,
-    pub routes: Vec<RouteView>,
+    pub routes: Vec<RouteView<'a>>,
 }
 
-impl Render for RouteList {
+impl Render for RouteList<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         if self.routes.is_empty() && ctx.terminal {
             return writeln!(
@@ -248,7 +260,11 @@ impl Render for RouteList {
     }
 }
 
-fn write_test(out: &mut dyn Write, test: &Option<TestView>, state: TestState) -> io::Result<()> {
+fn write_test(
+    out: &mut dyn Write,
+    test: &Option<TestView<'_>>,
+    state: TestState,
+) -> io::Result<()> {
     match test {
         Some(t) => {
             writeln!(
@@ -259,7 +275,11 @@ fn write_test(out: &mut dyn Write, test: &Option<TestView>, state: TestState) ->
                 state.as_str()
             )?;
             if !t.steps.is_empty() {
-                writeln!(out, "  steps:     {}", t.steps.join(", "))?;
+                writeln!(
+                    out,
+                    "  steps:     {}",
+                    t.steps.iter().collect::<Vec<_>>().join(", ")
+                )?;
             }
             if let Some(needs) = &t.needs {
                 writeln!(out, "  needs:     {needs}")?;
@@ -271,16 +291,16 @@ fn write_test(out: &mut dyn Write, test: &Option<TestView>, state: TestState) ->
 }
 
 #[derive(Debug, Serialize)]
-pub struct ConnectorDetail {
+pub struct ConnectorDetail<'a> {
     pub schema_version: u32,
-    pub connector: ConnectorView,
-    pub routes: Vec<RouteView>,
+    pub connector: ConnectorView<'a>,
+    pub routes: Vec<RouteView<'a>>,
 }
 
-impl Render for ConnectorDetail {
+impl Render for ConnectorDetail<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         let c = &self.connector;
-        writeln!(out, "connector:   {}", ctx.paint(&c.name, Paint::Bold))?;
+        writeln!(out, "connector:   {}", ctx.paint(c.name, Paint::Bold))?;
         writeln!(out, "use for:     {}", c.use_for)?;
         writeln!(out, "address:     {}", c.address)?;
         writeln!(
@@ -291,7 +311,7 @@ impl Render for ConnectorDetail {
         )?;
         if c.use_for == "incoming" {
             writeln!(out, "folders:     {}", c.folders.join(", "))?;
-            writeln!(out, "process:     {}", c.process.as_deref().unwrap_or("-"))?;
+            writeln!(out, "process:     {}", c.process.unwrap_or("-"))?;
             writeln!(
                 out,
                 "automated emails: {}   test mode: {}",
@@ -315,18 +335,18 @@ impl Render for ConnectorDetail {
 }
 
 #[derive(Debug, Serialize)]
-pub struct RouteDetail {
+pub struct RouteDetail<'a> {
     pub schema_version: u32,
-    pub route: RouteView,
+    pub route: RouteView<'a>,
 }
 
-impl Render for RouteDetail {
+impl Render for RouteDetail<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         let r = &self.route;
         writeln!(
             out,
             "route:       {}{}",
-            ctx.paint(&r.name, Paint::Bold),
+            ctx.paint(r.name, Paint::Bold),
             if r.default { " (default)" } else { "" }
         )?;
         writeln!(out, "direction:   {}", r.direction)?;
@@ -342,7 +362,7 @@ impl Render for RouteDetail {
             yes_no(r.live)
         )?;
         if r.direction == "incoming" {
-            writeln!(out, "process:     {}", r.process.as_deref().unwrap_or("-"))?;
+            writeln!(out, "process:     {}", r.process.unwrap_or("-"))?;
             writeln!(
                 out,
                 "automated emails: {}   for attention: {}   test mode: {}",
@@ -439,7 +459,7 @@ impl CredentialView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct IntegrationView {
+pub struct IntegrationView<'a> {
     pub tenant: String,
     pub app_id: String,
     pub cloud: &'static str,
@@ -450,11 +470,11 @@ pub struct IntegrationView {
     pub secret_expires: Option<String>,
     pub credential: CredentialView,
     pub test_state: TestState,
-    pub test: Option<TestView>,
+    pub test: Option<TestView<'a>>,
 }
 
-impl IntegrationView {
-    pub fn new(i: &Integration, store: &str) -> Self {
+impl<'a> IntegrationView<'a> {
+    pub fn new(i: &'a Integration, store: &str) -> Self {
         let endpoints = i.endpoints();
         IntegrationView {
             tenant: i.tenant.clone(),
@@ -512,12 +532,12 @@ impl IntegrationView {
 }
 
 #[derive(Debug, Serialize)]
-pub struct IntegrationShow {
+pub struct IntegrationShow<'a> {
     pub schema_version: u32,
-    pub integration: Option<IntegrationView>,
+    pub integration: Option<IntegrationView<'a>>,
 }
 
-impl Render for IntegrationShow {
+impl Render for IntegrationShow<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         match &self.integration {
             Some(i) => i.write(out, ctx),
@@ -530,19 +550,19 @@ impl Render for IntegrationShow {
 }
 
 #[derive(Debug, Serialize)]
-pub struct StatusView {
+pub struct StatusView<'a> {
     pub schema_version: u32,
     pub state_file: String,
-    pub integration: Option<IntegrationView>,
-    pub connectors: Vec<ConnectorView>,
-    pub routes: Vec<RouteView>,
+    pub integration: Option<IntegrationView<'a>>,
+    pub connectors: Vec<ConnectorView<'a>>,
+    pub routes: Vec<RouteView<'a>>,
     /// What needs attention, one sentence each, with what to run.
     pub attention: Vec<String>,
     /// Whether everything enabled can be trusted.
     pub trusted: bool,
 }
 
-impl Render for StatusView {
+impl Render for StatusView<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
         writeln!(out, "{}", ctx.paint("Integration", Paint::Bold))?;
         match &self.integration {

@@ -1,6 +1,7 @@
 //! A table that renders with borders on a terminal (comfy-table, fitted to
 //! the width) and as tab-separated rows otherwise, so `cut` and `awk` work.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_BORDERS_ONLY;
@@ -8,17 +9,19 @@ use comfy_table::{ContentArrangement, Table as Comfy};
 
 use super::inert::inert_cell;
 
+/// Cells borrow what they show where they can: a list of 3,000 items is
+/// not copied to be printed (issue 17 (a)).
 #[derive(Debug, Clone, Default)]
-pub struct Table {
-    headers: Vec<String>,
-    rows: Vec<Vec<String>>,
+pub struct Table<'a> {
+    headers: Vec<Cow<'a, str>>,
+    rows: Vec<Vec<Cow<'a, str>>>,
 }
 
-impl Table {
+impl<'a> Table<'a> {
     pub fn new<I, S>(headers: I) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<Cow<'a, str>>,
     {
         Table {
             headers: headers.into_iter().map(Into::into).collect(),
@@ -29,7 +32,7 @@ impl Table {
     pub fn row<I, S>(&mut self, cells: I)
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<Cow<'a, str>>,
     {
         self.rows.push(cells.into_iter().map(Into::into).collect());
     }
@@ -56,23 +59,30 @@ impl Table {
             }
             writeln!(out, "{table}")
         } else {
-            let clean =
-                |s: &String| inert_cell(&s.replace(['\t', '\n', '\r'], " "), false).into_owned();
-            writeln!(
-                out,
-                "{}",
-                self.headers
-                    .iter()
-                    .map(|h| h.to_uppercase())
-                    .collect::<Vec<_>>()
-                    .join("\t")
-            )?;
+            // One line per row, built in one buffer and written at once.
+            let mut line = String::new();
+            for (i, header) in self.headers.iter().enumerate() {
+                if i > 0 {
+                    line.push('\t');
+                }
+                line.push_str(&header.to_uppercase());
+            }
+            line.push('\n');
+            out.write_all(line.as_bytes())?;
             for row in &self.rows {
-                writeln!(
-                    out,
-                    "{}",
-                    row.iter().map(clean).collect::<Vec<_>>().join("\t")
-                )?;
+                line.clear();
+                for (i, cell) in row.iter().enumerate() {
+                    if i > 0 {
+                        line.push('\t');
+                    }
+                    if cell.contains(['\t', '\n', '\r']) {
+                        line.push_str(&inert_cell(&cell.replace(['\t', '\n', '\r'], " "), false));
+                    } else {
+                        line.push_str(&inert_cell(cell, false));
+                    }
+                }
+                line.push('\n');
+                out.write_all(line.as_bytes())?;
             }
             Ok(())
         }

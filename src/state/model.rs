@@ -446,11 +446,8 @@ pub struct TestRecord {
     /// (see [`super::fingerprint`]).
     pub fingerprint: String,
     /// `check=status` for each step that ran, in order, e.g. `token=passed`.
-    /// Written as one space-separated string: one value to parse per record
-    /// instead of one per step, which matters with thousands of records
-    /// (SPEC §8). An array is read too.
-    #[serde(default, with = "step_list")]
-    pub steps: Vec<String>,
+    #[serde(default)]
+    pub steps: Steps,
     /// `None` in records written before verdicts existed: `passed` decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
@@ -476,42 +473,90 @@ fn is_false(value: &bool) -> bool {
     !*value
 }
 
-/// `steps` as `"authority=passed token=passed"` in the file.
-mod step_list {
-    use std::fmt;
+/// The steps of a test record, `check=status` each, kept and written as one
+/// space-separated string (`"authority=passed token=passed"`): one value to
+/// parse and one allocation per record instead of one per step, which
+/// matters with thousands of records (SPEC §8). A list of steps is read too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Steps(String);
 
-    use serde::de::{SeqAccess, Visitor};
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(steps: &[String], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&steps.join(" "))
+impl Steps {
+    pub fn iter(&self) -> std::str::SplitWhitespace<'_> {
+        self.0.split_whitespace()
     }
 
-    struct Steps;
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
 
-    impl<'de> Visitor<'de> for Steps {
-        type Value = Vec<String>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string of `check=status` words, or a list of them")
+    fn normalized(text: &str) -> Steps {
+        // The common case, already single-spaced, is kept as it is.
+        let tidy = !text.starts_with(' ')
+            && !text.ends_with(' ')
+            && !text.contains("  ")
+            && !text.contains(|c: char| c.is_whitespace() && c != ' ');
+        if tidy {
+            Steps(text.to_string())
+        } else {
+            text.split_whitespace().collect()
         }
+    }
+}
 
-        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            Ok(text.split_whitespace().map(str::to_string).collect())
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(step) = seq.next_element::<String>()? {
-                out.push(step);
+impl<S: AsRef<str>> FromIterator<S> for Steps {
+    fn from_iter<I: IntoIterator<Item = S>>(steps: I) -> Self {
+        let mut out = String::new();
+        for step in steps {
+            for word in step.as_ref().split_whitespace() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(word);
             }
-            Ok(out)
         }
+        Steps(out)
     }
+}
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Vec<String>, D::Error> {
-        deserializer.deserialize_any(Steps)
+impl From<Vec<String>> for Steps {
+    fn from(steps: Vec<String>) -> Self {
+        steps.into_iter().collect()
+    }
+}
+
+impl Serialize for Steps {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Steps {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{SeqAccess, Visitor};
+        use std::fmt;
+
+        struct StepsVisitor;
+
+        impl<'de> Visitor<'de> for StepsVisitor {
+            type Value = Steps;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string of `check=status` words, or a list of them")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Steps, E> {
+                Ok(Steps::normalized(text))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Steps, A::Error> {
+                let mut out = Vec::new();
+                while let Some(step) = seq.next_element::<String>()? {
+                    out.push(step);
+                }
+                Ok(out.into())
+            }
+        }
+
+        deserializer.deserialize_any(StepsVisitor)
     }
 }
