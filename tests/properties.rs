@@ -22,6 +22,8 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use graphmail::state::evidence::Verdicts;
+use graphmail::state::parsed;
 use graphmail::state::store::StateFile;
 use graphmail::state::{
     AiFeature, AssertionForm, Cloud, Connector, Credential, Integration, Route, SecretSource,
@@ -167,7 +169,7 @@ fn test_record() -> impl Strategy<Value = TestRecord> {
                 at,
                 passed,
                 fingerprint,
-                steps,
+                steps: steps.into(),
                 verdict,
                 needs,
             },
@@ -390,6 +392,71 @@ proptest! {
         prop_assert_eq!(&write_and_read(&path, &first), &first);
         // Over an existing file: the patching writer.
         prop_assert_eq!(&write_and_read(&path, &second), &second);
+    }
+
+    /// The settings copy in `<file>.d/parsed.json` is not read back at each
+    /// write: this is what stands behind it.
+    #[test]
+    fn the_settings_copy_reads_back_as_the_state(mut state in state()) {
+        // The copy holds the settings: the records live in verdicts.json.
+        if let Some(i) = state.integration.as_mut() {
+            i.test = None;
+        }
+        state.connectors.iter_mut().for_each(|c| c.test = None);
+        state.routes.iter_mut().for_each(|r| r.test = None);
+        let dir = tempfile::tempdir().unwrap();
+        // Any text large enough to be given a copy; the copy is keyed on it.
+        let text = "# ".repeat(parsed::MIN_BYTES);
+        parsed::write(dir.path(), &text, &state);
+        prop_assert_eq!(parsed::read(dir.path(), &text), Some(state));
+        prop_assert_eq!(parsed::read(dir.path(), &format!("{text}#")), None);
+    }
+
+    /// A write decides whether `verdicts.json` changes without building the
+    /// records anew; the answer must be what building them would give.
+    #[test]
+    fn the_records_check_agrees_with_building_them(
+        state in state(),
+        pick in any::<prop::sample::Index>(),
+        record in test_record(),
+        switched in prop::option::of(("[a-z]{1,3}", "[a-z]{1,3}")),
+        switched_before in any::<bool>(),
+        unswitch in any::<bool>(),
+        touch_a_record in any::<bool>(),
+    ) {
+        let mut state = state;
+        if switched_before && let Some(route) = state.routes.first() {
+            state.switched_off.insert(route.name.clone(), "c".into());
+        }
+        let on_disk = Verdicts::of(&state, 7);
+        prop_assert!(on_disk.are_the_records_of(&state));
+        let mut other = state.clone();
+        let items = other.connectors.len() + other.routes.len();
+        if !touch_a_record {
+            // Only the switched-off routes below, if anything.
+        } else if items > 0 {
+            let i = pick.index(items);
+            let test = match other.connectors.get_mut(i) {
+                Some(c) => &mut c.test,
+                None => &mut other.routes[i - state.connectors.len()].test,
+            };
+            *test = match test {
+                Some(_) if i % 2 == 0 => None,
+                _ => Some(record),
+            };
+        } else if let Some(i) = other.integration.as_mut() {
+            i.test = Some(record);
+        }
+        if unswitch {
+            other.switched_off.clear();
+        }
+        if let Some((route, connector)) = switched {
+            other.switched_off.insert(route, connector);
+        }
+        prop_assert_eq!(
+            on_disk.are_the_records_of(&other),
+            Verdicts::of(&other, 7) == on_disk
+        );
     }
 }
 

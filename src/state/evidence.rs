@@ -112,14 +112,47 @@ impl Verdicts {
                 .iter()
                 .filter_map(|r| r.test.clone().map(|t| (r.name.clone(), t)))
                 .collect(),
-            switched_off: state
-                .switched_off
-                .iter()
-                .filter(|(route, _)| state.route(route).is_some())
+            switched_off: switched_off_of(state)
                 .map(|(r, c)| (r.clone(), c.clone()))
                 .collect(),
             history_compacted_bytes,
         }
+    }
+
+    /// Whether these are exactly the records [`Verdicts::of`] would make of
+    /// `state` (the schema version and the history size aside), found
+    /// without copying them: a write that changed no record (most do not)
+    /// compares thousands of records instead of cloning them twice (issue
+    /// 17 (b)). Duplicate names, which [`Verdicts::of`] would collapse,
+    /// answer false: a needless write, never a lost record.
+    pub fn are_the_records_of(&self, state: &State) -> bool {
+        fn same<'a>(
+            map: &BTreeMap<String, TestRecord>,
+            items: impl Iterator<Item = (&'a String, Option<&'a TestRecord>)>,
+        ) -> bool {
+            let mut count = 0;
+            for (name, test) in items {
+                if let Some(test) = test {
+                    count += 1;
+                    if map.get(name) != Some(test) {
+                        return false;
+                    }
+                }
+            }
+            count == map.len()
+        }
+        self.instance_id == state.instance_id.to_string()
+            && self.integration.as_ref() == state.integration.as_ref().and_then(|i| i.test.as_ref())
+            && same(
+                &self.connectors,
+                state.connectors.iter().map(|c| (&c.name, c.test.as_ref())),
+            )
+            && same(
+                &self.routes,
+                state.routes.iter().map(|r| (&r.name, r.test.as_ref())),
+            )
+            && switched_off_of(state).count() == self.switched_off.len()
+            && switched_off_of(state).all(|(r, c)| self.switched_off.get(r) == Some(c))
     }
 
     /// Joins the records to the items of `state`. A record here wins over
@@ -152,6 +185,19 @@ impl Verdicts {
         }
         state.switched_off = self.switched_off;
     }
+}
+
+/// The entries of `state.switched_off` whose route still exists.
+fn switched_off_of(state: &State) -> impl Iterator<Item = (&String, &String)> {
+    let routes: HashSet<&str> = if state.switched_off.is_empty() {
+        Default::default()
+    } else {
+        state.routes.iter().map(|r| r.name.as_str()).collect()
+    };
+    state
+        .switched_off
+        .iter()
+        .filter(move |(route, _)| routes.contains(route.as_str()))
 }
 
 /// Reads `verdicts.json`; missing or unreadable is empty.
@@ -396,12 +442,8 @@ impl Journal {
         old_verdicts: &Verdicts,
     ) -> io::Result<()> {
         let removed = items_removed(old, new);
-        let mut verdicts = Verdicts::of(new, old_verdicts.history_compacted_bytes);
-        let on_disk = Verdicts {
-            schema_version: DIR_SCHEMA_VERSION,
-            ..old_verdicts.clone()
-        };
-        let verdicts_changed = verdicts != on_disk;
+        let verdicts_changed = old_verdicts.schema_version != DIR_SCHEMA_VERSION
+            || !old_verdicts.are_the_records_of(new);
         let has_facts = self.facts_dirty || (removed && self.dir.join(FACTS_FILE).exists());
         if !(verdicts_changed || has_facts || !self.history.is_empty()) {
             return Ok(());
@@ -423,11 +465,12 @@ impl Journal {
             facts.retain_items_of(new);
             write_atomic(&self.dir.join(FACTS_FILE), &serde_json::to_vec(&facts)?)?;
         }
+        let mut compacted = old_verdicts.history_compacted_bytes;
         if !self.history.is_empty() || (removed && self.dir.join(HISTORY_FILE).exists()) {
-            verdicts.history_compacted_bytes =
-                self.write_history(new, verdicts.history_compacted_bytes, removed)?;
+            compacted = self.write_history(new, compacted, removed)?;
         }
-        if verdicts != on_disk {
+        if verdicts_changed || compacted != old_verdicts.history_compacted_bytes {
+            let verdicts = Verdicts::of(new, compacted);
             write_atomic(
                 &self.dir.join(VERDICTS_FILE),
                 &serde_json::to_vec(&verdicts)?,

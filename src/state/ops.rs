@@ -877,56 +877,86 @@ pub enum LiveTarget {
 
 /// Items live in `before` whose fingerprint differs in `after`. Default routes
 /// follow their connector and are not listed on their own.
+///
+/// A fingerprint is a function of the item's settings, its connector's and
+/// the integration's, so an item equal in both states, under an integration
+/// and (for a route) a connector equal in both, cannot have changed: only the
+/// others are hashed. A one-item change to a state of thousands hashes one
+/// item, not all of them (issue 17 (b)); `apply`, which may touch thousands,
+/// hashes what it touches.
 pub fn live_items_changed(before: &State, after: &State) -> Vec<LiveTarget> {
-    // Each item's trust and fingerprints computed once, items found by name
-    // through indexes: `apply` asks this of thousands of items (SPEC §8).
-    let trust = trust::Assessment::new(before);
-    let mut connectors_after: HashMap<&str, &Connector> = HashMap::new();
-    for c in &after.connectors {
-        connectors_after.entry(c.name.as_str()).or_insert(c);
-    }
-    let mut routes_after: HashMap<&str, &Route> = HashMap::new();
-    for r in &after.routes {
-        routes_after.entry(r.name.as_str()).or_insert(r);
-    }
-    let connector_after = |name: &str| {
-        let integration = after.integration.as_ref()?;
-        Some(fingerprint::connector(
-            integration,
-            connectors_after.get(name)?,
-        ))
-    };
     let mut out = Vec::new();
     let Some(integration) = before.integration.as_ref() else {
         return out; // nothing is live without one
     };
+    let Some(integration_after) = after.integration.as_ref() else {
+        return out; // nothing to compare a fingerprint with
+    };
+    let integration_same = integration == integration_after;
+    fn index(connectors: &[Connector]) -> HashMap<&str, usize> {
+        let mut by_name = HashMap::with_capacity(connectors.len());
+        for (i, c) in connectors.iter().enumerate() {
+            by_name.entry(c.name.as_str()).or_insert(i);
+        }
+        by_name
+    }
+    let connectors_before = index(&before.connectors);
+    let connectors_after = index(&after.connectors);
+    let connector_after = |name: &str| connectors_after.get(name).map(|&i| &after.connectors[i]);
+    let mut routes_after: HashMap<&str, &Route> = HashMap::with_capacity(after.routes.len());
+    for r in &after.routes {
+        routes_after.entry(r.name.as_str()).or_insert(r);
+    }
+    // Liveness in `before`, computed for the items that need it only.
+    let mut live_before: Vec<Option<bool>> = vec![None; before.connectors.len()];
+    let mut connector_live = |i: usize| {
+        *live_before[i].get_or_insert_with(|| {
+            let c = &before.connectors[i];
+            c.enabled
+                && TestState::of(c.test.as_ref(), &fingerprint::connector(integration, c))
+                    == TestState::Passed
+        })
+    };
     for (i, connector) in before.connectors.iter().enumerate() {
-        if !trust.connector_live(i) {
+        if !connector.enabled {
             continue;
         }
-        let old = fingerprint::connector(integration, connector);
-        let new = connector_after(&connector.name);
-        if new.is_some_and(|new| new != old) {
+        let Some(now) = connector_after(&connector.name) else {
+            continue;
+        };
+        if integration_same && now == connector {
+            continue;
+        }
+        if !connector_live(i) {
+            continue;
+        }
+        if fingerprint::connector(integration_after, now)
+            != fingerprint::connector(integration, connector)
+        {
             out.push(LiveTarget::Connector(connector.name.clone()));
         }
     }
-    for (i, route) in before.routes.iter().enumerate() {
-        if route.default || !trust.route_live(i) {
+    for route in &before.routes {
+        if route.default || !route.enabled {
             continue;
         }
-        let Some(owner) = trust.connector_of_route(i) else {
+        let Some(&owner_at) = connectors_before.get(route.connector.as_str()) else {
             continue;
         };
+        let owner = &before.connectors[owner_at];
+        let Some(now) = routes_after.get(route.name.as_str()) else {
+            continue;
+        };
+        let Some(owner_now) = connector_after(&now.connector) else {
+            continue;
+        };
+        if integration_same && *now == route && owner_now == owner {
+            continue;
+        }
         let old = fingerprint::route(integration, owner, route);
-        let new = routes_after.get(route.name.as_str()).and_then(|r| {
-            let integration = after.integration.as_ref()?;
-            Some(fingerprint::route(
-                integration,
-                connectors_after.get(r.connector.as_str())?,
-                r,
-            ))
-        });
-        if new.is_some_and(|new| new != old) {
+        let live = TestState::of(route.test.as_ref(), &old) == TestState::Passed
+            && connector_live(owner_at);
+        if live && fingerprint::route(integration_after, owner_now, now) != old {
             out.push(LiveTarget::Route(route.name.clone()));
         }
     }

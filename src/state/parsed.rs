@@ -83,7 +83,10 @@ pub fn read(dir: &Path, text: &str) -> Option<State> {
 
 /// Records `state` as the settings of `text`, which graphmail has just
 /// written and which reads back as `state`. Best effort: a failure only
-/// leaves no copy. A copy that would not read back as `state` is not kept.
+/// leaves no copy. That the copy reads back as `state` is not checked at
+/// each write (a parse of the whole copy, a tenth of a one-item change at
+/// 1,000 connectors) but by `tests/properties.rs` over generated states:
+/// the settings are strings, booleans and lists, which JSON keeps exactly.
 pub fn write(dir: &Path, text: &str, state: &State) {
     let path = dir.join(PARSED_FILE);
     if text.len() < MIN_BYTES {
@@ -99,13 +102,7 @@ pub fn write(dir: &Path, text: &str, state: &State) {
         state,
     })
     .map_err(io::Error::other)
-    .and_then(|bytes| {
-        let back: In = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
-        if back.state != *state {
-            return Err(io::Error::other("the copy does not read back as the state"));
-        }
-        replace(dir, &bytes)
-    });
+    .and_then(|bytes| replace(dir, &bytes));
     if let Err(e) = result {
         tracing::debug!("no {PARSED_FILE}: {e}");
         let _ = fs::remove_file(&path);
