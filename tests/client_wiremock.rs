@@ -962,8 +962,19 @@ async fn a_token_request_dropped_every_time_is_a_dropped_connection() {
     assert!(err.is_inconclusive());
     let retries = err.retry_stats().retries;
     assert!(retries >= 2, "{err}");
-    assert_eq!(seen.load(Ordering::SeqCst), retries as usize + 1);
-    assert!(text.contains(&format!("{} times", retries + 1)), "{text}");
+    // Every attempt was dropped. On a busy machine the deadline may cut the
+    // last one before it is answered (or before it reaches the server): it
+    // is then sent but not counted as a drop, and it is still a drop that
+    // is reported.
+    let drops = [retries + 1, retries]
+        .into_iter()
+        .find(|n| text.contains(&format!(" {n} times")))
+        .unwrap_or_else(|| panic!("no drop count of {retries} or {} in {text}", retries + 1));
+    let sent = seen.load(Ordering::SeqCst);
+    assert!(
+        sent == drops as usize || sent == retries as usize + 1,
+        "{sent} requests received for {retries} retries and {drops} drops"
+    );
 }
 
 #[tokio::test]

@@ -612,6 +612,8 @@ async fn send_with_retries(
     let mut last: Option<(Option<u16>, String)> = None;
     let mut attempt = 0u32;
     let mut drops = 0u32;
+    // The previous attempt's connection was closed under it.
+    let mut dropped_before = false;
     loop {
         attempt += 1;
         let (client, request) = build()?.build_split();
@@ -641,6 +643,16 @@ async fn send_with_retries(
         let (retry_after, answer) = match sent {
             Err(_) => {
                 log.failed("the deadline passed");
+                // The deadline cut the retry of a dropped connection: the
+                // drop is what was observed, not silence (on a busy machine
+                // the last try is often cut before it is answered).
+                if dropped_before && let Some((_, message)) = last {
+                    return Err(TokenError::Dropped {
+                        url: url.to_string(),
+                        message,
+                        retry: budget.stats,
+                    });
+                }
                 let last = last.unwrap_or((None, "no answer before the deadline".into()));
                 return Err(no_answer(url, budget, last));
             }
@@ -701,6 +713,7 @@ async fn send_with_retries(
                 }
             }
         };
+        dropped_before = last_dropped;
         let cause = match &last {
             Some((Some(status), _)) => format!("HTTP {status}"),
             _ => "no answer".to_string(),

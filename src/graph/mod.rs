@@ -621,6 +621,14 @@ impl GraphClient {
             .await;
             let Ok(outcome) = outcome else {
                 log.failed("the deadline passed");
+                // The deadline cut the retry of a dropped connection: report
+                // the drop that was observed, as when it stops the next try.
+                if let Some(mut dropped) =
+                    last.take_if(|e| matches!(e.kind, GraphErrorKind::Dropped { .. }))
+                {
+                    dropped.retry = budget.stats;
+                    return Err(dropped);
+                }
                 let fallback = GraphError::new(
                     GraphErrorKind::Timeout,
                     format!("no answer from {} before the deadline", host_of(&spec.url)),
