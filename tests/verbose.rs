@@ -445,6 +445,27 @@ fn v_lists_discovery_and_token_requests_and_no_headers() {
         !quiet.contains("support: mailbox"),
         "no step lines without -v:\n{quiet}"
     );
+    // Where the run's time went (issue 17): the token, the slowest target
+    // after it with the Graph requests it made, and the throttling waits.
+    assert_line(&verbose, &["token: ", " ms (shared phase ", " ms"]);
+    assert_line(
+        &verbose,
+        &[
+            "longest chain: Connector '",
+            " ms after the shared phase (",
+            " Graph request",
+            "; run ",
+            " ms in all)",
+        ],
+    );
+    assert_line(
+        &verbose,
+        &["throttling: 0 busy answer(s), 0 retries, 0 ms waited in all"],
+    );
+    assert!(
+        !quiet.contains("longest chain"),
+        "no timing summary without -v:\n{quiet}"
+    );
     assert!(
         !verbose.contains("headers:"),
         "headers only at -vv:\n{verbose}"

@@ -130,15 +130,20 @@ fn log_critical_path(
         "token: {token_ms} ms (shared phase {prepared_ms} ms, tenant discovery beside the token request)"
     );
     if let Some((report, ms)) = done.iter().max_by_key(|(_, ms)| *ms) {
-        let requests = report
+        // One request may establish several facts (the folder lookup also
+        // proves the mailbox): count requests, not the steps they answered.
+        let requests: std::collections::HashSet<&str> = report
             .steps
             .iter()
-            .filter(|s| s.carried_from.is_none() && s.request_id.is_some())
-            .count();
+            .filter(|s| s.carried_from.is_none())
+            .filter_map(|s| s.request_id.as_deref())
+            .collect();
+        let requests = requests.len();
         tracing::info!(
-            "longest chain: {:?} '{}', {ms} ms after the shared phase ({requests} step(s) answered by Graph; run {total_ms} ms in all)",
+            "longest chain: {:?} '{}', {ms} ms after the shared phase ({requests} Graph request{}; run {total_ms} ms in all)",
             report.target.kind,
-            report.target.name
+            report.target.name,
+            if requests == 1 { "" } else { "s" }
         );
     }
     let tally = *ctx.tally.lock().unwrap_or_else(|e| e.into_inner());
