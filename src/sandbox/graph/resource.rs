@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::query::{Record, Val};
@@ -36,13 +37,18 @@ pub struct MessageRecord<'a> {
     pub view: View,
 }
 
-impl MessageRecord<'_> {
+impl<'a> MessageRecord<'a> {
     fn id(&self) -> &str {
         if self.view.immutable_ids {
             &self.message.immutable_id
         } else {
             &self.message.rest_id
         }
+    }
+
+    /// The message as the answer shows it.
+    pub fn to_json(&self, select: Option<&'a [&'static str]>) -> MessageJson<'a> {
+        MessageJson::new(self.message, self.folder_id, self.view, select)
     }
 }
 
@@ -165,14 +171,6 @@ pub fn folder_record<'a>(
     })
 }
 
-fn recipient(a: &Address) -> Value {
-    json!({"emailAddress": {"name": a.name.as_deref().unwrap_or(&a.address), "address": a.address}})
-}
-
-fn recipients(list: &[Address]) -> Value {
-    Value::Array(list.iter().map(recipient).collect())
-}
-
 /// The message body as plain text.
 fn text_of(m: &Message) -> String {
     if m.body_html {
@@ -222,80 +220,235 @@ pub fn message_json(
     view: View,
     select: Option<&[&'static str]>,
 ) -> Value {
-    let id = if view.immutable_ids {
-        &m.immutable_id
-    } else {
-        &m.rest_id
-    };
-    let change_key = format!("CQAAABYAAAD{:08x}{:08x}", m.seq, m.change);
-    let body = if view.text_body {
-        json!({"contentType": "text", "content": text_of(m)})
-    } else if m.body_html {
-        json!({"contentType": "html", "content": m.body})
-    } else {
-        json!({"contentType": "html", "content": format!(
-            "<html><head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body>{}</body></html>",
-            escape_html(&m.body)
-        )})
-    };
-    let mut map = Map::new();
-    map.insert("@odata.etag".into(), json!(format!("W/\"{change_key}\"")));
-    map.insert("id".into(), json!(id));
-    map.insert("createdDateTime".into(), json!(iso(m.created)));
-    map.insert("lastModifiedDateTime".into(), json!(iso(m.modified)));
-    map.insert("changeKey".into(), json!(change_key));
-    map.insert("categories".into(), json!(m.categories));
-    map.insert("receivedDateTime".into(), json!(iso(m.received)));
-    map.insert(
-        "sentDateTime".into(),
-        m.sent.map(|s| json!(iso(s))).unwrap_or(Value::Null),
-    );
-    map.insert("hasAttachments".into(), json!(!m.attachments.is_empty()));
-    map.insert("internetMessageId".into(), json!(m.internet_message_id));
-    map.insert("subject".into(), json!(m.subject));
-    map.insert("bodyPreview".into(), json!(preview(m)));
-    map.insert("importance".into(), json!(m.importance));
-    map.insert("parentFolderId".into(), json!(folder_id));
-    map.insert("conversationId".into(), json!(m.conversation_id));
-    map.insert("isDeliveryReceiptRequested".into(), json!(false));
-    map.insert("isReadReceiptRequested".into(), json!(false));
-    map.insert("isRead".into(), json!(m.is_read));
-    map.insert("isDraft".into(), json!(m.is_draft));
-    map.insert(
-        "webLink".into(),
-        json!(format!(
-            "https://outlook.office365.com/owa/?ItemID={}&exvsurl=1&viewmodel=ReadMessageItem",
-            url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
-        )),
-    );
-    map.insert("inferenceClassification".into(), json!("focused"));
-    map.insert("body".into(), body.clone());
-    map.insert(
-        "sender".into(),
-        m.sender.as_ref().map(recipient).unwrap_or(Value::Null),
-    );
-    map.insert(
-        "from".into(),
-        m.from.as_ref().map(recipient).unwrap_or(Value::Null),
-    );
-    map.insert("toRecipients".into(), recipients(&m.to));
-    map.insert("ccRecipients".into(), recipients(&m.cc));
-    map.insert("bccRecipients".into(), recipients(&m.bcc));
-    map.insert("replyTo".into(), recipients(&m.reply_to));
-    map.insert("flag".into(), m.flag.clone());
-    if let Some(select) = select {
-        if select.contains(&"uniqueBody") {
-            map.insert("uniqueBody".into(), body);
+    // A map with string keys always converts.
+    serde_json::to_value(MessageJson::new(m, folder_id, view, select)).unwrap_or_default()
+}
+
+/// A message as Graph renders it, written straight to JSON: a page of
+/// 1,000 messages costs only the properties `$select` names, with no
+/// `Value` tree in between ([`message_json`] is this, as a `Value`).
+///
+/// Properties come in the order a `serde_json::Map` keeps them (by name),
+/// so the bytes are those of [`message_json`]'s `Value`.
+pub struct MessageJson<'a> {
+    m: &'a Message,
+    folder_id: &'a str,
+    view: View,
+    select: Option<&'a [&'static str]>,
+}
+
+impl<'a> MessageJson<'a> {
+    pub fn new(
+        m: &'a Message,
+        folder_id: &'a str,
+        view: View,
+        select: Option<&'a [&'static str]>,
+    ) -> Self {
+        MessageJson {
+            m,
+            folder_id,
+            view,
+            select,
         }
-        map.retain(|k, _| k == "id" || k == "@odata.etag" || select.contains(&k.as_str()));
     }
-    if view.basic_only {
-        // Mail.ReadBasic excludes body, preview and attachments (reference §4.1).
-        map.remove("body");
-        map.remove("uniqueBody");
-        map.remove("bodyPreview");
+
+    /// Whether `name` is in the answer: every property but `uniqueBody`
+    /// unless `$select` names some (then those, `id` and `@odata.etag`),
+    /// never body or preview under Mail.ReadBasic (reference §4.1).
+    fn wants(&self, name: &str) -> bool {
+        if self.view.basic_only && matches!(name, "body" | "uniqueBody" | "bodyPreview") {
+            return false;
+        }
+        match self.select {
+            None => name != "uniqueBody",
+            Some(select) => name == "id" || name == "@odata.etag" || select.contains(&name),
+        }
     }
-    Value::Object(map)
+
+    fn id(&self) -> &'a str {
+        if self.view.immutable_ids {
+            &self.m.immutable_id
+        } else {
+            &self.m.rest_id
+        }
+    }
+
+    fn change_key(&self) -> String {
+        format!("CQAAABYAAAD{:08x}{:08x}", self.m.seq, self.m.change)
+    }
+
+    fn body(&self) -> BodyJson<'a> {
+        let m = self.m;
+        if self.view.text_body {
+            BodyJson {
+                content_type: "text",
+                content: Cow::Owned(text_of(m)),
+            }
+        } else if m.body_html {
+            BodyJson {
+                content_type: "html",
+                content: Cow::Borrowed(&m.body),
+            }
+        } else {
+            BodyJson {
+                content_type: "html",
+                content: Cow::Owned(format!(
+                    "<html><head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body>{}</body></html>",
+                    escape_html(&m.body)
+                )),
+            }
+        }
+    }
+}
+
+impl Serialize for MessageJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let m = self.m;
+        let mut map = serializer.serialize_map(None)?;
+        // By name, as `serde_json::Map` orders them (a test checks it).
+        if self.wants("@odata.etag") {
+            map.serialize_entry("@odata.etag", &format!("W/\"{}\"", self.change_key()))?;
+        }
+        if self.wants("bccRecipients") {
+            map.serialize_entry("bccRecipients", &RecipientsJson(&m.bcc))?;
+        }
+        if self.wants("body") {
+            map.serialize_entry("body", &self.body())?;
+        }
+        if self.wants("bodyPreview") {
+            map.serialize_entry("bodyPreview", &preview(m))?;
+        }
+        if self.wants("categories") {
+            map.serialize_entry("categories", &m.categories)?;
+        }
+        if self.wants("ccRecipients") {
+            map.serialize_entry("ccRecipients", &RecipientsJson(&m.cc))?;
+        }
+        if self.wants("changeKey") {
+            map.serialize_entry("changeKey", &self.change_key())?;
+        }
+        if self.wants("conversationId") {
+            map.serialize_entry("conversationId", &m.conversation_id)?;
+        }
+        if self.wants("createdDateTime") {
+            map.serialize_entry("createdDateTime", &iso(m.created))?;
+        }
+        if self.wants("flag") {
+            map.serialize_entry("flag", &m.flag)?;
+        }
+        if self.wants("from") {
+            map.serialize_entry("from", &m.from.as_ref().map(RecipientJson))?;
+        }
+        if self.wants("hasAttachments") {
+            map.serialize_entry("hasAttachments", &!m.attachments.is_empty())?;
+        }
+        if self.wants("id") {
+            map.serialize_entry("id", self.id())?;
+        }
+        if self.wants("importance") {
+            map.serialize_entry("importance", &m.importance)?;
+        }
+        if self.wants("inferenceClassification") {
+            map.serialize_entry("inferenceClassification", "focused")?;
+        }
+        if self.wants("internetMessageId") {
+            map.serialize_entry("internetMessageId", &m.internet_message_id)?;
+        }
+        if self.wants("isDeliveryReceiptRequested") {
+            map.serialize_entry("isDeliveryReceiptRequested", &false)?;
+        }
+        if self.wants("isDraft") {
+            map.serialize_entry("isDraft", &m.is_draft)?;
+        }
+        if self.wants("isRead") {
+            map.serialize_entry("isRead", &m.is_read)?;
+        }
+        if self.wants("isReadReceiptRequested") {
+            map.serialize_entry("isReadReceiptRequested", &false)?;
+        }
+        if self.wants("lastModifiedDateTime") {
+            map.serialize_entry("lastModifiedDateTime", &iso(m.modified))?;
+        }
+        if self.wants("parentFolderId") {
+            map.serialize_entry("parentFolderId", self.folder_id)?;
+        }
+        if self.wants("receivedDateTime") {
+            map.serialize_entry("receivedDateTime", &iso(m.received))?;
+        }
+        if self.wants("replyTo") {
+            map.serialize_entry("replyTo", &RecipientsJson(&m.reply_to))?;
+        }
+        if self.wants("sender") {
+            map.serialize_entry("sender", &m.sender.as_ref().map(RecipientJson))?;
+        }
+        if self.wants("sentDateTime") {
+            map.serialize_entry("sentDateTime", &m.sent.map(iso))?;
+        }
+        if self.wants("subject") {
+            map.serialize_entry("subject", &m.subject)?;
+        }
+        if self.wants("toRecipients") {
+            map.serialize_entry("toRecipients", &RecipientsJson(&m.to))?;
+        }
+        if self.wants("uniqueBody") {
+            map.serialize_entry("uniqueBody", &self.body())?;
+        }
+        if self.wants("webLink") {
+            map.serialize_entry(
+                "webLink",
+                &format!(
+                    "https://outlook.office365.com/owa/?ItemID={}&exvsurl=1&viewmodel=ReadMessageItem",
+                    url::form_urlencoded::byte_serialize(self.id().as_bytes()).collect::<String>()
+                ),
+            )?;
+        }
+        map.end()
+    }
+}
+
+/// `{"content": ..., "contentType": ...}`.
+struct BodyJson<'a> {
+    content_type: &'static str,
+    content: Cow<'a, str>,
+}
+
+impl Serialize for BodyJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("content", &self.content)?;
+        map.serialize_entry("contentType", self.content_type)?;
+        map.end()
+    }
+}
+
+/// `{"emailAddress": {"address": ..., "name": ...}}`, the name falling
+/// back to the address.
+struct RecipientJson<'a>(&'a Address);
+
+impl Serialize for RecipientJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct EmailAddressJson<'a>(&'a Address);
+        impl Serialize for EmailAddressJson<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let a = self.0;
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("address", &a.address)?;
+                map.serialize_entry("name", a.name.as_deref().unwrap_or(&a.address))?;
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("emailAddress", &EmailAddressJson(self.0))?;
+        map.end()
+    }
+}
+
+struct RecipientsJson<'a>(&'a [Address]);
+
+impl Serialize for RecipientsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(RecipientJson))
+    }
 }
 
 #[cfg(test)]
@@ -348,5 +501,82 @@ mod tests {
         assert!(
             v.get("@odata.etag").is_some() && v.get("id").is_some() && v.get("subject").is_some()
         );
+    }
+
+    /// The bytes written straight must be those of the `Value`, whose map
+    /// orders properties by name: a property out of place shows here.
+    fn written_as_the_value_would_be(m: &Message) {
+        let views = [
+            View::default(),
+            View {
+                immutable_ids: true,
+                ..View::default()
+            },
+            View {
+                text_body: true,
+                ..View::default()
+            },
+            View {
+                basic_only: true,
+                ..View::default()
+            },
+        ];
+        let selects: [Option<&[&'static str]>; 3] = [
+            None,
+            Some(&["uniqueBody", "body", "bodyPreview", "subject"]),
+            Some(&["webLink", "sender", "flag", "sentDateTime", "categories"]),
+        ];
+        for view in views {
+            for select in selects {
+                let written = serde_json::to_string(&MessageJson::new(m, "f", view, select));
+                let value = message_json(m, "f", view, select).to_string();
+                assert_eq!(written.ok(), Some(value), "{view:?} {select:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn messages_are_written_in_the_order_of_their_value() {
+        let mut m = Message::blank(1_700_000_000);
+        written_as_the_value_would_be(&m);
+        m.rest_id = "AAMk/+=x".into();
+        m.immutable_id = "imm/1".into();
+        m.seq = 42;
+        m.change = 7;
+        m.subject = "Hi \"there\" \u{e9}".into();
+        m.body = "a < b\n<i>x</i> &".into();
+        m.from = Some(Address {
+            name: Some("Ann".into()),
+            address: "ann@x.com".into(),
+        });
+        m.sender = Some(Address {
+            name: None,
+            address: "s@x.com".into(),
+        });
+        m.to = vec![
+            Address {
+                name: None,
+                address: "t@x.com".into(),
+            },
+            Address {
+                name: Some("T2".into()),
+                address: "t2@x.com".into(),
+            },
+        ];
+        m.cc = vec![Address {
+            name: None,
+            address: "c@x.com".into(),
+        }];
+        m.reply_to = vec![Address {
+            name: None,
+            address: "r@x.com".into(),
+        }];
+        m.sent = Some(1_700_000_100);
+        m.categories = vec!["Red".into()];
+        m.is_read = true;
+        written_as_the_value_would_be(&m);
+        m.body_html = true;
+        m.body = "<p>Hello &amp; bye</p>".into();
+        written_as_the_value_would_be(&m);
     }
 }
