@@ -502,8 +502,8 @@ impl GraphClient {
             };
             if let Some(next) = &next {
                 // NOTE: the bearer token must not leave for another host.
-                let same_origin = url::Url::parse(next)
-                    .map(|u| u.origin().ascii_serialization() == self.origin);
+                let same_origin =
+                    url::Url::parse(next).map(|u| u.origin().ascii_serialization() == self.origin);
                 if !same_origin.unwrap_or(false) {
                     let mut e = GraphError::new(
                         GraphErrorKind::InvalidRequest,

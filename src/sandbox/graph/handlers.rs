@@ -43,7 +43,8 @@ use super::limits::Slot;
 use super::outgoing;
 use super::query::{Entity, MAX_TOP, QueryOptions, Val, order, order_keys, sort_keys};
 use super::resource::{
-    FolderRecord, MessageJson, MessageRecord, View, folder_record, message_json, root_parent_id,
+    FolderRecord, MessageJson, MessageRecord, Shape, View, folder_record, message_json,
+    root_parent_id,
 };
 use super::send;
 use super::store::{Contents, Mailbox, ROOT};
@@ -795,6 +796,7 @@ fn render_messages(
         .collect();
     let total = records.len();
     let page = page(total, options, &call.prefer);
+    let shape = Shape::new(call.view, options.select.as_deref());
     // Insertion order (`seq`) breaks every tie, so each order is total and
     // only the page's records need their places.
     let values: Vec<MessageJson<'_>> = if options.orderby.is_empty() {
@@ -807,7 +809,7 @@ fn render_messages(
         });
         records[page.range]
             .iter()
-            .map(|r| r.to_json(options.select.as_deref()))
+            .map(|r| r.to_json(&shape))
             .collect()
     } else {
         // Each record's `$orderby` values once, not once per comparison.
@@ -824,7 +826,7 @@ fn render_messages(
         });
         indices[page.range]
             .iter()
-            .map(|&i| records[i].to_json(options.select.as_deref()))
+            .map(|&i| records[i].to_json(&shape))
             .collect()
     };
     let context = match folder {

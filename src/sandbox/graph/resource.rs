@@ -24,10 +24,23 @@ pub struct View {
 }
 
 pub fn iso(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    let t = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    // Written by hand in the common case: `format` reads its pattern anew
+    // on every call, thousands of times for a page of messages.
+    if (0..=9999).contains(&t.year()) {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
 }
 
 /// A message as `$filter` and `$orderby` see it.
@@ -47,8 +60,8 @@ impl<'a> MessageRecord<'a> {
     }
 
     /// The message as the answer shows it.
-    pub fn to_json(&self, select: Option<&'a [&'static str]>) -> MessageJson<'a> {
-        MessageJson::new(self.message, self.folder_id, self.view, select)
+    pub fn to_json(&self, shape: &Shape) -> MessageJson<'a> {
+        shape.json(self.message, self.folder_id)
     }
 }
 
@@ -221,52 +234,96 @@ pub fn message_json(
     select: Option<&[&'static str]>,
 ) -> Value {
     // A map with string keys always converts.
-    serde_json::to_value(MessageJson::new(m, folder_id, view, select)).unwrap_or_default()
+    serde_json::to_value(Shape::new(view, select).json(m, folder_id)).unwrap_or_default()
+}
+
+/// A message's properties by name, as a `serde_json::Map` orders them, so
+/// that what [`MessageJson`] writes is byte for byte [`message_json`].
+const PROPERTIES: [&str; 30] = [
+    "@odata.etag",
+    "bccRecipients",
+    "body",
+    "bodyPreview",
+    "categories",
+    "ccRecipients",
+    "changeKey",
+    "conversationId",
+    "createdDateTime",
+    "flag",
+    "from",
+    "hasAttachments",
+    "id",
+    "importance",
+    "inferenceClassification",
+    "internetMessageId",
+    "isDeliveryReceiptRequested",
+    "isDraft",
+    "isRead",
+    "isReadReceiptRequested",
+    "lastModifiedDateTime",
+    "parentFolderId",
+    "receivedDateTime",
+    "replyTo",
+    "sender",
+    "sentDateTime",
+    "subject",
+    "toRecipients",
+    "uniqueBody",
+    "webLink",
+];
+
+/// Which properties, and how, an answer renders its messages with: worked
+/// out once per request, not once per message.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    view: View,
+    /// Bit `i`: [`PROPERTIES`]`[i]` is in the answer.
+    wanted: u32,
+}
+
+impl Shape {
+    /// Every property but `uniqueBody` unless `select` names some (then
+    /// those, `id` and `@odata.etag`), never body or preview under
+    /// Mail.ReadBasic (reference §4.1).
+    pub fn new(view: View, select: Option<&[&'static str]>) -> Shape {
+        let wants = |name: &str| {
+            if view.basic_only && matches!(name, "body" | "uniqueBody" | "bodyPreview") {
+                return false;
+            }
+            match select {
+                None => name != "uniqueBody",
+                Some(select) => name == "id" || name == "@odata.etag" || select.contains(&name),
+            }
+        };
+        let wanted = PROPERTIES
+            .iter()
+            .enumerate()
+            .filter(|(_, name)| wants(name))
+            .fold(0, |mask, (i, _)| mask | 1 << i);
+        Shape { view, wanted }
+    }
+
+    pub fn json<'a>(&self, m: &'a Message, folder_id: &'a str) -> MessageJson<'a> {
+        MessageJson {
+            m,
+            folder_id,
+            shape: *self,
+        }
+    }
 }
 
 /// A message as Graph renders it, written straight to JSON: a page of
 /// 1,000 messages costs only the properties `$select` names, with no
-/// `Value` tree in between ([`message_json`] is this, as a `Value`).
-///
-/// Properties come in the order a `serde_json::Map` keeps them (by name),
-/// so the bytes are those of [`message_json`]'s `Value`.
+/// `Value` tree in between.
 pub struct MessageJson<'a> {
     m: &'a Message,
     folder_id: &'a str,
-    view: View,
-    select: Option<&'a [&'static str]>,
+    shape: Shape,
 }
 
 impl<'a> MessageJson<'a> {
-    pub fn new(
-        m: &'a Message,
-        folder_id: &'a str,
-        view: View,
-        select: Option<&'a [&'static str]>,
-    ) -> Self {
-        MessageJson {
-            m,
-            folder_id,
-            view,
-            select,
-        }
-    }
-
-    /// Whether `name` is in the answer: every property but `uniqueBody`
-    /// unless `$select` names some (then those, `id` and `@odata.etag`),
-    /// never body or preview under Mail.ReadBasic (reference §4.1).
-    fn wants(&self, name: &str) -> bool {
-        if self.view.basic_only && matches!(name, "body" | "uniqueBody" | "bodyPreview") {
-            return false;
-        }
-        match self.select {
-            None => name != "uniqueBody",
-            Some(select) => name == "id" || name == "@odata.etag" || select.contains(&name),
-        }
-    }
-
     fn id(&self) -> &'a str {
-        if self.view.immutable_ids {
+        if self.shape.view.immutable_ids {
             &self.m.immutable_id
         } else {
             &self.m.rest_id
@@ -279,7 +336,7 @@ impl<'a> MessageJson<'a> {
 
     fn body(&self) -> BodyJson<'a> {
         let m = self.m;
-        if self.view.text_body {
+        if self.shape.view.text_body {
             BodyJson {
                 content_type: "text",
                 content: Cow::Owned(text_of(m)),
@@ -299,108 +356,59 @@ impl<'a> MessageJson<'a> {
             }
         }
     }
-}
 
-impl Serialize for MessageJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+    /// Writes property `name` (one of [`PROPERTIES`]).
+    fn entry<M: SerializeMap>(&self, map: &mut M, name: &'static str) -> Result<(), M::Error> {
         let m = self.m;
-        let mut map = serializer.serialize_map(None)?;
-        // By name, as `serde_json::Map` orders them (a test checks it).
-        if self.wants("@odata.etag") {
-            map.serialize_entry("@odata.etag", &format!("W/\"{}\"", self.change_key()))?;
-        }
-        if self.wants("bccRecipients") {
-            map.serialize_entry("bccRecipients", &RecipientsJson(&m.bcc))?;
-        }
-        if self.wants("body") {
-            map.serialize_entry("body", &self.body())?;
-        }
-        if self.wants("bodyPreview") {
-            map.serialize_entry("bodyPreview", &preview(m))?;
-        }
-        if self.wants("categories") {
-            map.serialize_entry("categories", &m.categories)?;
-        }
-        if self.wants("ccRecipients") {
-            map.serialize_entry("ccRecipients", &RecipientsJson(&m.cc))?;
-        }
-        if self.wants("changeKey") {
-            map.serialize_entry("changeKey", &self.change_key())?;
-        }
-        if self.wants("conversationId") {
-            map.serialize_entry("conversationId", &m.conversation_id)?;
-        }
-        if self.wants("createdDateTime") {
-            map.serialize_entry("createdDateTime", &iso(m.created))?;
-        }
-        if self.wants("flag") {
-            map.serialize_entry("flag", &m.flag)?;
-        }
-        if self.wants("from") {
-            map.serialize_entry("from", &m.from.as_ref().map(RecipientJson))?;
-        }
-        if self.wants("hasAttachments") {
-            map.serialize_entry("hasAttachments", &!m.attachments.is_empty())?;
-        }
-        if self.wants("id") {
-            map.serialize_entry("id", self.id())?;
-        }
-        if self.wants("importance") {
-            map.serialize_entry("importance", &m.importance)?;
-        }
-        if self.wants("inferenceClassification") {
-            map.serialize_entry("inferenceClassification", "focused")?;
-        }
-        if self.wants("internetMessageId") {
-            map.serialize_entry("internetMessageId", &m.internet_message_id)?;
-        }
-        if self.wants("isDeliveryReceiptRequested") {
-            map.serialize_entry("isDeliveryReceiptRequested", &false)?;
-        }
-        if self.wants("isDraft") {
-            map.serialize_entry("isDraft", &m.is_draft)?;
-        }
-        if self.wants("isRead") {
-            map.serialize_entry("isRead", &m.is_read)?;
-        }
-        if self.wants("isReadReceiptRequested") {
-            map.serialize_entry("isReadReceiptRequested", &false)?;
-        }
-        if self.wants("lastModifiedDateTime") {
-            map.serialize_entry("lastModifiedDateTime", &iso(m.modified))?;
-        }
-        if self.wants("parentFolderId") {
-            map.serialize_entry("parentFolderId", self.folder_id)?;
-        }
-        if self.wants("receivedDateTime") {
-            map.serialize_entry("receivedDateTime", &iso(m.received))?;
-        }
-        if self.wants("replyTo") {
-            map.serialize_entry("replyTo", &RecipientsJson(&m.reply_to))?;
-        }
-        if self.wants("sender") {
-            map.serialize_entry("sender", &m.sender.as_ref().map(RecipientJson))?;
-        }
-        if self.wants("sentDateTime") {
-            map.serialize_entry("sentDateTime", &m.sent.map(iso))?;
-        }
-        if self.wants("subject") {
-            map.serialize_entry("subject", &m.subject)?;
-        }
-        if self.wants("toRecipients") {
-            map.serialize_entry("toRecipients", &RecipientsJson(&m.to))?;
-        }
-        if self.wants("uniqueBody") {
-            map.serialize_entry("uniqueBody", &self.body())?;
-        }
-        if self.wants("webLink") {
-            map.serialize_entry(
-                "webLink",
+        match name {
+            "@odata.etag" => map.serialize_entry(name, &format!("W/\"{}\"", self.change_key())),
+            "bccRecipients" => map.serialize_entry(name, &RecipientsJson(&m.bcc)),
+            "body" | "uniqueBody" => map.serialize_entry(name, &self.body()),
+            "bodyPreview" => map.serialize_entry(name, &preview(m)),
+            "categories" => map.serialize_entry(name, &m.categories),
+            "ccRecipients" => map.serialize_entry(name, &RecipientsJson(&m.cc)),
+            "changeKey" => map.serialize_entry(name, &self.change_key()),
+            "conversationId" => map.serialize_entry(name, &m.conversation_id),
+            "createdDateTime" => map.serialize_entry(name, &iso(m.created)),
+            "flag" => map.serialize_entry(name, &m.flag),
+            "from" => map.serialize_entry(name, &m.from.as_ref().map(RecipientJson)),
+            "hasAttachments" => map.serialize_entry(name, &!m.attachments.is_empty()),
+            "id" => map.serialize_entry(name, self.id()),
+            "importance" => map.serialize_entry(name, &m.importance),
+            "inferenceClassification" => map.serialize_entry(name, "focused"),
+            "internetMessageId" => map.serialize_entry(name, &m.internet_message_id),
+            "isDeliveryReceiptRequested" | "isReadReceiptRequested" => {
+                map.serialize_entry(name, &false)
+            }
+            "isDraft" => map.serialize_entry(name, &m.is_draft),
+            "isRead" => map.serialize_entry(name, &m.is_read),
+            "lastModifiedDateTime" => map.serialize_entry(name, &iso(m.modified)),
+            "parentFolderId" => map.serialize_entry(name, self.folder_id),
+            "receivedDateTime" => map.serialize_entry(name, &iso(m.received)),
+            "replyTo" => map.serialize_entry(name, &RecipientsJson(&m.reply_to)),
+            "sender" => map.serialize_entry(name, &m.sender.as_ref().map(RecipientJson)),
+            "sentDateTime" => map.serialize_entry(name, &m.sent.map(iso)),
+            "subject" => map.serialize_entry(name, &m.subject),
+            "toRecipients" => map.serialize_entry(name, &RecipientsJson(&m.to)),
+            "webLink" => map.serialize_entry(
+                name,
                 &format!(
                     "https://outlook.office365.com/owa/?ItemID={}&exvsurl=1&viewmodel=ReadMessageItem",
                     url::form_urlencoded::byte_serialize(self.id().as_bytes()).collect::<String>()
                 ),
-            )?;
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Serialize for MessageJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.shape.wanted.count_ones() as usize))?;
+        for (i, name) in PROPERTIES.iter().enumerate() {
+            if self.shape.wanted & (1 << i) != 0 {
+                self.entry(&mut map, name)?;
+            }
         }
         map.end()
     }
@@ -528,10 +536,33 @@ mod tests {
         ];
         for view in views {
             for select in selects {
-                let written = serde_json::to_string(&MessageJson::new(m, "f", view, select));
+                let written = serde_json::to_string(&Shape::new(view, select).json(m, "f"));
                 let value = message_json(m, "f", view, select).to_string();
                 assert_eq!(written.ok(), Some(value), "{view:?} {select:?}");
             }
+        }
+    }
+
+    #[test]
+    fn properties_are_in_the_order_of_a_map() {
+        assert!(PROPERTIES.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn times_are_written_as_chrono_writes_them() {
+        for secs in [
+            0,
+            951_782_400,
+            1_700_000_000,
+            4_102_444_799,
+            -1,
+            253_402_300_800,
+        ] {
+            let chrono = chrono::DateTime::from_timestamp(secs, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            assert_eq!(iso(secs), chrono, "{secs}");
         }
     }
 
