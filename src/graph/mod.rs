@@ -471,7 +471,8 @@ impl GraphClient {
     /// The pages form a chain (each nextLink comes with the page before),
     /// so decoding is kept off it: a page's nextLink is read first (a skim
     /// over the items), the next request leaves, and the page is decoded
-    /// on a blocking thread and handed to `on_page` while it is in flight.
+    /// on a blocking thread and handed to `on_page` while it is in flight
+    /// (the last page, with nothing in flight beside it, is decoded here).
     async fn get_pages_each<T: DeserializeOwned + Send + 'static>(
         &self,
         mailbox: &str,
@@ -515,9 +516,17 @@ impl GraphClient {
                 }
             }
             let (status, request_id) = (raw.status, raw.request_id.clone());
-            let decode = tokio::task::spawn_blocking(move || decode_json::<Page<T>>(raw));
+            // The last (often the only) page is decoded here: nothing is in
+            // flight beside it, and a burst of one-page answers (a folder
+            // lookup per target) must not grow the blocking pool.
+            let on_thread = next.is_some();
             let page = async {
-                let page = match decode.await {
+                let decoded = if on_thread {
+                    tokio::task::spawn_blocking(move || decode_json::<Page<T>>(raw)).await
+                } else {
+                    Ok(decode_json::<Page<T>>(raw))
+                };
+                let page = match decoded {
                     Ok(page) => page?,
                     Err(e) => {
                         let mut error = GraphError::new(
