@@ -39,7 +39,7 @@ use crate::auth::http::{
 use crate::auth::request_log::{RequestLog, RetryDecision, Service, retry_decision};
 use crate::auth::{HttpSetupError, TokenProvider, check_url};
 pub use crate::auth::{RetryPolicy, RetryStats};
-use types::Page;
+use types::{Page, PageLink};
 
 /// A Graph client for `integration` with `credential`: builds the HTTP
 /// client (`http.ca_file` falling back to the integration's `ca_file`) and
@@ -441,19 +441,12 @@ impl GraphClient {
         url: String,
         prefer: Option<&'static str>,
     ) -> Result<GraphResponse<T>, GraphError> {
-        let spec = RequestSpec {
-            method: Method::GET,
-            url,
-            body: None,
-            prefer,
-            idempotent: true,
-        };
-        decode_json(self.execute(mailbox, spec).await?)
+        decode_json(self.get_raw(mailbox, url, prefer).await?)
     }
 
     /// Follows `@odata.nextLink` as-is (it carries the query options; never
     /// rewrite it: reference §4.4), up to `max_pages` pages.
-    async fn get_pages<T: DeserializeOwned>(
+    async fn get_pages<T: DeserializeOwned + Send + 'static>(
         &self,
         mailbox: &str,
         first: String,
@@ -474,7 +467,13 @@ impl GraphClient {
 
     /// [`Self::get_pages`], each page's items handed to `on_page` as the
     /// page arrives.
-    async fn get_pages_each<T: DeserializeOwned>(
+    ///
+    /// The pages form a chain (each nextLink comes with the page before),
+    /// so decoding is kept off it: a page's nextLink is read first (a skim
+    /// over the items), the next request leaves, and the page is decoded
+    /// on a blocking thread and handed to `on_page` while it is in flight
+    /// (the last page, with nothing in flight beside it, is decoded here).
+    async fn get_pages_each<T: DeserializeOwned + Send + 'static>(
         &self,
         mailbox: &str,
         first: String,
@@ -482,46 +481,105 @@ impl GraphClient {
         max_pages: u32,
         mut on_page: impl FnMut(Vec<T>),
     ) -> Result<GraphResponse<()>, GraphError> {
-        let mut url = first;
         let mut pages = 0;
         let mut retry = RetryStats::default();
+        let with_retry = |mut e: GraphError, retry: RetryStats| {
+            let mut total = retry;
+            total.add(e.retry);
+            e.retry = total;
+            e
+        };
+        let mut raw = self
+            .get_raw(mailbox, first, prefer)
+            .await
+            .map_err(|e| with_retry(e, retry))?;
         loop {
-            let page: GraphResponse<Page<T>> =
-                self.get_json(mailbox, url, prefer).await.map_err(|mut e| {
-                    let mut total = retry;
-                    total.add(e.retry);
-                    e.retry = total;
-                    e
-                })?;
             pages += 1;
-            retry.add(page.retry);
-            on_page(page.value.value);
-            match page.value.next_link {
-                Some(next) if pages < max_pages => {
-                    // NOTE: the bearer token must not leave for another host.
-                    let same_origin = url::Url::parse(&next)
-                        .map(|u| u.origin().ascii_serialization() == self.origin);
-                    if !same_origin.unwrap_or(false) {
-                        let mut e = GraphError::new(
-                            GraphErrorKind::InvalidRequest,
-                            format!("Graph's nextLink points outside {}: {next}", self.origin),
-                        );
-                        e.request_id = page.request_id;
-                        e.retry = retry;
-                        return Err(e);
-                    }
-                    url = next;
+            retry.add(raw.retry);
+            let next = match serde_json::from_slice::<PageLink>(&raw.body) {
+                // An unreadable body: decoding it says why, below.
+                Err(_) => None,
+                Ok(link) => link.next_link.filter(|_| pages < max_pages),
+            };
+            if let Some(next) = &next {
+                // NOTE: the bearer token must not leave for another host.
+                let same_origin =
+                    url::Url::parse(next).map(|u| u.origin().ascii_serialization() == self.origin);
+                if !same_origin.unwrap_or(false) {
+                    let mut e = GraphError::new(
+                        GraphErrorKind::InvalidRequest,
+                        format!("Graph's nextLink points outside {}: {next}", self.origin),
+                    );
+                    e.request_id = raw.request_id;
+                    e.retry = retry;
+                    return Err(e);
                 }
-                _ => {
+            }
+            let (status, request_id) = (raw.status, raw.request_id.clone());
+            // The last (often the only) page is decoded here: nothing is in
+            // flight beside it, and a burst of one-page answers (a folder
+            // lookup per target) must not grow the blocking pool.
+            let on_thread = next.is_some();
+            let page = async {
+                let decoded = if on_thread {
+                    tokio::task::spawn_blocking(move || decode_json::<Page<T>>(raw)).await
+                } else {
+                    Ok(decode_json::<Page<T>>(raw))
+                };
+                let page = match decoded {
+                    Ok(page) => page?,
+                    Err(e) => {
+                        let mut error = GraphError::new(
+                            GraphErrorKind::InvalidResponse,
+                            format!("decoding Graph's answer failed: {e}"),
+                        );
+                        error.status = Some(status);
+                        error.request_id = request_id.clone();
+                        return Err(error);
+                    }
+                };
+                on_page(page.value.value);
+                Ok(())
+            };
+            let following = async {
+                match next {
+                    Some(url) => Some(self.get_raw(mailbox, url, prefer).await),
+                    None => None,
+                }
+            };
+            let (page, following) = tokio::join!(page, following);
+            page.map_err(|mut e| {
+                e.retry = retry;
+                e
+            })?;
+            match following {
+                Some(following) => raw = following.map_err(|e| with_retry(e, retry))?,
+                None => {
                     return Ok(GraphResponse {
                         value: (),
-                        status: page.status,
-                        request_id: page.request_id,
+                        status,
+                        request_id,
                         retry,
                     });
                 }
             }
         }
+    }
+
+    async fn get_raw(
+        &self,
+        mailbox: &str,
+        url: String,
+        prefer: Option<&'static str>,
+    ) -> Result<RawResponse, GraphError> {
+        let spec = RequestSpec {
+            method: Method::GET,
+            url,
+            body: None,
+            prefer,
+            idempotent: true,
+        };
+        self.execute(mailbox, spec).await
     }
 
     /// Sends one request with retries (SPEC §4), until the client's

@@ -245,12 +245,18 @@ impl OutgoingMessage {
     }
 }
 
-/// One page of a collection.
+/// One page of a collection (its nextLink: [`PageLink`]).
 #[derive(Debug, Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 pub(crate) struct Page<T> {
     #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
     pub value: Vec<T>,
+}
+
+/// Only a page's `@odata.nextLink`, its items skipped over unread, so the
+/// next request can leave before the page is decoded.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageLink {
     #[serde(rename = "@odata.nextLink", default)]
     pub next_link: Option<String>,
 }

@@ -507,7 +507,18 @@ pub fn age_text(seconds: i64) -> String {
 }
 
 fn short_time(text: &Option<String>) -> String {
+    use chrono::{Datelike, Timelike};
     match text.as_deref().and_then(parse_time) {
+        // By hand in the common case: `format` reads its pattern anew on
+        // every call, and a peek can have 10,000 rows.
+        Some(t) if (0..=9999).contains(&t.year()) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
         Some(t) => t.format("%Y-%m-%d %H:%M").to_string(),
         None => text.clone().unwrap_or_else(|| "-".into()),
     }
@@ -631,6 +642,21 @@ impl FolderBar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_shortened_as_chrono_formats_them() {
+        for text in [
+            "2026-11-30T09:05:59Z",
+            "2026-11-30T23:59:59.9999999Z",
+            "2026-12-01T01:30:00+02:00",
+            "0001-01-01T00:00:00Z",
+        ] {
+            let chrono = parse_time(text).map(|t| t.format("%Y-%m-%d %H:%M").to_string());
+            assert_eq!(Some(short_time(&Some(text.into()))), chrono, "{text}");
+        }
+        assert_eq!(short_time(&Some("yesterday".into())), "yesterday");
+        assert_eq!(short_time(&None), "-");
+    }
 
     #[test]
     fn ages_read_naturally() {

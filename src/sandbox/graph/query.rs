@@ -246,8 +246,11 @@ fn compare(value: &Val<'_>, op: Op, literal: &Literal) -> bool {
 /// Orders two records by `$orderby` keys (`true` = descending).
 pub fn order(a: &dyn Record, b: &dyn Record, keys: &[(&'static str, bool)]) -> Ordering {
     for (property, descending) in keys {
-        let o = compare_values(&a.value(property), &b.value(property));
-        let o = if *descending { o.reverse() } else { o };
+        let o = compare_folded(
+            &fold(a.value(property)),
+            &fold(b.value(property)),
+            *descending,
+        );
         if o != Ordering::Equal {
             return o;
         }
@@ -255,16 +258,47 @@ pub fn order(a: &dyn Record, b: &dyn Record, keys: &[(&'static str, bool)]) -> O
     Ordering::Equal
 }
 
-fn compare_values(a: &Val<'_>, b: &Val<'_>) -> Ordering {
-    match (a, b) {
-        (Val::Str(a), Val::Str(b)) => a.to_lowercase().cmp(&b.to_lowercase()),
+/// A record's `$orderby` values, each folded as [`order`] compares it: to
+/// sort many records, compute these once per record, then [`order_keys`].
+pub fn sort_keys(record: &dyn Record, keys: &[(&'static str, bool)]) -> Vec<Val<'static>> {
+    keys.iter()
+        .map(|(property, _)| fold(record.value(property)))
+        .collect()
+}
+
+/// [`order`] over values from [`sort_keys`].
+pub fn order_keys(a: &[Val<'_>], b: &[Val<'_>], keys: &[(&'static str, bool)]) -> Ordering {
+    a.iter()
+        .zip(b)
+        .zip(keys)
+        .map(|((a, b), (_, descending))| compare_folded(a, b, *descending))
+        .find(|o| *o != Ordering::Equal)
+        .unwrap_or(Ordering::Equal)
+}
+
+/// A value as sorting sees it: strings lower-cased (Exchange sorts without
+/// regard to case), owned.
+fn fold(value: Val<'_>) -> Val<'static> {
+    match value {
+        Val::Str(s) => Val::Str(Cow::Owned(s.to_lowercase())),
+        Val::Bool(b) => Val::Bool(b),
+        Val::Int(n) => Val::Int(n),
+        Val::Date(d) => Val::Date(d),
+        Val::Null => Val::Null,
+    }
+}
+
+fn compare_folded(a: &Val<'_>, b: &Val<'_>, descending: bool) -> Ordering {
+    let o = match (a, b) {
+        (Val::Str(a), Val::Str(b)) => a.cmp(b),
         (Val::Bool(a), Val::Bool(b)) => a.cmp(b),
         (Val::Int(a), Val::Int(b)) | (Val::Date(a), Val::Date(b)) => a.cmp(b),
         (Val::Null, Val::Null) => Ordering::Equal,
         (Val::Null, _) => Ordering::Less,
         (_, Val::Null) => Ordering::Greater,
         _ => Ordering::Equal,
-    }
+    };
+    if descending { o.reverse() } else { o }
 }
 
 /// The query options of one request.
