@@ -349,6 +349,8 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config {
             cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            // Shrunk failures are printed; no regression files in the tree.
+            failure_persistence: None,
             ..Default::default()
         })]
         #[test]
