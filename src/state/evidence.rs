@@ -509,30 +509,58 @@ impl Journal {
 
 /// Rewrites `history.jsonl` with the last `keep` runs per item that `state`
 /// still has; returns its new size.
+///
+/// Streams the file twice instead of holding it decoded: once to count each
+/// item's runs, once to copy the newest `keep` of each, line for line as
+/// written. Only a line's `kind` and `name` are decoded. At 200 items of 100
+/// runs (12 MB) the whole decoded history was most of a test run's peak
+/// memory and a scan of the items per line (issue 17 (c), (e)). A line that
+/// is not a JSON object with a `kind` and a `name` (a torn write) is dropped.
 pub fn compact_history(path: &Path, state: &State, keep: usize) -> io::Result<u64> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let entries = read_history(dir);
-    let alive = |e: &HistoryEntry| match e.kind.as_str() {
-        "integration" => state.integration.is_some(),
-        "connector" => state.connector(&e.name).is_some(),
-        "route" => state.route(&e.name).is_some(),
-        _ => false,
+    #[derive(Deserialize)]
+    struct Key<'a> {
+        #[serde(borrow)]
+        kind: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        name: std::borrow::Cow<'a, str>,
+    }
+    let connectors: HashSet<&str> = state.connectors.iter().map(|c| c.name.as_str()).collect();
+    let routes: HashSet<&str> = state.routes.iter().map(|r| r.name.as_str()).collect();
+    // The item a line records, if `state` still has it.
+    let item_of = |line: &str| -> Option<(String, String)> {
+        let key: Key = serde_json::from_str(line).ok()?;
+        let alive = match key.kind.as_ref() {
+            "integration" => state.integration.is_some(),
+            "connector" => connectors.contains(key.name.as_ref()),
+            "route" => routes.contains(key.name.as_ref()),
+            _ => false,
+        };
+        alive.then(|| (key.kind.into_owned(), key.name.into_owned()))
     };
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    let mut kept: Vec<&HistoryEntry> = Vec::new();
-    for entry in entries.iter().rev().filter(|e| alive(e)) {
-        let n = seen
-            .entry((entry.kind.clone(), entry.name.clone()))
-            .or_default();
-        if *n < keep {
-            *n += 1;
-            kept.push(entry);
+    let lines = || -> io::Result<_> {
+        Ok(io::BufReader::new(File::open(path)?)
+            .lines()
+            .map_while(Result::ok))
+    };
+    let mut runs: HashMap<(String, String), usize> = HashMap::new();
+    for line in lines()? {
+        if let Some(item) = item_of(&line) {
+            *runs.entry(item).or_default() += 1;
         }
     }
     let mut text = Vec::new();
-    for entry in kept.into_iter().rev() {
-        serde_json::to_writer(&mut text, entry)?;
-        text.push(b'\n');
+    let mut seen: HashMap<(String, String), usize> = HashMap::with_capacity(runs.len());
+    for line in lines()? {
+        let Some(item) = item_of(&line) else {
+            continue;
+        };
+        let total = runs.get(&item).copied().unwrap_or_default();
+        let n = seen.entry(item).or_default();
+        *n += 1;
+        if *n + keep > total {
+            text.extend_from_slice(line.as_bytes());
+            text.push(b'\n');
+        }
     }
     write_atomic(path, &text)?;
     Ok(text.len() as u64)
