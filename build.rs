@@ -9,6 +9,9 @@
 //! `.cargo_vcs_info.json` when `cargo package` left one, and is otherwise
 //! reported as unknown rather than guessed.
 //!
+//! It also reads one number out of mimalloc's header for `src/main.rs`
+//! ([`mimalloc_option`]).
+//!
 //! NOTE: "dirty" covers only the files the binary is built from (`src/`,
 //! `build.rs`, `Cargo.toml`, `Cargo.lock`), the same set this script asks
 //! cargo to watch: an edited README neither flips it nor forces a rebuild,
@@ -63,6 +66,40 @@ fn main() {
         "cargo:rustc-env=GRAPHMAIL_BUILD_TARGET={}",
         env::var("TARGET").unwrap_or_default()
     );
+    println!(
+        "cargo:rustc-env=GRAPHMAIL_MI_OPTION_DESTROY_ON_EXIT={}",
+        mimalloc_option("mi_option_destroy_on_exit").map_or(String::new(), |n| n.to_string())
+    );
+}
+
+/// The number of a mimalloc option, read from the `mimalloc.h` that
+/// libmimalloc-sys builds (it exports its include folder as
+/// `DEP_MIMALLOC_INCLUDE_DIR`) rather than written down here: the crate has
+/// no constant for every option, and the numbers are the header's enum
+/// order. `None` when the header or the option is not found.
+fn mimalloc_option(name: &str) -> Option<usize> {
+    let dir = env::var_os("DEP_MIMALLOC_INCLUDE_DIR")?;
+    let header = Path::new(&dir).join("mimalloc.h");
+    println!("cargo:rerun-if-changed={}", header.display());
+    let text = fs::read_to_string(header).ok()?;
+    let body = text.split("typedef enum mi_option_e {").nth(1)?;
+    let body = body.split("_mi_option_last").next()?;
+    let without_comments: String = body
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let names: Vec<&str> = without_comments
+        .split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    // Every option before `_mi_option_last` takes the next number: none is
+    // given one by hand.
+    if names.iter().any(|entry| entry.contains('=')) {
+        return None;
+    }
+    names.iter().position(|entry| *entry == name)
 }
 
 /// The commit and state of the git checkout this crate is the root of.
