@@ -595,6 +595,22 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// Temp file in the same folder, fsync, 0600, rename, fsync the folder: the
 /// state file's discipline.
 fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace_file(path, bytes, Durability::Synced)
+}
+
+/// Whether [`replace_file`] waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Durability {
+    /// fsync of the file and of its folder: a record must survive a crash.
+    Synced,
+    /// No fsync: for a copy whose loss costs speed, never data
+    /// (`parsed.json`, see `super::parsed`).
+    Unsynced,
+}
+
+/// Replaces `path` with `bytes` through a 0600 temp file in the same folder
+/// and a rename, so a reader sees the old file or the new one, never a part.
+pub(super) fn replace_file(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -611,10 +627,14 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         temp.as_file()
             .set_permissions(fs::Permissions::from_mode(0o600))?;
     }
-    temp.as_file().sync_all()?;
+    if durability == Durability::Synced {
+        temp.as_file().sync_all()?;
+    }
     temp.persist(path).map_err(|e| e.error)?;
     #[cfg(unix)]
-    File::open(dir)?.sync_all()?;
+    if durability == Durability::Synced {
+        File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 

@@ -13,12 +13,13 @@
 //! and only for files large enough for the parse to matter.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use openssl::sha::Sha256;
 use serde::{Deserialize, Serialize};
 
+use super::evidence::{Durability, replace_file};
 use super::model::State;
 
 pub const PARSED_FILE: &str = "parsed.json";
@@ -102,27 +103,9 @@ pub fn write(dir: &Path, text: &str, state: &State) {
         state,
     })
     .map_err(io::Error::other)
-    .and_then(|bytes| replace(dir, &bytes));
+    .and_then(|bytes| replace_file(&path, &bytes, Durability::Unsynced));
     if let Err(e) = result {
         tracing::debug!("no {PARSED_FILE}: {e}");
         let _ = fs::remove_file(&path);
     }
-}
-
-/// Temp file and rename, 0600, like the other files of the directory, but
-/// no fsync (see the module note).
-fn replace(dir: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{PARSED_FILE}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(bytes)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    temp.persist(dir.join(PARSED_FILE)).map_err(|e| e.error)?;
-    Ok(())
 }
