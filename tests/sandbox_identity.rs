@@ -951,6 +951,19 @@ async fn counters_clock_and_credentials_through_admin() {
     // Clock: shift, read, reset; tokens expire on the shifted clock.
     let (_, body) = secret_token(&sb, APP_GRAPHMAIL, &secret).await;
     let bearer = format!("Bearer {}", body["access_token"].as_str().unwrap());
+    // Checked once, the token is remembered; a copy with another
+    // signature is not the same token, and remembering never outlives
+    // the token's lifetime (below).
+    assert!(sb.sandbox().verify_bearer(Some(&bearer)).is_ok());
+    // (A character well inside the signature: every bit of it counts.)
+    let mut forged = bearer.clone();
+    let at = forged.len() - 10;
+    let other = if &forged[at..=at] == "A" { "B" } else { "A" };
+    forged.replace_range(at..=at, other);
+    assert_eq!(
+        sb.sandbox().verify_bearer(Some(&forged)),
+        Err(BearerError::BadSignature)
+    );
     let before = sb.sandbox().now();
     let r = client()
         .post(format!("{}/clock", sb.admin_url()))
