@@ -779,21 +779,25 @@ fn render_messages(
                 .ok_or_else(GraphError::item_not_found)?,
         ),
     };
-    let mut records: Vec<MessageRecord<'_>> = contents
-        .messages
-        .iter()
-        .filter(|m| folder_index.is_none_or(|f| m.folder == f))
-        .map(|m| MessageRecord {
-            message: m,
-            folder_id: contents
-                .folders
-                .get(m.folder)
-                .map(|f| f.id.as_str())
-                .unwrap_or(""),
-            view: call.view,
-        })
-        .filter(|r| options.filter.as_ref().is_none_or(|f| f.matches(r)))
-        .collect();
+    // Sized for the mailbox: growing a 10,000-record list by doubling cost
+    // more than the filter.
+    let mut records: Vec<MessageRecord<'_>> = Vec::with_capacity(contents.messages.len());
+    records.extend(
+        contents
+            .messages
+            .iter()
+            .filter(|m| folder_index.is_none_or(|f| m.folder == f))
+            .map(|m| MessageRecord {
+                message: m,
+                folder_id: contents
+                    .folders
+                    .get(m.folder)
+                    .map(|f| f.id.as_str())
+                    .unwrap_or(""),
+                view: call.view,
+            })
+            .filter(|r| options.filter.as_ref().is_none_or(|f| f.matches(r))),
+    );
     let total = records.len();
     let page = page(total, options, &call.prefer);
     let shape = Shape::new(call.view, options.select.as_deref());
@@ -814,10 +818,11 @@ fn render_messages(
     } else {
         // Each record's `$orderby` values once, not once per comparison.
         let width = options.orderby.len();
-        let keys: Vec<Val<'static>> = records
-            .iter()
-            .flat_map(|r| sort_keys(r, &options.orderby))
-            .collect();
+        // (In one list: a list per record was 10,000 allocations a page.)
+        let mut keys: Vec<Val<'static>> = Vec::with_capacity(total * width);
+        for r in &records {
+            sort_keys(r, &options.orderby, &mut keys);
+        }
         let key = |i: usize| &keys[i * width..(i + 1) * width];
         let mut indices: Vec<usize> = (0..total).collect();
         order_range(&mut indices, page.range.clone(), |&a, &b| {

@@ -258,12 +258,14 @@ pub fn order(a: &dyn Record, b: &dyn Record, keys: &[(&'static str, bool)]) -> O
     Ordering::Equal
 }
 
-/// A record's `$orderby` values, each folded as [`order`] compares it: to
-/// sort many records, compute these once per record, then [`order_keys`].
-pub fn sort_keys(record: &dyn Record, keys: &[(&'static str, bool)]) -> Vec<Val<'static>> {
-    keys.iter()
-        .map(|(property, _)| fold(record.value(property)))
-        .collect()
+/// Appends a record's `$orderby` values to `into`, each folded as [`order`]
+/// compares it: to sort many records, compute these once per record, then
+/// [`order_keys`].
+pub fn sort_keys(record: &dyn Record, keys: &[(&'static str, bool)], into: &mut Vec<Val<'static>>) {
+    into.extend(
+        keys.iter()
+            .map(|(property, _)| fold(record.value(property))),
+    );
 }
 
 /// [`order`] over values from [`sort_keys`].
