@@ -90,7 +90,13 @@ pub fn admin(
     let method = reqwest::Method::from_bytes(method.as_bytes())?;
     graphmail::auth::install_tls_provider();
     runtime.block_on(async {
-        let client = reqwest::Client::builder().no_proxy().build()?;
+        // An HTTPS sandbox is trusted through the CA it generated.
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(ca) = &sandbox.ready().ca_file {
+            builder =
+                builder.add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca)?)?);
+        }
+        let client = builder.build()?;
         let response = client.request(method, &url).send().await?;
         let bytes = response.bytes().await?;
         if bytes.is_empty() {
