@@ -331,13 +331,14 @@ struct Index<'a> {
 impl<'a> Index<'a> {
     fn new(state: &'a State) -> Self {
         let connector_at = positions(state.connectors.iter().map(|c| c.name.as_str()));
+        let under = state
+            .integration
+            .as_ref()
+            .map(fingerprint::Connectors::under);
         let connector_fps: Vec<Option<String>> = state
             .connectors
             .iter()
-            .map(|c| {
-                let integration = state.integration.as_ref()?;
-                Some(fingerprint::connector(integration, c))
-            })
+            .map(|c| under.as_ref().map(|u| u.fingerprint(c)))
             .collect();
         // A route's fingerprint rests on its connector's, taken from above.
         let route_fps = state

@@ -122,15 +122,14 @@ impl<'a> Assessment<'a> {
             .enumerate()
             .map(|(i, c)| (c.name.as_str(), i))
             .collect();
+        let under = state
+            .integration
+            .as_ref()
+            .map(fingerprint::Connectors::under);
         let fingerprints: Vec<Option<String>> = state
             .connectors
             .iter()
-            .map(|c| {
-                state
-                    .integration
-                    .as_ref()
-                    .map(|i| fingerprint::connector(i, c))
-            })
+            .map(|c| under.as_ref().map(|u| u.fingerprint(c)))
             .collect();
         let connector_tests: Vec<TestState> = state
             .connectors
