@@ -776,22 +776,23 @@ async fn tls_with_the_generated_ca() {
     );
     // An HTTP/2 answer is written as two TLS records (HEADERS, then DATA).
     // Without TCP_NODELAY the second waited for the client's delayed ACK,
-    // some 40 ms, on every request: ten requests in turn took 400 ms or
-    // more. Answered at once, they take a few milliseconds each.
+    // some 40 ms, on every request: twenty requests in turn took 800 ms or
+    // more. Answered at once, they take a few milliseconds each (30 each
+    // is allowed, for a busy machine).
     let discovery = format!(
         "{}/{BUILTIN_TENANT_ID}/v2.0/.well-known/openid-configuration",
         sb.base_url()
     );
     let started = std::time::Instant::now();
-    for _ in 0..10 {
+    for _ in 0..20 {
         let r = trusting.get(&discovery).send().await.unwrap();
         assert_eq!(r.status(), 200);
         r.bytes().await.unwrap();
     }
     let took = started.elapsed();
     assert!(
-        took < std::time::Duration::from_millis(300),
-        "ten requests over one HTTP/2 connection took {took:?}: answers wait for ACKs"
+        took < std::time::Duration::from_millis(600),
+        "twenty requests over one HTTP/2 connection took {took:?}: answers wait for ACKs"
     );
     // Without the CA the certificate is not trusted.
     graphmail::auth::install_tls_provider();
