@@ -722,22 +722,13 @@ process = "Case"
 
     #[test]
     fn a_new_integration_goes_before_the_connectors() {
-        use crate::state::model::{Cloud, Credential, Integration, SecretSource};
+        use crate::state::model::Integration;
         let out = patched(TWO, |s| {
-            s.integration = Some(Integration {
-                tenant: "contoso.onmicrosoft.com".into(),
-                app_id: "0d4b6a2c-1111-4222-8333-944445555666".into(),
-                cloud: Cloud::Global,
-                authority_host: None,
-                graph_endpoint: None,
-                ca_file: None,
-                secret_expires: None,
-                credential: Credential::Secret {
-                    secret: SecretSource::Env { var: "S".into() },
-                    credential_generation: "g1".into(),
-                },
-                test: None,
-            })
+            s.integration = Some(Integration::for_tests(
+                "contoso.onmicrosoft.com",
+                "0d4b6a2c-1111-4222-8333-944445555666",
+                "g1",
+            ))
         });
         let integration = out.find("[integration]").unwrap();
         let connector = out.find("[[connector]]").unwrap();

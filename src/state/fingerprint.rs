@@ -191,27 +191,18 @@ pub fn fact_key(integration: &Integration, fact: &str, addresses: &[&str]) -> St
 #[cfg(test)]
 mod tests {
     use super::{borrow, connector, digest, integration_lines};
-    use crate::state::model::{Cloud, Connector, Credential, Integration, SecretSource, UseFor};
+    use crate::state::model::{Connector, Integration, UseFor};
 
     /// A connector's fingerprint is the digest of the integration's lines and
     /// then its own, as it always was: records written before the hash
     /// state was shared must not turn stale.
     #[test]
     fn a_connector_fingerprint_is_the_digest_of_all_its_lines() {
-        let integration = Integration {
-            tenant: "Contoso.onmicrosoft.com".into(),
-            app_id: "0D4B6A2C-1111-4222-8333-944445555666".into(),
-            cloud: Cloud::Global,
-            authority_host: None,
-            graph_endpoint: None,
-            ca_file: None,
-            secret_expires: None,
-            credential: Credential::Secret {
-                secret: SecretSource::Env { var: "S".into() },
-                credential_generation: "g1".into(),
-            },
-            test: None,
-        };
+        let integration = Integration::for_tests(
+            "Contoso.onmicrosoft.com",
+            "0D4B6A2C-1111-4222-8333-944445555666",
+            "g1",
+        );
         let mut mailbox = Connector {
             name: "support".into(),
             use_for: UseFor::Incoming,

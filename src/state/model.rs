@@ -218,6 +218,25 @@ impl Integration {
                 graph_endpoint: self.graph_endpoint.clone().unwrap_or_default(),
             })
     }
+
+    /// A global-cloud integration with its secret in `$S`, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(tenant: &str, app_id: &str, credential_generation: &str) -> Self {
+        Integration {
+            tenant: tenant.into(),
+            app_id: app_id.into(),
+            cloud: Cloud::Global,
+            authority_host: None,
+            graph_endpoint: None,
+            ca_file: None,
+            secret_expires: None,
+            credential: Credential::Secret {
+                secret: SecretSource::Env { var: "S".into() },
+                credential_generation: credential_generation.into(),
+            },
+            test: None,
+        }
+    }
 }
 
 /// Where a secret's value comes from. The value itself is never stored here.

@@ -627,24 +627,15 @@ fn judge_expiry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{Cloud, Verdict};
+    use crate::state::Verdict;
 
     fn state(generation: &str) -> State {
         let mut state = State::new();
-        state.integration = Some(Integration {
-            tenant: "contoso.onmicrosoft.com".into(),
-            app_id: "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b".into(),
-            cloud: Cloud::Global,
-            authority_host: None,
-            graph_endpoint: None,
-            ca_file: None,
-            secret_expires: None,
-            credential: Credential::Secret {
-                secret: SecretSource::Env { var: "S".into() },
-                credential_generation: generation.into(),
-            },
-            test: None,
-        });
+        state.integration = Some(Integration::for_tests(
+            "contoso.onmicrosoft.com",
+            "4a1f7c2e-8b3d-4e6f-9a0b-1c2d3e4f5a6b",
+            generation,
+        ));
         state
     }
 
