@@ -24,22 +24,60 @@ pub struct View {
 }
 
 pub fn iso(secs: i64) -> String {
-    use chrono::{Datelike, Timelike};
-    let t = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
-    // Written by hand in the common case: `format` reads its pattern anew
-    // on every call, thousands of times for a page of messages.
-    if (0..=9999).contains(&t.year()) {
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
-    } else {
-        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    Iso(secs).to_string()
+}
+
+/// [`iso`] as `Display`, so a page of messages writes its dates straight
+/// into the answer (`collect_str`) instead of a string each.
+struct Iso(i64);
+
+impl std::fmt::Display for Iso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let t = chrono::DateTime::from_timestamp(self.0, 0).unwrap_or_default();
+        // Written by hand in the common case: `format` reads its pattern
+        // anew on every call, thousands of times for a page of messages.
+        if (0..=9999).contains(&t.year()) {
+            write!(
+                f,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        } else {
+            write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%SZ"))
+        }
+    }
+}
+
+/// Serialises through `Display` (`collect_str`): no string in between.
+struct Shown<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Shown<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// A message's change key, `CQAAABYAAAD` and two hex counters.
+struct ChangeKey(u64, u64);
+
+impl std::fmt::Display for ChangeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CQAAABYAAAD{:08x}{:08x}", self.0, self.1)
+    }
+}
+
+/// The `@odata.etag` of a change key: `W/"..."`.
+struct Etag(ChangeKey);
+
+impl std::fmt::Display for Etag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "W/\"{}\"", self.0)
     }
 }
 
@@ -330,8 +368,8 @@ impl<'a> MessageJson<'a> {
         }
     }
 
-    fn change_key(&self) -> String {
-        format!("CQAAABYAAAD{:08x}{:08x}", self.m.seq, self.m.change)
+    fn change_key(&self) -> ChangeKey {
+        ChangeKey(self.m.seq, self.m.change)
     }
 
     fn body(&self) -> BodyJson<'a> {
@@ -361,15 +399,15 @@ impl<'a> MessageJson<'a> {
     fn entry<M: SerializeMap>(&self, map: &mut M, name: &'static str) -> Result<(), M::Error> {
         let m = self.m;
         match name {
-            "@odata.etag" => map.serialize_entry(name, &format!("W/\"{}\"", self.change_key())),
+            "@odata.etag" => map.serialize_entry(name, &Shown(Etag(self.change_key()))),
             "bccRecipients" => map.serialize_entry(name, &RecipientsJson(&m.bcc)),
             "body" | "uniqueBody" => map.serialize_entry(name, &self.body()),
             "bodyPreview" => map.serialize_entry(name, &preview(m)),
             "categories" => map.serialize_entry(name, &m.categories),
             "ccRecipients" => map.serialize_entry(name, &RecipientsJson(&m.cc)),
-            "changeKey" => map.serialize_entry(name, &self.change_key()),
+            "changeKey" => map.serialize_entry(name, &Shown(self.change_key())),
             "conversationId" => map.serialize_entry(name, &m.conversation_id),
-            "createdDateTime" => map.serialize_entry(name, &iso(m.created)),
+            "createdDateTime" => map.serialize_entry(name, &Shown(Iso(m.created))),
             "flag" => map.serialize_entry(name, &m.flag),
             "from" => map.serialize_entry(name, &m.from.as_ref().map(RecipientJson)),
             "hasAttachments" => map.serialize_entry(name, &!m.attachments.is_empty()),
@@ -382,12 +420,12 @@ impl<'a> MessageJson<'a> {
             }
             "isDraft" => map.serialize_entry(name, &m.is_draft),
             "isRead" => map.serialize_entry(name, &m.is_read),
-            "lastModifiedDateTime" => map.serialize_entry(name, &iso(m.modified)),
+            "lastModifiedDateTime" => map.serialize_entry(name, &Shown(Iso(m.modified))),
             "parentFolderId" => map.serialize_entry(name, self.folder_id),
-            "receivedDateTime" => map.serialize_entry(name, &iso(m.received)),
+            "receivedDateTime" => map.serialize_entry(name, &Shown(Iso(m.received))),
             "replyTo" => map.serialize_entry(name, &RecipientsJson(&m.reply_to)),
             "sender" => map.serialize_entry(name, &m.sender.as_ref().map(RecipientJson)),
-            "sentDateTime" => map.serialize_entry(name, &m.sent.map(iso)),
+            "sentDateTime" => map.serialize_entry(name, &m.sent.map(|s| Shown(Iso(s)))),
             "subject" => map.serialize_entry(name, &m.subject),
             "toRecipients" => map.serialize_entry(name, &RecipientsJson(&m.to)),
             "webLink" => map.serialize_entry(
