@@ -371,7 +371,7 @@ mod tests {
     fn the_word_scan_finds_the_first_candidate_byte() {
         for b in 0..=u8::MAX {
             for at in 0..20 {
-                let mut bytes = vec![b'a'; 20];
+                let mut bytes = [b'a'; 20];
                 bytes[at] = b;
                 for len in [at + 1, 20] {
                     let slice = &bytes[..len];
