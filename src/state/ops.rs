@@ -907,14 +907,22 @@ pub fn live_items_changed(before: &State, after: &State) -> Vec<LiveTarget> {
     for r in &after.routes {
         routes_after.entry(r.name.as_str()).or_insert(r);
     }
+    // Each integration's lines hashed once; each connector of `before`
+    // fingerprinted at most once, and only when asked.
+    let under_before = fingerprint::Connectors::under(integration);
+    let under_after = fingerprint::Connectors::under(integration_after);
+    let mut before_fps: Vec<Option<String>> = vec![None; before.connectors.len()];
+    let mut before_fp = |i: usize| -> String {
+        before_fps[i]
+            .get_or_insert_with(|| under_before.fingerprint(&before.connectors[i]))
+            .clone()
+    };
     // Liveness in `before`, computed for the items that need it only.
     let mut live_before: Vec<Option<bool>> = vec![None; before.connectors.len()];
-    let mut connector_live = |i: usize| {
+    let mut connector_live = |i: usize, fp: &str| {
         *live_before[i].get_or_insert_with(|| {
             let c = &before.connectors[i];
-            c.enabled
-                && TestState::of(c.test.as_ref(), &fingerprint::connector(integration, c))
-                    == TestState::Passed
+            c.enabled && TestState::of(c.test.as_ref(), fp) == TestState::Passed
         })
     };
     for (i, connector) in before.connectors.iter().enumerate() {
@@ -927,12 +935,8 @@ pub fn live_items_changed(before: &State, after: &State) -> Vec<LiveTarget> {
         if integration_same && now == connector {
             continue;
         }
-        if !connector_live(i) {
-            continue;
-        }
-        if fingerprint::connector(integration_after, now)
-            != fingerprint::connector(integration, connector)
-        {
+        let old = before_fp(i);
+        if connector_live(i, &old) && under_after.fingerprint(now) != old {
             out.push(LiveTarget::Connector(connector.name.clone()));
         }
     }
@@ -953,10 +957,11 @@ pub fn live_items_changed(before: &State, after: &State) -> Vec<LiveTarget> {
         if integration_same && *now == route && owner_now == owner {
             continue;
         }
-        let old = fingerprint::route(integration, owner, route);
+        let owner_fp = before_fp(owner_at);
+        let old = fingerprint::route_under(&owner_fp, route);
         let live = TestState::of(route.test.as_ref(), &old) == TestState::Passed
-            && connector_live(owner_at);
-        if live && fingerprint::route(integration_after, owner_now, now) != old {
+            && connector_live(owner_at, &owner_fp);
+        if live && fingerprint::route_under(&under_after.fingerprint(owner_now), now) != old {
             out.push(LiveTarget::Route(route.name.clone()));
         }
     }
