@@ -285,6 +285,7 @@ pub fn judge(
     };
     report.set_verdict(verdict);
     report.needs = (!needs.is_empty()).then(|| needs.join("; "));
+    report.required = required;
 }
 
 /// The step that shows carried evidence; keeps this run's own words (and
@@ -325,7 +326,15 @@ pub fn observed(
 ) -> Vec<(String, String, Evidence)> {
     let own = id_of(&report.target);
     let mut out = Vec::new();
-    for req in required(snapshot, &report.target) {
+    // Judged reports carry their required facts; others derive them here.
+    let derived;
+    let required = if report.required.is_empty() {
+        derived = required(snapshot, &report.target);
+        &derived
+    } else {
+        &report.required
+    };
+    for req in required {
         let Some(step) = report.steps.iter().rev().find(|s| s.fact_id() == req.fact) else {
             continue;
         };

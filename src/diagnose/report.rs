@@ -318,6 +318,11 @@ pub struct ConnectionReport {
     /// For a non-pass: what would establish the missing or refuted fact.
     #[serde(skip)]
     pub needs: Option<String>,
+    /// The facts the verdict was judged over ([`super::facts::judge`]), on
+    /// the settings the run tested: recording keys this run's evidence on
+    /// them rather than deriving each key again under the lock.
+    #[serde(skip)]
+    pub required: Vec<super::facts::Required>,
 }
 
 impl ConnectionReport {
@@ -338,6 +343,7 @@ impl ConnectionReport {
             recorded: false,
             steps,
             needs: None,
+            required: Vec::new(),
         }
     }
 
