@@ -273,6 +273,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
     .await?;
     bar.finish();
     let overridden_by = run.overridden_by;
+    let facts_read = run.facts_read;
     let mut results = run.results;
     if let Some(var) = overridden_by {
         ctx.printer.warn(format!(
@@ -283,6 +284,9 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
             .note("--no-record: the result is not recorded; the state file and its directory are untouched");
     } else {
         let changed = ctx.store.update_with(|state, journal| {
+            if let Some(read) = facts_read {
+                journal.reuse_facts(read);
+            }
             Ok::<_, CliError>(tester::record_run(state, journal, &snapshot, &mut results))
         })?;
         for target in changed {

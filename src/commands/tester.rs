@@ -149,6 +149,9 @@ pub struct TestRun {
     pub results: Vec<(ConnectionReport, String)>,
     /// See [`ResolvedCredential::overridden_by`].
     pub overridden_by: Option<&'static str>,
+    /// The evidence file as the run read it, for the recording to reuse
+    /// ([`Journal::reuse_facts`]).
+    pub facts_read: Option<evidence::FactsRead>,
 }
 
 impl TestRun {
@@ -179,14 +182,20 @@ pub async fn run_tests(
         .collect();
     let mut options = options.clone();
     let dir = ctx.store.data_dir();
+    let (facts, bytes) = evidence::read_facts_file(&dir).split();
     options.carried = Arc::new(Carried {
-        facts: evidence::read_facts(&dir),
+        facts,
         max_age: options.carried.max_age,
     });
     let reports = diagnose::run(snapshot, credential, targets, &options, progress).await;
+    // The run is over and holds no other reference to what it carried.
+    let facts_read = Arc::try_unwrap(options.carried)
+        .ok()
+        .map(|carried| evidence::FactsRead::rejoin(carried.facts, bytes));
     Ok(TestRun {
         results: reports.into_iter().zip(fingerprints).collect(),
         overridden_by,
+        facts_read,
     })
 }
 
@@ -419,6 +428,7 @@ pub async fn apply_change_with<T>(
         &diagnose::NoProgress,
     )
     .await?;
+    let mut facts_read = run.facts_read;
     let mut results = run.results;
     let failed: Vec<&ConnectionReport> = results
         .iter()
@@ -479,6 +489,9 @@ pub async fn apply_change_with<T>(
         // this write saves (a new state file gets its ID here).
         if let Some(commit) = before_commit.take() {
             commit(state)?;
+        }
+        if let Some(read) = facts_read.take() {
+            journal.reuse_facts(read);
         }
         record_run(state, journal, &proposed, &mut results);
         let mut disabled = Vec::new();
