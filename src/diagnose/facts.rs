@@ -22,7 +22,8 @@ use super::report::{Check, ConnectionReport, Step, StepStatus, TargetKind, Targe
 use crate::auth::TokenError;
 use crate::graph::GraphError;
 use crate::state::evidence::{Evidence, Facts, Outcome, target_id};
-use crate::state::{State, UseFor, fingerprint};
+use crate::state::fingerprint::FactKeys;
+use crate::state::{State, UseFor};
 
 /// One fact a target needs, and where earlier evidence of it may be found.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +31,7 @@ pub struct Required {
     /// `mailbox`, `folder:Inbox/Support`, `send-as`, …
     pub fact: String,
     pub check: Check,
-    /// The key of the settings it rests on ([`fingerprint::fact_key`]).
+    /// The key of the settings it rests on ([`crate::state::fingerprint::fact_key`]).
     pub key: String,
     /// Target ids whose evidence counts, this target's first: a route's
     /// connector facts may rest on its connector's runs.
@@ -50,9 +51,18 @@ pub fn id_of(target: &TargetRef) -> String {
 /// The facts `target` requires on `snapshot`; empty when it (or the
 /// integration) does not exist.
 pub fn required(snapshot: &State, target: &TargetRef) -> Vec<Required> {
-    let Some(integration) = snapshot.integration.as_ref() else {
+    match snapshot.integration.as_ref() {
+        Some(integration) => required_with(&FactKeys::of(integration), snapshot, target),
+        None => Vec::new(),
+    }
+}
+
+/// [`required`] with the keys of `snapshot`'s integration, which a run
+/// derives once for all its targets.
+pub fn required_with(keys: &FactKeys, snapshot: &State, target: &TargetRef) -> Vec<Required> {
+    if snapshot.integration.is_none() {
         return Vec::new();
-    };
+    }
     let own = id_of(target);
     let fact = |check: Check, subject: Option<&str>, addresses: &[&str], sources: &[String]| {
         let fact = match subject {
@@ -60,7 +70,7 @@ pub fn required(snapshot: &State, target: &TargetRef) -> Vec<Required> {
             None => check.to_string(),
         };
         Required {
-            key: fingerprint::fact_key(integration, &fact, addresses),
+            key: keys.key(&fact, addresses),
             fact,
             check,
             sources: sources.to_vec(),
@@ -215,12 +225,13 @@ fn establish_hint(check: Check, target: &TargetRef) -> String {
 /// run fails the target; no evidence for a required fact leaves it
 /// `unverified`, with what would establish it in `needs`.
 pub fn judge(
+    keys: &FactKeys,
     snapshot: &State,
     report: &mut ConnectionReport,
     carried: &Carried,
     now: DateTime<Utc>,
 ) {
-    let required = required(snapshot, &report.target);
+    let required = required_with(keys, snapshot, &report.target);
     let refuted_now = report
         .steps
         .iter()

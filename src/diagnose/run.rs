@@ -21,6 +21,7 @@ use super::{
 use crate::auth::{ClientCredential, TokenClaims, TokenError};
 use crate::graph::folders::ChildAnswer;
 use crate::graph::{GraphClient, GraphError, GraphResponse, MailFolder};
+use crate::state::fingerprint::FactKeys;
 use crate::state::{Integration, State, UseFor};
 
 pub(super) const READ_WRITE: &str = "Mail.ReadWrite";
@@ -59,8 +60,10 @@ pub async fn run(
     let run_started = Instant::now();
     let ctx = Context::prepare(snapshot, integration, credential, options).await;
     let prepared_ms = timed(run_started);
+    let keys = FactKeys::of(integration);
     let futures = targets.iter().map(|target| {
         let ctx = &ctx;
+        let keys = &keys;
         async move {
             let started = Instant::now();
             progress.target_started(target);
@@ -88,7 +91,7 @@ pub async fn run(
                 steps.push(step);
             }
             let mut report = ConnectionReport::new(target.clone(), steps);
-            facts::judge(snapshot, &mut report, &options.carried, Utc::now());
+            facts::judge(keys, snapshot, &mut report, &options.carried, Utc::now());
             let label = match target.kind {
                 TargetKind::Integration => "integration".to_string(),
                 TargetKind::Connector => format!("connector {}", target.name),
