@@ -182,7 +182,7 @@ pub async fn run_tests(
         .collect();
     let mut options = options.clone();
     let dir = ctx.store.data_dir();
-    let (facts, bytes) = evidence::read_facts_file(&dir).split();
+    let (facts, digest) = evidence::read_facts_file(&dir).split();
     options.carried = Arc::new(Carried {
         facts,
         max_age: options.carried.max_age,
@@ -191,7 +191,7 @@ pub async fn run_tests(
     // The run is over and holds no other reference to what it carried.
     let facts_read = Arc::try_unwrap(options.carried)
         .ok()
-        .map(|carried| evidence::FactsRead::rejoin(carried.facts, bytes));
+        .map(|carried| evidence::FactsRead::rejoin(carried.facts, digest));
     Ok(TestRun {
         results: reports.into_iter().zip(fingerprints).collect(),
         overridden_by,

@@ -307,10 +307,12 @@ pub fn read_facts(dir: &Path) -> Facts {
     read_facts_file(dir).facts
 }
 
-/// `facts.json` as one read found it: what it holds, and its bytes, which
-/// tell a later read under the lock whether the file changed since.
+/// `facts.json` as one read found it: what it holds, and the SHA-256 of its
+/// bytes, which tells a later read under the lock whether the file changed
+/// since (the digest, not the bytes, is kept through the run: a run at scale
+/// holds its peak memory then).
 pub struct FactsRead {
-    bytes: Option<Vec<u8>>,
+    digest: Option<[u8; 32]>,
     pub facts: Facts,
 }
 
@@ -322,26 +324,29 @@ pub fn read_facts_file(dir: &Path) -> FactsRead {
         .as_deref()
         .map(|b| parse_facts(&path, b))
         .unwrap_or_default();
-    FactsRead { bytes, facts }
+    FactsRead {
+        digest: bytes.as_deref().map(openssl::sha::sha256),
+        facts,
+    }
 }
 
 impl FactsRead {
     /// What was read, for a run's carried evidence; [`FactsRead::rejoin`]
     /// puts it back together with its bytes after the run.
-    pub fn split(self) -> (Facts, FactsBytes) {
-        (self.facts, FactsBytes(self.bytes))
+    pub fn split(self) -> (Facts, FactsDigest) {
+        (self.facts, FactsDigest(self.digest))
     }
 
-    pub fn rejoin(facts: Facts, bytes: FactsBytes) -> Self {
+    pub fn rejoin(facts: Facts, digest: FactsDigest) -> Self {
         FactsRead {
-            bytes: bytes.0,
+            digest: digest.0,
             facts,
         }
     }
 }
 
-/// The bytes of a [`FactsRead`] while its facts are lent out.
-pub struct FactsBytes(Option<Vec<u8>>);
+/// The digest of a [`FactsRead`] while its facts are lent out.
+pub struct FactsDigest(Option<[u8; 32]>);
 
 fn parse_facts(path: &Path, bytes: &[u8]) -> Facts {
     match serde_json::from_slice::<Facts>(bytes) {
@@ -473,7 +478,9 @@ impl Journal {
                 // Byte for byte what the run read before the lock: its
                 // parse stands (a test run of thousands of targets parses
                 // the file once, SPEC §8).
-                Some(earlier) if earlier.bytes == bytes => earlier.facts,
+                Some(earlier) if earlier.digest == bytes.as_deref().map(openssl::sha::sha256) => {
+                    earlier.facts
+                }
                 _ => bytes
                     .as_deref()
                     .map(|b| parse_facts(&path, b))
@@ -793,41 +800,41 @@ mod tests {
         // paths apart.)
         let earlier = read_facts_file(dir.path());
         assert_eq!(earlier.facts, facts_with("on disk"));
-        let (_, bytes) = earlier.split();
+        let (_, digest) = earlier.split();
         let mut journal = Journal::new(dir.path().to_path_buf());
-        journal.reuse_facts(FactsRead::rejoin(facts_with("the earlier parse"), bytes));
+        journal.reuse_facts(FactsRead::rejoin(facts_with("the earlier parse"), digest));
         assert_eq!(*journal.facts(), facts_with("the earlier parse"));
 
         // Written by another process after the run read it: read again.
-        let (_, bytes) = read_facts_file(dir.path()).split();
+        let (_, digest) = read_facts_file(dir.path()).split();
         fs::write(
             &path,
             serde_json::to_vec(&facts_with("written since")).unwrap(),
         )
         .unwrap();
         let mut journal = Journal::new(dir.path().to_path_buf());
-        journal.reuse_facts(FactsRead::rejoin(facts_with("on disk"), bytes));
+        journal.reuse_facts(FactsRead::rejoin(facts_with("on disk"), digest));
         assert_eq!(*journal.facts(), facts_with("written since"));
 
         // Removed since: no evidence, not the stale read.
-        let (_, bytes) = read_facts_file(dir.path()).split();
+        let (_, digest) = read_facts_file(dir.path()).split();
         fs::remove_file(&path).unwrap();
         let mut journal = Journal::new(dir.path().to_path_buf());
-        journal.reuse_facts(FactsRead::rejoin(facts_with("written since"), bytes));
+        journal.reuse_facts(FactsRead::rejoin(facts_with("written since"), digest));
         assert_eq!(*journal.facts(), Facts::default());
 
         // Missing at the run and written since: the file's evidence.
-        let (_, bytes) = read_facts_file(dir.path()).split();
+        let (_, digest) = read_facts_file(dir.path()).split();
         fs::write(&path, serde_json::to_vec(&facts_with("new")).unwrap()).unwrap();
         let mut journal = Journal::new(dir.path().to_path_buf());
-        journal.reuse_facts(FactsRead::rejoin(Facts::default(), bytes));
+        journal.reuse_facts(FactsRead::rejoin(Facts::default(), digest));
         assert_eq!(*journal.facts(), facts_with("new"));
 
         // A directory started afresh keeps nothing of an earlier read.
-        let (_, bytes) = read_facts_file(dir.path()).split();
+        let (_, digest) = read_facts_file(dir.path()).split();
         let mut journal = Journal::new(dir.path().to_path_buf());
         journal.reset();
-        journal.reuse_facts(FactsRead::rejoin(facts_with("new"), bytes));
+        journal.reuse_facts(FactsRead::rejoin(facts_with("new"), digest));
         assert_eq!(*journal.facts(), Facts::default());
     }
 }
