@@ -316,7 +316,8 @@ pub struct FactsRead {
     pub facts: Facts,
 }
 
-/// [`read_facts`], keeping the bytes read (see [`Journal::reuse_facts`]).
+/// [`read_facts`], keeping the SHA-256 of the bytes read (see
+/// [`Journal::reuse_facts`]).
 pub fn read_facts_file(dir: &Path) -> FactsRead {
     let path = dir.join(FACTS_FILE);
     let bytes = fs::read(&path).ok();
@@ -332,7 +333,7 @@ pub fn read_facts_file(dir: &Path) -> FactsRead {
 
 impl FactsRead {
     /// What was read, for a run's carried evidence; [`FactsRead::rejoin`]
-    /// puts it back together with its bytes after the run.
+    /// puts it back together with its digest after the run.
     pub fn split(self) -> (Facts, FactsDigest) {
         (self.facts, FactsDigest(self.digest))
     }
@@ -475,9 +476,9 @@ impl Journal {
             let path = dir.join(FACTS_FILE);
             let bytes = fs::read(&path).ok();
             match reusable.take() {
-                // Byte for byte what the run read before the lock: its
-                // parse stands (a test run of thousands of targets parses
-                // the file once, SPEC §8).
+                // The same SHA-256 as the file the run read before the
+                // lock: its parse stands (a test run of thousands of
+                // targets parses the file once, SPEC §8).
                 Some(earlier) if earlier.digest == bytes.as_deref().map(openssl::sha::sha256) => {
                     earlier.facts
                 }
@@ -491,7 +492,7 @@ impl Journal {
 
     /// Offers an earlier read of `facts.json` (taken without the lock, for
     /// the run's carried evidence): [`Journal::facts`] uses it only when the
-    /// file still holds the same bytes.
+    /// file's bytes still have the same SHA-256.
     pub fn reuse_facts(&mut self, earlier: FactsRead) {
         if self.facts.is_none() {
             self.reusable = Some(earlier);
