@@ -31,7 +31,7 @@ pub struct Required {
     /// `mailbox`, `folder:Inbox/Support`, `send-as`, …
     pub fact: String,
     pub check: Check,
-    /// The key of the settings it rests on ([`crate::state::fingerprint::fact_key`]).
+    /// The key of the settings it rests on ([`FactKeys`]).
     pub key: String,
     /// Target ids whose evidence counts, this target's first: a route's
     /// connector facts may rest on its connector's runs.

@@ -231,7 +231,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     /// SHA-256 over the settings the fact depends on
-    /// ([`super::fingerprint::fact_key`]); evidence under another key is
+    /// ([`super::fingerprint::FactKeys`]); evidence under another key is
     /// about other settings and does not count.
     pub key: String,
     pub outcome: Outcome,

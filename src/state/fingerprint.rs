@@ -154,22 +154,18 @@ pub fn route_in(state: &State, name: &str) -> Option<String> {
     ))
 }
 
-/// The key of one fact's evidence: a SHA-256 over exactly the settings that
-/// fact depends on (SPEC §3), so changing one setting retires only the
-/// evidence that rests on it. The token rests on the credential; the
-/// authority on the tenant and its host; a mailbox, folder, send or Send-As
-/// fact on the tenant, the app, the endpoints and the `addresses` involved
-/// (mailbox, alias), never on the credential: rotating a secret re-tests the
-/// token, not every probe.
-pub fn fact_key(integration: &Integration, fact: &str, addresses: &[&str]) -> String {
-    FactKeys::of(integration).key(fact, addresses)
-}
-
-/// [`fact_key`] for the facts of many targets of one integration: its lines
-/// are derived once, and the keys that rest on the integration alone
-/// (`authority`, `token`: every target needs both) are hashed once. Deriving
-/// them per fact was a tenth of a 200-mailbox run's instructions. The keys
-/// are the same bytes through the same SHA-256.
+/// The keys of facts' evidence under one integration. A key is a SHA-256
+/// over exactly the settings that fact depends on (SPEC §3), so changing one
+/// setting retires only the evidence that rests on it. The token rests on
+/// the credential; the authority on the tenant and its host; a mailbox,
+/// folder, send or Send-As fact on the tenant, the app, the endpoints and
+/// the `addresses` involved (mailbox, alias), never on the credential:
+/// rotating a secret re-tests the token, not every probe.
+///
+/// A run derives the integration's lines once and hashes the keys that rest
+/// on the integration alone (`authority`, `token`: every target needs both)
+/// once; deriving them per fact was a tenth of a 200-mailbox run's
+/// instructions.
 pub struct FactKeys<'a> {
     integration: &'a Integration,
     authority_host: String,
@@ -194,7 +190,7 @@ impl<'a> FactKeys<'a> {
         }
     }
 
-    /// The key of `fact` involving `addresses` (see [`fact_key`]).
+    /// The key of `fact` involving `addresses`.
     pub fn key(&self, fact: &str, addresses: &[&str]) -> String {
         match fact {
             "authority" => self
