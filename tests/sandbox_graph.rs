@@ -1569,3 +1569,217 @@ async fn the_whole_sandbox_throttles_a_fifth_concurrent_request() {
     assert_eq!(sales["highest_admitted"], 4);
     running.shutdown().await;
 }
+
+// ---- JSON batching (reference §6.3) -----------------------------------
+
+/// `requests` entries by id, from a `$batch` answer.
+fn by_id(answer: &Answer) -> std::collections::HashMap<String, Value> {
+    answer.body["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|r| (r["id"].as_str().expect("id").to_owned(), r.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_batch_answers_each_request_as_if_it_came_alone() {
+    let env = Env::start().await;
+    let alone = env
+        .get(
+            &graphmail(),
+            "/v1.0/users/support@contoso.com/mailFolders/inbox?$select=displayName",
+        )
+        .await;
+    env.host.counts.lock().unwrap().clear();
+    let answer = env
+        .post(
+            &graphmail(),
+            "/v1.0/$batch",
+            json!({"requests": [
+                {"id": "a", "method": "GET", "url": "/users/support@contoso.com/mailFolders/inbox?$select=displayName"},
+                {"id": "b", "method": "GET", "url": "users/nobody@contoso.com/mailFolders/inbox"},
+                {"id": "c", "method": "GET", "url": "/users/restricted@contoso.com/mailFolders/inbox",
+                 "headers": {"client-request-id": "mine-42"}},
+                {"id": "d", "method": "POST", "url": "/users/noreply@contoso.com/sendMail",
+                 "headers": {"Content-Type": "application/json"},
+                 "body": {"message": mail("Batched", "sales@contoso.com"), "saveToSentItems": false}},
+            ]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert!(answer.headers.contains_key("request-id"));
+    let parts = by_id(&answer);
+    assert_eq!(parts.len(), 4, "{:?}", answer.body);
+
+    assert_eq!(parts["a"]["status"], 200);
+    assert_eq!(parts["a"]["body"]["displayName"], alone.body["displayName"]);
+    // A request's own headers carry no request ID (Microsoft's example).
+    assert!(
+        parts["a"]["headers"].get("request-id").is_none(),
+        "{}",
+        parts["a"]
+    );
+    assert_eq!(parts["b"]["status"], 404);
+    assert_eq!(parts["b"]["body"]["error"]["code"], "ErrorInvalidUser");
+    assert_eq!(parts["c"]["status"], 403);
+    assert_eq!(parts["c"]["body"]["error"]["code"], "ErrorAccessDenied");
+    // Its error body has Graph's IDs, the caller's client-request-id echoed.
+    let inner = &parts["c"]["body"]["error"]["innerError"];
+    assert!(inner["request-id"].is_string(), "{}", parts["c"]);
+    assert_eq!(inner["client-request-id"], "mine-42");
+    assert_eq!(parts["d"]["status"], 202, "{}", parts["d"]);
+    assert!(parts["d"].get("body").is_none(), "{}", parts["d"]);
+    let inbox = env
+        .get(
+            &graphmail(),
+            "/v1.0/users/sales@contoso.com/mailFolders/inbox/messages?$filter=subject eq 'Batched'",
+        )
+        .await;
+    assert_eq!(inbox.values().len(), 1, "the batched send was delivered");
+
+    // The envelope is counted once, and each request as its own kind.
+    let counts = env.host.counts.lock().unwrap().clone();
+    let kinds: Vec<&str> = counts.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "graph.batch").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert!(
+        counts
+            .iter()
+            .any(|(k, m)| k == "graph.mailFolder" && m.as_deref() == Some("support@contoso.com")),
+        "{counts:?}"
+    );
+    assert!(kinds.contains(&"graph.sendMail"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn malformed_batches_are_refused_whole_and_nothing_in_them_runs() {
+    let env = Env::start().await;
+    let get = |id: &str| json!({"id": id, "method": "GET", "url": "/users/support@contoso.com/mailFolders/inbox"});
+    let cases = [
+        (
+            "21 requests",
+            json!({"requests": (1..=21).map(|i| get(&i.to_string())).collect::<Vec<_>>()}),
+        ),
+        (
+            "ids equal but for case",
+            json!({"requests": [get("x"), get("X")]}),
+        ),
+        ("no requests", json!({"requests": []})),
+        ("no requests field", json!({"calls": [get("1")]})),
+        (
+            "no url",
+            json!({"requests": [{"id": "1", "method": "GET"}]}),
+        ),
+        (
+            "an absolute url",
+            json!({"requests": [{"id": "1", "method": "GET",
+            "url": "https://graph.microsoft.com/v1.0/users/support@contoso.com"}]}),
+        ),
+        (
+            "a batch in a batch",
+            json!({"requests": [{"id": "1", "method": "POST", "url": "/$batch",
+            "headers": {"Content-Type": "application/json"}, "body": {"requests": []}}]}),
+        ),
+        (
+            "a body without Content-Type",
+            json!({"requests": [{"id": "1", "method": "POST",
+            "url": "/users/noreply@contoso.com/sendMail", "body": {"message": {}}}]}),
+        ),
+        (
+            "an unknown dependency",
+            json!({"requests": [{"id": "1", "method": "GET",
+            "url": "/users/support@contoso.com", "dependsOn": ["9"]}]}),
+        ),
+        (
+            "a dependency cycle",
+            json!({"requests": [
+            {"id": "1", "method": "GET", "url": "/users/support@contoso.com", "dependsOn": ["2"]},
+            {"id": "2", "method": "GET", "url": "/users/support@contoso.com", "dependsOn": ["1"]}]}),
+        ),
+    ];
+    for (what, body) in cases {
+        env.host.counts.lock().unwrap().clear();
+        let answer = env.post(&graphmail(), "/v1.0/$batch", body).await;
+        assert_error(&answer, 400, "BadRequest");
+        let counts = env.host.counts.lock().unwrap().clone();
+        assert!(
+            counts.iter().all(|(k, _)| k == "graph.batch"),
+            "{what}: nothing in a refused batch runs: {counts:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn requests_in_a_batch_take_their_own_mailbox_slots() {
+    let env = Env::start().await;
+    env.admin_put(
+        "/mail-latency",
+        json!({"mailbox": "support@contoso.com", "ms": 300}),
+    )
+    .await;
+    let requests: Vec<Value> = (1..=6)
+        .map(|i| {
+            json!({"id": i.to_string(), "method": "GET",
+            "url": "/users/support@contoso.com/mailFolders/inbox?$select=id"})
+        })
+        .collect();
+    let answer = env
+        .post(
+            &graphmail(),
+            "/v1.0/$batch",
+            json!({ "requests": requests }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let parts = by_id(&answer);
+    let ok = parts.values().filter(|p| p["status"] == 200).count();
+    let throttled: Vec<&Value> = parts.values().filter(|p| p["status"] == 429).collect();
+    // Exchange evaluates each request of a batch against its limits: six
+    // at once on one mailbox overflow its four slots, the envelope is 200.
+    assert_eq!((ok, throttled.len()), (4, 2), "{:?}", answer.body);
+    for part in throttled {
+        assert_eq!(part["headers"]["retry-after"], "1", "{part}");
+        assert_eq!(part["body"]["error"]["code"], "ApplicationThrottled");
+    }
+    let figures = env.admin("/concurrency").await;
+    let support = figures["mailboxes"]
+        .as_array()
+        .and_then(|l| l.iter().find(|m| m["mailbox"] == "support@contoso.com"))
+        .expect("support figures");
+    assert_eq!(support["highest_admitted"], 4, "they ran side by side");
+}
+
+#[tokio::test]
+async fn depends_on_runs_in_order_and_a_failed_dependency_is_424() {
+    let env = Env::start().await;
+    let answer = env
+        .post(
+            &graphmail(),
+            "/v1.0/$batch",
+            json!({"requests": [
+                {"id": "3", "method": "GET", "url": "/users/support@contoso.com", "dependsOn": ["2"]},
+                {"id": "1", "method": "GET", "url": "/users/nobody@contoso.com/mailFolders/inbox"},
+                {"id": "2", "method": "GET", "url": "/users/support@contoso.com", "dependsOn": ["1"]},
+                {"id": "4", "method": "GET", "url": "/users/support@contoso.com/mailFolders/inbox?$select=id"},
+            ]}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    let order: Vec<&str> = answer.body["responses"]
+        .as_array()
+        .expect("responses")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(order, ["1", "2", "3", "4"], "dependency order");
+    let parts = by_id(&answer);
+    assert_eq!(parts["1"]["status"], 404);
+    assert_eq!(parts["2"]["status"], 424);
+    assert_eq!(parts["2"]["body"]["error"]["code"], "FailedDependency");
+    assert_eq!(parts["3"]["status"], 424);
+    assert_eq!(parts["4"]["status"], 200);
+}

@@ -119,6 +119,7 @@ pub fn router<H: GraphHost>() -> Router<Arc<H>> {
         router = router.route(path, method_router);
     }
     router
+        .route("/v1.0/$batch", post(super::batch::batch::<H>))
         .route("/v1.0/me", any(me))
         .route("/v1.0/me/{*rest}", any(me))
         .route("/v1.0/{*rest}", any(unknown_segment))

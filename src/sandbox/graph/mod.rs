@@ -16,6 +16,7 @@
 //! sizes, latency), `errors` (Graph's error JSON and request IDs),
 //! `handlers` (the HTTP endpoints), `upload` (attachment upload sessions and
 //! their pre-authenticated upload URLs), `delta` (message delta queries),
+//! `batch` (JSON batching: `POST /v1.0/$batch`),
 //! `admin` (what tests read and switch).
 //!
 //! The handlers are generic over [`GraphHost`], the little they need from
@@ -23,6 +24,7 @@
 //! implements it; tests can implement it too to mint claims directly.
 
 mod admin;
+mod batch;
 mod delta;
 mod errors;
 mod handlers;
