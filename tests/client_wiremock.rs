@@ -2714,3 +2714,232 @@ async fn every_request_is_answered_under_a_storm() {
     );
     assert!(total.throttled > 0, "the storm was on: {total}");
 }
+
+// ---- JSON batching (reference §6.3) -----------------------------------
+
+/// Answers `$batch` envelopes: each GET of a folder with that folder, but
+/// the first time it sees `throttled`'s mailbox, a 429 with `Retry-After`
+/// inside the 200 envelope (Graph evaluates each request on its own).
+struct BatchAnswers {
+    envelopes: Arc<Mutex<Vec<Value>>>,
+    throttled: &'static str,
+}
+
+impl wiremock::Respond for BatchAnswers {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).expect("a JSON envelope");
+        let mut envelopes = self.envelopes.lock().unwrap();
+        let first_time = !envelopes
+            .iter()
+            .any(|e| e.to_string().contains(self.throttled));
+        envelopes.push(body.clone());
+        let responses: Vec<Value> = body["requests"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            // Graph answers in any order: the last first.
+            .rev()
+            .map(|r| {
+                let url = r["url"].as_str().unwrap_or("");
+                if first_time && url.contains(self.throttled) {
+                    json!({"id": r["id"], "status": 429,
+                        "headers": {"Retry-After": "0.2", "Content-Type": "application/json"},
+                        "body": {"error": {"code": "ApplicationThrottled",
+                            "message": "Application is over its MailboxConcurrency limit."}}})
+                } else {
+                    json!({"id": r["id"], "status": 200,
+                        "headers": {"Content-Type": "application/json"},
+                        "body": {"id": format!("inbox-of-{url}"), "displayName": "Inbox"}})
+                }
+            })
+            .collect();
+        ResponseTemplate::new(200)
+            .insert_header("request-id", "envelope-id")
+            .set_body_json(json!({ "responses": responses }))
+    }
+}
+
+fn mailbox(n: usize) -> String {
+    format!("box{n}@contoso.com")
+}
+
+#[tokio::test]
+async fn batched_lookups_share_an_envelope_and_a_throttled_one_goes_again_alone() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await.with_batching();
+    let envelopes = Arc::new(Mutex::new(Vec::new()));
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(BatchAnswers {
+            envelopes: envelopes.clone(),
+            throttled: "box3%40contoso.com",
+        })
+        .mount(&server)
+        .await;
+    // The retry of the throttled request, alone: nothing else is waiting.
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users/box3%40contoso.com/mailFolders/inbox"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("request-id", "alone-id")
+                .set_body_json(json!({"id": "inbox-3", "displayName": "Inbox"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let started = Instant::now();
+    let answers = futures::future::join_all((0..5).map(|n| {
+        let client = client.clone();
+        async move { client.get_folder(&mailbox(n), "inbox").await }
+    }))
+    .await;
+    for (n, answer) in answers.iter().enumerate() {
+        let answer = answer.as_ref().unwrap_or_else(|e| panic!("box{n}: {e}"));
+        if n == 3 {
+            assert_eq!(answer.value.id, "inbox-3");
+            assert_eq!(answer.retry.throttled, 1, "{:?}", answer.retry);
+            assert_eq!(answer.retry.retries, 1, "{:?}", answer.retry);
+            assert!(
+                answer.retry.waited >= Duration::from_millis(200),
+                "{:?}",
+                answer.retry
+            );
+            assert_eq!(answer.request_id.as_deref(), Some("alone-id"));
+        } else {
+            // Each answer is its own request's, whatever the order.
+            assert!(
+                answer.value.id.contains(&format!("box{n}%40")),
+                "{}",
+                answer.value.id
+            );
+            assert_eq!(answer.retry.retries, 0);
+            assert_eq!(answer.request_id.as_deref(), Some("envelope-id"));
+        }
+    }
+    assert!(started.elapsed() >= Duration::from_millis(200));
+
+    let envelopes = envelopes.lock().unwrap().clone();
+    assert_eq!(
+        envelopes.len(),
+        1,
+        "five lookups, one envelope: {envelopes:#?}"
+    );
+    let requests = envelopes[0]["requests"].as_array().expect("requests");
+    assert_eq!(requests.len(), 5);
+    let mut ids: Vec<&str> = requests.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "ids are unique");
+    for r in requests {
+        assert_eq!(r["method"], "GET");
+        let url = r["url"].as_str().unwrap();
+        assert!(
+            url.starts_with("/users/box"),
+            "relative to the version root: {url}"
+        );
+        assert!(r["headers"]["client-request-id"].is_string(), "{r}");
+    }
+    // The envelope carries the bearer token; its body never does.
+    let received = server.received_requests().await.unwrap();
+    let post = received
+        .iter()
+        .find(|r| r.method.as_str() == "POST" && r.url.path() == "/v1.0/$batch")
+        .expect("the envelope");
+    assert!(
+        post.headers["authorization"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer ")
+    );
+    assert!(!String::from_utf8_lossy(&post.body).contains("Bearer"));
+}
+
+#[tokio::test]
+async fn an_endpoint_without_batch_gets_requests_one_by_one_from_then_on() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await.with_batching();
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("no such path"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path_regex(
+            r"^/v1\.0/users/box\d%40contoso\.com/mailFolders/inbox$",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "inbox", "displayName": "Inbox"})),
+        )
+        .expect(6)
+        .mount(&server)
+        .await;
+    for round in 0..2 {
+        let answers = futures::future::join_all((0..3).map(|n| {
+            let client = client.clone();
+            async move { client.get_folder(&mailbox(n), "inbox").await }
+        }))
+        .await;
+        for answer in answers {
+            let answer = answer.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(answer.value.id, "inbox");
+            // Sent again alone is not a retry: nothing was answered.
+            assert_eq!(answer.retry.retries, 0);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_envelope_answered_503_is_every_requests_answer_and_they_go_again() {
+    let server = MockServer::start().await;
+    let client = graph_with_token(&server).await.with_batching();
+    let envelopes = Arc::new(Mutex::new(Vec::new()));
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("Retry-After", "0.1")
+                .set_body_json(
+                    json!({"error": {"code": "serviceNotAvailable", "message": "Try later."}}),
+                ),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(BatchAnswers {
+            envelopes: envelopes.clone(),
+            throttled: "nobody",
+        })
+        .mount(&server)
+        .await;
+    // Should the retries not meet in one envelope, one may go alone.
+    Mock::given(method("GET"))
+        .and(path_regex(
+            r"^/v1\.0/users/box\d%40contoso\.com/mailFolders/inbox$",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "inbox", "displayName": "Inbox"})),
+        )
+        .mount(&server)
+        .await;
+    let answers = futures::future::join_all((0..3).map(|n| {
+        let client = client.clone();
+        async move { client.get_folder(&mailbox(n), "inbox").await }
+    }))
+    .await;
+    for answer in answers {
+        let answer = answer.expect("answered after the retry");
+        assert_eq!(answer.retry.retries, 1, "{:?}", answer.retry);
+        assert!(
+            answer.retry.waited >= Duration::from_millis(100),
+            "{:?}",
+            answer.retry
+        );
+    }
+}

@@ -961,6 +961,13 @@ fn all_over_many_mailboxes_uses_one_token_and_at_most_four_requests_per_mailbox(
         "{counters:#}"
     );
     assert_eq!(counter(&counters, "graph.mailFolder"), 0, "{counters:#}");
+    // The lookups travel in `$batch` envelopes, each still under its
+    // mailbox's four slots.
+    let envelopes = counter(&counters, "graph.batch");
+    assert!(
+        (1..(MAILBOXES * PER_MAILBOX) as u64).contains(&envelopes),
+        "{counters:#}"
+    );
     let concurrency = admin(&sandbox, "GET", "/mail/concurrency", None);
     let seen = concurrency["mailboxes"].as_array().expect("mailboxes");
     assert_eq!(seen.len(), MAILBOXES, "{concurrency:#}");
@@ -971,6 +978,68 @@ fn all_over_many_mailboxes_uses_one_token_and_at_most_four_requests_per_mailbox(
         assert!(highest >= 2, "{concurrency:#}");
         assert_eq!(m["throttled"], 0, "{concurrency:#}");
     }
+}
+
+#[test]
+fn all_over_forty_mailboxes_sends_their_lookups_in_a_few_batches() {
+    const MAILBOXES: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let seed = format!(
+        "[mail_limits]\nlatency_ms = 50\n\n[[generate]]\ncount = {MAILBOXES}\npattern = \"box{{n}}@contoso.com\"\nfolders = [\"Inbox/Support\"]\n"
+    );
+    let seed_file = dir.path().join("seed.toml");
+    std::fs::write(&seed_file, seed).unwrap();
+    let sandbox = start(ServeOptions {
+        seed_file: Some(seed_file),
+        ..ServeOptions::default()
+    });
+    let case = Case::new(&sandbox);
+    case.good_integration();
+    for m in 1..=MAILBOXES {
+        case.incoming(
+            &format!("c{m}"),
+            &format!("box{m}@contoso.com"),
+            &["Inbox/Support"],
+        );
+    }
+    // One connector whose mailbox does not exist: its answer inside an
+    // envelope still fails it alone, with Graph's code.
+    case.incoming("ghost", "ghost@contoso.com", &["Inbox/Support"]);
+    admin(&sandbox, "DELETE", "/counters", None);
+
+    let out = case.run(&["-v", "test-connection", "--all", "--output", "json"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let reports: Value = serde_json::from_str(&text(&out.stdout)).expect("JSON");
+    let reports = reports.as_array().expect("a JSON array");
+    assert_eq!(reports.len(), 1 + MAILBOXES + 1);
+    for report in reports {
+        if report["target"]["name"] == "ghost" {
+            assert_eq!(report["verdict"], "failed", "{report:#}");
+            assert!(
+                report.to_string().contains("ErrorInvalidUser"),
+                "{report:#}"
+            );
+        } else {
+            assert_passed(report);
+        }
+    }
+    let counters = admin(&sandbox, "GET", "/counters", None);
+    assert_eq!(counter(&counters, "token"), 1, "{counters:#}");
+    assert_eq!(
+        counter(&counters, "graph.childFolders") + counter(&counters, "graph.user"),
+        (MAILBOXES + 1) as u64,
+        "one lookup per connector: {counters:#}"
+    );
+    // 41 lookups: two envelopes of 20 and one alone (a lone request gains
+    // nothing from an envelope); a slow machine may send a few part-full,
+    // never one per lookup.
+    let envelopes = counter(&counters, "graph.batch");
+    assert!((2..=10).contains(&envelopes), "{counters:#}");
+    assert!(
+        err.contains("$batch -> 200"),
+        "-v shows the envelopes: {err}"
+    );
 }
 
 // ------------------------------------------------------------------ the gate

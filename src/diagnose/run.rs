@@ -58,7 +58,12 @@ pub async fn run(
             .collect();
     };
     let run_started = Instant::now();
-    let ctx = Context::prepare(snapshot, integration, credential, options).await;
+    let mut ctx = Context::prepare(snapshot, integration, credential, options).await;
+    if targets.len() > 1 {
+        // The targets' lookups share `$batch` envelopes ([`crate::graph::batch`]):
+        // 200 mailboxes are 10 requests, not 200 connections and requests.
+        ctx.client = ctx.client.take().map(GraphClient::with_batching);
+    }
     let prepared_ms = timed(run_started);
     let keys = FactKeys::of(integration);
     let futures = targets.iter().map(|target| {

@@ -10,6 +10,7 @@
 // the cold path, so it is not boxed.
 #![allow(clippy::result_large_err)]
 
+pub mod batch;
 pub mod delta;
 pub mod error;
 pub mod folders;
@@ -125,6 +126,14 @@ struct RequestSpec {
     idempotent: bool,
 }
 
+/// One attempt's end, alone or in a batch.
+enum Sent {
+    Answer(StatusCode, HeaderMap, Vec<u8>),
+    Failed(Arc<reqwest::Error>),
+    /// A batch answer that said nothing readable about this request.
+    Invalid(String),
+}
+
 struct RawResponse {
     status: u16,
     body: Vec<u8>,
@@ -147,6 +156,8 @@ pub struct GraphClient {
     /// Every call's retries and throttling waits, summed over the clones
     /// that share it: a run's total for `-v` ([`Self::with_tally`]).
     tally: Option<Arc<std::sync::Mutex<RetryStats>>>,
+    /// GETs leave in `$batch` envelopes ([`Self::with_batching`]).
+    batcher: Option<Arc<batch::Batcher>>,
 }
 
 impl GraphClient {
@@ -167,6 +178,7 @@ impl GraphClient {
             deadline: None,
             limiter: MailboxLimiter::shared(),
             tally: None,
+            batcher: None,
         })
     }
 
@@ -195,6 +207,19 @@ impl GraphClient {
     /// The deadline set with [`GraphClient::with_deadline`].
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
+    }
+
+    /// Sends this client's GETs (and its clones') in JSON batches of up to
+    /// 20 ([`batch`]): for a run over many targets, whose lookups would
+    /// otherwise each take a connection and a request. Each request keeps
+    /// its own retries, mailbox slot and deadline.
+    pub fn with_batching(mut self) -> Self {
+        self.batcher = Some(Arc::new(batch::Batcher::new(
+            self.http.clone(),
+            &self.base,
+            batch::LINGER,
+        )));
+        self
     }
 
     /// Replaces the process-wide limiter (tests use their own).
@@ -643,7 +668,7 @@ impl GraphClient {
             let mut request = self
                 .http
                 .request(spec.method.clone(), &spec.url)
-                .header(AUTHORIZATION, bearer)
+                .header(AUTHORIZATION, bearer.clone())
                 .header(ACCEPT, "application/json")
                 .header("client-request-id", &client_request_id);
             if let Some(prefer) = spec.prefer {
@@ -665,18 +690,25 @@ impl GraphClient {
             );
             let outcome = tokio::time::timeout_at(deadline, async {
                 let permit = self.limiter.acquire(mailbox).await;
-                let outcome = async {
-                    let response = self.http.execute(request?).await?;
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().await?.to_vec();
-                    Ok::<_, reqwest::Error>((status, headers, body))
-                }
-                .await;
+                let outcome = self
+                    .send_once(request, &spec, &bearer, &client_request_id)
+                    .await;
                 drop(permit);
                 outcome
             })
             .await;
+            let outcome = match outcome {
+                Ok(Sent::Invalid(message)) => {
+                    log.failed(&message);
+                    let mut e = GraphError::new(GraphErrorKind::InvalidResponse, message);
+                    e.client_request_id = Some(client_request_id);
+                    e.retry = budget.stats;
+                    return Err(e);
+                }
+                Ok(Sent::Answer(status, headers, body)) => Ok(Ok((status, headers, body))),
+                Ok(Sent::Failed(e)) => Ok(Err(e)),
+                Err(elapsed) => Err(elapsed),
+            };
             let Ok(outcome) = outcome else {
                 log.failed("the deadline passed");
                 // The deadline cut the retry of a dropped connection: report
@@ -857,6 +889,46 @@ impl GraphClient {
                     return Err(self.no_answer(last.unwrap_or(fallback), &budget, id));
                 }
             }
+        }
+    }
+
+    /// One attempt on the wire: in the next `$batch` envelope when the
+    /// client batches and this is a GET of its own base, else alone.
+    async fn send_once(
+        &self,
+        request: reqwest::Result<reqwest::Request>,
+        spec: &RequestSpec,
+        bearer: &reqwest::header::HeaderValue,
+        client_request_id: &str,
+    ) -> Sent {
+        if let Some(batcher) = &self.batcher
+            && spec.method == Method::GET
+        {
+            match batcher
+                .send(&spec.url, bearer.clone(), spec.prefer, client_request_id)
+                .await
+            {
+                batch::Outcome::Answer {
+                    status,
+                    headers,
+                    body,
+                } => return Sent::Answer(status, headers, body),
+                batch::Outcome::Wire(e) => return Sent::Failed(e),
+                batch::Outcome::Invalid(message) => return Sent::Invalid(message),
+                batch::Outcome::Alone => {}
+            }
+        }
+        let answer = async {
+            let response = self.http.execute(request?).await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?.to_vec();
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        match answer {
+            Ok((status, headers, body)) => Sent::Answer(status, headers, body),
+            Err(e) => Sent::Failed(Arc::new(e)),
         }
     }
 
