@@ -174,13 +174,16 @@ pub async fn run_tests(
         CliError::usage("there is no integration to test")
             .hint("run `graphmail integration set` first")
     })?;
+    let mut options = options.clone();
+    // The client's CA bundle loads beside the reads below.
+    options.early_client =
+        diagnose::EarlyClient::start(diagnose::http_options(&options, integration));
     let credential = resolve_credential(ctx, &snapshot.instance_id, integration, fresh)?;
     let overridden_by = credential_override(integration, fresh);
     let fingerprints: Vec<String> = targets
         .iter()
         .map(|t| target_fingerprint(snapshot, t).unwrap_or_default())
         .collect();
-    let mut options = options.clone();
     let dir = ctx.store.data_dir();
     let (facts, digest) = evidence::read_facts_file(&dir).split();
     options.carried = Arc::new(Carried {
