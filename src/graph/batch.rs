@@ -345,18 +345,24 @@ fn sub_answer(answer: SubAnswer<'_>, envelope_id: Option<&HeaderValue>) -> Outco
             headers.insert(name, value);
         }
     }
-    // NOTE: a request's own headers carry no `request-id` ([S30]'s example
-    // answer); its error body has one in `innerError`. The envelope's ID is
-    // the one support can trace for a success.
-    if !headers.contains_key("request-id")
-        && let Some(id) = envelope_id
-    {
-        headers.insert("request-id", id.clone());
-    }
     let body = match answer.body {
         None => Vec::new(),
         Some(raw) => raw.get().as_bytes().to_vec(),
     };
+    // NOTE: a request's own headers carry no `request-id` ([S30]'s example
+    // answer); its error body has its own in `innerError`, which support
+    // wants. Otherwise (a success, Exchange's bare 429) the envelope's ID is
+    // the one support can trace.
+    let own_id = !status.is_success()
+        && super::error::decode_error(status.as_u16(), &body, None, None)
+            .request_id
+            .is_some();
+    if !headers.contains_key("request-id")
+        && !own_id
+        && let Some(id) = envelope_id
+    {
+        headers.insert("request-id", id.clone());
+    }
     if !body.is_empty() && !headers.contains_key(CONTENT_TYPE) {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
@@ -392,11 +398,26 @@ mod tests {
         };
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(headers["retry-after"], "2");
-        // The envelope's ID stands in only where the request has none of
-        // its own in a header; the error body keeps its inner one.
-        assert_eq!(headers["request-id"], "envelope-id");
+        // The request's own ID, from its error body, is the one reported.
+        assert!(!headers.contains_key("request-id"), "{headers:?}");
         let error = crate::graph::error::decode_error(429, &body, None, None);
         assert!(error.has_code("ApplicationThrottled"), "{error:?}");
+        assert_eq!(error.request_id.as_deref(), Some("inner-id"));
+    }
+
+    #[test]
+    fn the_envelopes_id_stands_in_where_a_request_has_none_of_its_own() {
+        for json in [
+            r#"{"responses":[{"id":"1","status":200,"body":{"id":"inbox"}}]}"#,
+            // Exchange's 429 has no innerError (reference §6.2).
+            r#"{"responses":[{"id":"1","status":429,"headers":{"Retry-After":"1"},
+                "body":{"error":{"code":"ApplicationThrottled","message":"Application is over its MailboxConcurrency limit."}}}]}"#,
+        ] {
+            let Outcome::Answer { headers, .. } = answer(json) else {
+                panic!("an answer");
+            };
+            assert_eq!(headers["request-id"], "envelope-id", "{json}");
+        }
     }
 
     #[test]
