@@ -2763,19 +2763,60 @@ fn mailbox(n: usize) -> String {
     format!("box{n}@contoso.com")
 }
 
+async fn mount_batches(
+    server: &MockServer,
+    envelopes: &Arc<Mutex<Vec<Value>>>,
+    throttled: &'static str,
+) {
+    Mock::given(method("POST"))
+        .and(path("/v1.0/$batch"))
+        .respond_with(BatchAnswers {
+            envelopes: envelopes.clone(),
+            throttled,
+        })
+        .mount(server)
+        .await;
+}
+
+/// The Inbox of any `box<n>@`, asked alone; `expect`: how many times.
+async fn mount_inboxes_alone(server: &MockServer, expect: Option<u64>) {
+    let mock = Mock::given(method("GET"))
+        .and(path_regex(
+            r"^/v1\.0/users/box\d%40contoso\.com/mailFolders/inbox$",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "inbox", "displayName": "Inbox"})),
+        );
+    match expect {
+        Some(n) => mock.expect(n).mount(server).await,
+        None => mock.mount(server).await,
+    }
+}
+
+/// The Inboxes of `box0@` .. `box<count - 1>@`, asked at once.
+async fn inboxes(
+    client: &GraphClient,
+    count: usize,
+) -> Vec<
+    Result<
+        graphmail::graph::GraphResponse<graphmail::graph::MailFolder>,
+        graphmail::graph::GraphError,
+    >,
+> {
+    futures::future::join_all((0..count).map(|n| {
+        let client = client.clone();
+        async move { client.get_folder(&mailbox(n), "inbox").await }
+    }))
+    .await
+}
+
 #[tokio::test]
 async fn batched_lookups_share_an_envelope_and_a_throttled_one_goes_again_alone() {
     let server = MockServer::start().await;
     let client = graph_with_token(&server).await.with_batching();
     let envelopes = Arc::new(Mutex::new(Vec::new()));
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .respond_with(BatchAnswers {
-            envelopes: envelopes.clone(),
-            throttled: "box3%40contoso.com",
-        })
-        .mount(&server)
-        .await;
+    mount_batches(&server, &envelopes, "box3%40contoso.com").await;
     // The retry of the throttled request, alone: nothing else is waiting.
     Mock::given(method("GET"))
         .and(path("/v1.0/users/box3%40contoso.com/mailFolders/inbox"))
@@ -2789,11 +2830,7 @@ async fn batched_lookups_share_an_envelope_and_a_throttled_one_goes_again_alone(
         .await;
 
     let started = Instant::now();
-    let answers = futures::future::join_all((0..5).map(|n| {
-        let client = client.clone();
-        async move { client.get_folder(&mailbox(n), "inbox").await }
-    }))
-    .await;
+    let answers = inboxes(&client, 5).await;
     for (n, answer) in answers.iter().enumerate() {
         let answer = answer.as_ref().unwrap_or_else(|e| panic!("box{n}: {e}"));
         if n == 3 {
@@ -2865,24 +2902,9 @@ async fn an_endpoint_without_batch_gets_requests_one_by_one_from_then_on() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path_regex(
-            r"^/v1\.0/users/box\d%40contoso\.com/mailFolders/inbox$",
-        ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "inbox", "displayName": "Inbox"})),
-        )
-        .expect(6)
-        .mount(&server)
-        .await;
+    mount_inboxes_alone(&server, Some(6)).await;
     for round in 0..2 {
-        let answers = futures::future::join_all((0..3).map(|n| {
-            let client = client.clone();
-            async move { client.get_folder(&mailbox(n), "inbox").await }
-        }))
-        .await;
-        for answer in answers {
+        for answer in inboxes(&client, 3).await {
             let answer = answer.unwrap_or_else(|e| panic!("round {round}: {e}"));
             assert_eq!(answer.value.id, "inbox");
             // Sent again alone is not a retry: nothing was answered.
@@ -2909,31 +2931,10 @@ async fn an_envelope_answered_503_is_every_requests_answer_and_they_go_again() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/v1.0/$batch"))
-        .respond_with(BatchAnswers {
-            envelopes: envelopes.clone(),
-            throttled: "nobody",
-        })
-        .mount(&server)
-        .await;
+    mount_batches(&server, &envelopes, "nobody").await;
     // Should the retries not meet in one envelope, one may go alone.
-    Mock::given(method("GET"))
-        .and(path_regex(
-            r"^/v1\.0/users/box\d%40contoso\.com/mailFolders/inbox$",
-        ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "inbox", "displayName": "Inbox"})),
-        )
-        .mount(&server)
-        .await;
-    let answers = futures::future::join_all((0..3).map(|n| {
-        let client = client.clone();
-        async move { client.get_folder(&mailbox(n), "inbox").await }
-    }))
-    .await;
-    for answer in answers {
+    mount_inboxes_alone(&server, None).await;
+    for answer in inboxes(&client, 3).await {
         let answer = answer.expect("answered after the retry");
         assert_eq!(answer.retry.retries, 1, "{:?}", answer.retry);
         assert!(
@@ -2942,4 +2943,19 @@ async fn an_envelope_answered_503_is_every_requests_answer_and_they_go_again() {
             answer.retry
         );
     }
+    // Each went again exactly once, in an envelope or alone.
+    let batched: usize = envelopes
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|e| e["requests"].as_array().map_or(0, Vec::len))
+        .sum();
+    let alone = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET" && r.url.path().contains("/mailFolders/inbox"))
+        .count();
+    assert_eq!(batched + alone, 3, "{batched} in envelopes, {alone} alone");
 }

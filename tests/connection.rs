@@ -911,24 +911,29 @@ fn a_silent_graph_is_inconclusive_in_bounded_time() {
 
 // ------------------------------------------------------------------ --all
 
+/// A sandbox of `count` generated mailboxes `box<n>@contoso.com`, each
+/// holding `folders`, with 50 ms on every Graph request.
+fn generated_sandbox(dir: &std::path::Path, count: usize, folders: &[String]) -> RunningSandbox {
+    let folders: Vec<String> = folders.iter().map(|f| format!("{f:?}")).collect();
+    let seed = format!(
+        "[mail_limits]\nlatency_ms = 50\n\n[[generate]]\ncount = {count}\npattern = \"box{{n}}@contoso.com\"\nfolders = [{}]\n",
+        folders.join(", ")
+    );
+    let seed_file = dir.join("seed.toml");
+    std::fs::write(&seed_file, seed).unwrap();
+    start(ServeOptions {
+        seed_file: Some(seed_file),
+        ..ServeOptions::default()
+    })
+}
+
 #[test]
 fn all_over_many_mailboxes_uses_one_token_and_at_most_four_requests_per_mailbox() {
     const MAILBOXES: usize = 4;
     const PER_MAILBOX: usize = 10;
     let dir = tempfile::tempdir().unwrap();
-    let folders: Vec<String> = (1..=PER_MAILBOX)
-        .map(|k| format!("\"Inbox/F{k}\""))
-        .collect();
-    let seed = format!(
-        "[mail_limits]\nlatency_ms = 50\n\n[[generate]]\ncount = {MAILBOXES}\npattern = \"box{{n}}@contoso.com\"\nfolders = [{}]\n",
-        folders.join(", ")
-    );
-    let seed_file = dir.path().join("seed.toml");
-    std::fs::write(&seed_file, seed).unwrap();
-    let sandbox = start(ServeOptions {
-        seed_file: Some(seed_file),
-        ..ServeOptions::default()
-    });
+    let folders: Vec<String> = (1..=PER_MAILBOX).map(|k| format!("Inbox/F{k}")).collect();
+    let sandbox = generated_sandbox(dir.path(), MAILBOXES, &folders);
     let case = Case::new(&sandbox);
     case.good_integration();
     for m in 1..=MAILBOXES {
@@ -984,15 +989,7 @@ fn all_over_many_mailboxes_uses_one_token_and_at_most_four_requests_per_mailbox(
 fn all_over_forty_mailboxes_sends_their_lookups_in_a_few_batches() {
     const MAILBOXES: usize = 40;
     let dir = tempfile::tempdir().unwrap();
-    let seed = format!(
-        "[mail_limits]\nlatency_ms = 50\n\n[[generate]]\ncount = {MAILBOXES}\npattern = \"box{{n}}@contoso.com\"\nfolders = [\"Inbox/Support\"]\n"
-    );
-    let seed_file = dir.path().join("seed.toml");
-    std::fs::write(&seed_file, seed).unwrap();
-    let sandbox = start(ServeOptions {
-        seed_file: Some(seed_file),
-        ..ServeOptions::default()
-    });
+    let sandbox = generated_sandbox(dir.path(), MAILBOXES, &["Inbox/Support".to_string()]);
     let case = Case::new(&sandbox);
     case.good_integration();
     for m in 1..=MAILBOXES {
