@@ -160,6 +160,8 @@ impl Batcher {
     /// Splits what waits into envelopes (one bearer each, at most
     /// [`MAX_BATCH`]) and posts each on its own task.
     fn dispatch(self: &Arc<Self>, mut waiting: Vec<Waiting>) {
+        // A request whose caller gave up (its deadline passed) is not sent.
+        waiting.retain(|w| !w.reply.is_closed());
         while !waiting.is_empty() {
             let bearer = waiting[0].bearer.clone();
             let (mut envelope, rest): (Vec<_>, Vec<_>) =
