@@ -258,6 +258,14 @@ impl Env {
     }
 }
 
+/// One mailbox's entry in the admin endpoint's concurrency figures.
+fn mailbox_figures<'a>(figures: &'a Value, mailbox: &str) -> &'a Value {
+    figures["mailboxes"]
+        .as_array()
+        .and_then(|l| l.iter().find(|m| m["mailbox"] == mailbox))
+        .unwrap_or_else(|| panic!("figures of {mailbox}: {figures}"))
+}
+
 fn assert_error(answer: &Answer, status: u16, code: &str) {
     assert_eq!(answer.status.as_u16(), status, "{:?}", answer.body);
     assert_eq!(answer.code(), code, "{:?}", answer.body);
@@ -1302,10 +1310,7 @@ async fn the_fifth_concurrent_request_per_app_and_mailbox_is_throttled() {
         );
     }
     let figures = env.admin("/concurrency").await;
-    let support = figures["mailboxes"]
-        .as_array()
-        .and_then(|l| l.iter().find(|m| m["mailbox"] == "support@contoso.com"))
-        .expect("support figures");
+    let support = mailbox_figures(&figures, "support@contoso.com");
     assert_eq!(support["highest_admitted"], 4);
     assert_eq!(support["throttled"], throttled.len());
     assert_eq!(support["in_flight"], 0);
@@ -1562,10 +1567,7 @@ async fn the_whole_sandbox_throttles_a_fifth_concurrent_request() {
         .json()
         .await
         .expect("json");
-    let sales = figures["mailboxes"]
-        .as_array()
-        .and_then(|l| l.iter().find(|m| m["mailbox"] == "sales@contoso.com"))
-        .expect("sales figures");
+    let sales = mailbox_figures(&figures, "sales@contoso.com");
     assert_eq!(sales["highest_admitted"], 4);
     running.shutdown().await;
 }
@@ -1746,10 +1748,7 @@ async fn requests_in_a_batch_take_their_own_mailbox_slots() {
         assert_eq!(part["body"]["error"]["code"], "ApplicationThrottled");
     }
     let figures = env.admin("/concurrency").await;
-    let support = figures["mailboxes"]
-        .as_array()
-        .and_then(|l| l.iter().find(|m| m["mailbox"] == "support@contoso.com"))
-        .expect("support figures");
+    let support = mailbox_figures(&figures, "support@contoso.com");
     assert_eq!(support["highest_admitted"], 4, "they ran side by side");
 }
 

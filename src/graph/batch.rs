@@ -68,7 +68,6 @@ pub(crate) struct Batcher {
     /// `{graph_endpoint}/v1.0`: batch URLs are relative to it ([S30]).
     base: String,
     endpoint: String,
-    linger: Duration,
     queue: Mutex<Queue>,
     off: AtomicBool,
 }
@@ -91,12 +90,11 @@ struct Waiting {
 }
 
 impl Batcher {
-    pub(crate) fn new(http: reqwest::Client, base: &str, linger: Duration) -> Self {
+    pub(crate) fn new(http: reqwest::Client, base: &str) -> Self {
         Batcher {
             http,
             base: base.to_string(),
             endpoint: format!("{base}/$batch"),
-            linger,
             queue: Mutex::new(Queue::default()),
             off: AtomicBool::new(false),
         }
@@ -135,7 +133,7 @@ impl Batcher {
                     queue.scheduled = true;
                     let batcher = self.clone();
                     tokio::spawn(async move {
-                        tokio::time::sleep(batcher.linger).await;
+                        tokio::time::sleep(LINGER).await;
                         let waiting = {
                             let mut queue = batcher.queue.lock().unwrap_or_else(|e| e.into_inner());
                             queue.scheduled = false;

@@ -214,11 +214,7 @@ impl GraphClient {
     /// otherwise each take a connection and a request. Each request keeps
     /// its own retries, mailbox slot and deadline.
     pub fn with_batching(mut self) -> Self {
-        self.batcher = Some(Arc::new(batch::Batcher::new(
-            self.http.clone(),
-            &self.base,
-            batch::LINGER,
-        )));
+        self.batcher = Some(Arc::new(batch::Batcher::new(self.http.clone(), &self.base)));
         self
     }
 

@@ -114,19 +114,17 @@ pub(super) async fn batch<H: GraphHost>(
     Ok(response)
 }
 
-fn malformed(message: impl Into<String>) -> GraphError {
-    GraphError::bad_request(message)
-}
-
 /// The envelope, checked as Graph checks it before running anything.
 fn parse(body: &[u8]) -> Result<Vec<Part>, GraphError> {
     let envelope: Envelope = serde_json::from_slice(body)
-        .map_err(|e| malformed(format!("Invalid batch payload format: {e}")))?;
+        .map_err(|e| GraphError::bad_request(format!("Invalid batch payload format: {e}")))?;
     if envelope.requests.is_empty() {
-        return Err(malformed("The batch request contains no requests."));
+        return Err(GraphError::bad_request(
+            "The batch request contains no requests.",
+        ));
     }
     if envelope.requests.len() > MAX_REQUESTS {
-        return Err(malformed(format!(
+        return Err(GraphError::bad_request(format!(
             "The batch request contains {} requests; the limit is {MAX_REQUESTS}.",
             envelope.requests.len()
         )));
@@ -136,7 +134,7 @@ fn parse(body: &[u8]) -> Result<Vec<Part>, GraphError> {
     for (n, request) in envelope.requests.iter().enumerate() {
         let part = parse_part(n, request)?;
         if !ids.insert(part.id.to_ascii_lowercase()) {
-            return Err(malformed(format!(
+            return Err(GraphError::bad_request(format!(
                 "Request ids must be unique: '{}' appears twice.",
                 part.id
             )));
@@ -149,7 +147,7 @@ fn parse(body: &[u8]) -> Result<Vec<Part>, GraphError> {
             .iter()
             .find(|dep| !ids.contains(&dep.to_ascii_lowercase()))
         {
-            return Err(malformed(format!(
+            return Err(GraphError::bad_request(format!(
                 "Request '{}' depends on '{unknown}', which is not in the batch.",
                 part.id
             )));
@@ -164,7 +162,7 @@ fn parse_part(n: usize, request: &Value) -> Result<Part, GraphError> {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(Value::Number(n)) => n.to_string(),
         _ => {
-            return Err(malformed(format!(
+            return Err(GraphError::bad_request(format!(
                 "Request {} of the batch has no id.",
                 n + 1
             )));
@@ -172,18 +170,18 @@ fn parse_part(n: usize, request: &Value) -> Result<Part, GraphError> {
     };
     let method = field("method")
         .and_then(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
-        .ok_or_else(|| malformed(format!("Request '{id}' has no valid method.")))?;
+        .ok_or_else(|| GraphError::bad_request(format!("Request '{id}' has no valid method.")))?;
     let url = field("url")
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| malformed(format!("Request '{id}' has no url.")))?;
+        .ok_or_else(|| GraphError::bad_request(format!("Request '{id}' has no url.")))?;
     if url.contains("://") {
-        return Err(malformed(format!(
+        return Err(GraphError::bad_request(format!(
             "Request '{id}': the url must be relative to the version root (/users/...), not {url}."
         )));
     }
     let relative = url.trim_start_matches('/');
     if relative.split(['/', '?']).next() == Some("$batch") {
-        return Err(malformed(format!(
+        return Err(GraphError::bad_request(format!(
             "Request '{id}': a batch cannot hold a batch."
         )));
     }
@@ -199,7 +197,7 @@ fn parse_part(n: usize, request: &Value) -> Result<Part, GraphError> {
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_str(&text),
             ) else {
-                return Err(malformed(format!(
+                return Err(GraphError::bad_request(format!(
                     "Request '{id}' has a header that is not valid: {name}"
                 )));
             };
@@ -213,7 +211,7 @@ fn parse_part(n: usize, request: &Value) -> Result<Part, GraphError> {
         None | Some(Value::Null) => None,
         Some(body) => {
             let Some(content_type) = &content_type else {
-                return Err(malformed(format!(
+                return Err(GraphError::bad_request(format!(
                     "Request '{id}' has a body but no Content-Type header."
                 )));
             };
@@ -230,9 +228,11 @@ fn parse_part(n: usize, request: &Value) -> Result<Part, GraphError> {
             .iter()
             .map(|v| v.as_str().map(str::to_string))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| malformed(format!("Request '{id}': dependsOn holds ids (strings).")))?,
+            .ok_or_else(|| {
+                GraphError::bad_request(format!("Request '{id}': dependsOn holds ids (strings)."))
+            })?,
         Some(_) => {
-            return Err(malformed(format!(
+            return Err(GraphError::bad_request(format!(
                 "Request '{id}': dependsOn is a list of ids."
             )));
         }
@@ -260,7 +260,9 @@ fn in_dependency_order(mut parts: Vec<Part>) -> Result<Vec<Part>, GraphError> {
         match ready {
             Some(i) => ordered.push(parts.remove(i)),
             None => {
-                return Err(malformed("The batch's dependsOn references form a cycle."));
+                return Err(GraphError::bad_request(
+                    "The batch's dependsOn references form a cycle.",
+                ));
             }
         }
     }
