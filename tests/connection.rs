@@ -524,6 +524,62 @@ fn tls_sandbox_passes_with_its_ca_file_and_fails_clearly_without() {
     assert_hint(failed, &["--ca-file"]);
 }
 
+/// The system's roots load only for a TLS connection (issue 17 (c): not on
+/// the way of every run). With not one of them (an empty `SSL_CERT_FILE`
+/// and `SSL_CERT_DIR`): HTTPS trusts the `--ca-file` alone, and without it
+/// refuses the certificate in the step that reaches it, after a warning
+/// that says why; plain HTTP to loopback works and says nothing of roots.
+#[test]
+fn with_no_system_roots_the_ca_file_alone_is_trusted_and_plain_http_needs_none() {
+    let tls = start(ServeOptions {
+        tls: true,
+        ..ServeOptions::default()
+    });
+    let ca_file = tls.ready().ca_file.clone().expect("ca_file with --tls");
+    let ca_file = ca_file.to_string_lossy().to_string();
+    let no_roots = |case: &mut Case<'_>| {
+        let dir = case.env.path("no-roots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("empty.pem");
+        std::fs::write(&file, "").unwrap();
+        case.set_var("SSL_CERT_FILE", &file.to_string_lossy());
+        case.set_var("SSL_CERT_DIR", &dir.to_string_lossy());
+    };
+
+    let mut trusting = Case::new(&tls);
+    no_roots(&mut trusting);
+    trusting.good_integration_with(&["--ca-file", &ca_file]);
+    trusting.incoming("support", "support@contoso.com", &["Inbox/Support"]);
+    let (stdout, stderr) = trusting.expect(&["test-connection", "--all", "--output", "json"], 0);
+    let reports: Value = serde_json::from_str(&stdout).expect("JSON");
+    for report in reports.as_array().expect("a JSON array") {
+        assert_passed(report);
+    }
+    assert!(!stderr.contains("CA certificates"), "{stderr}");
+
+    let mut untrusting = Case::new(&tls);
+    no_roots(&mut untrusting);
+    untrusting.untested_integration(BUILTIN_TENANT_ID, APP_GRAPHMAIL);
+    let (stdout, stderr) =
+        untrusting.expect(&["test-connection", "integration", "--output", "json"], 3);
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let failed = first_failure(&report);
+    assert_eq!(failed["check"], "authority", "{report:#}");
+    let detail = failed["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("certificate"), "{report:#}");
+    assert!(
+        stderr.contains("no system CA certificates could be loaded")
+            && stderr.contains("trusted only through --ca-file"),
+        "{stderr}"
+    );
+
+    let mut plain = Case::new(shared());
+    no_roots(&mut plain);
+    plain.good_integration();
+    let (_, stderr) = plain.expect(&["test-connection", "integration"], 0);
+    assert!(!stderr.contains("CA certificates"), "{stderr}");
+}
+
 #[test]
 fn unregistered_certificate_is_aadsts700027_and_names_the_header_form() {
     let mut case = Case::new(shared());

@@ -11,11 +11,14 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{NoProxy, Proxy, StatusCode};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use super::token::error_chain;
 
@@ -150,8 +153,10 @@ pub fn install_tls_provider() {
 ///
 /// TLS is rustls, verifying with the system's roots (`SSL_CERT_FILE` /
 /// `SSL_CERT_DIR` when set, else the usual OpenSSL locations) plus the
-/// `ca_file` root. rustls parses the roots far faster than OpenSSL, whose
-/// loading of the system bundle cost ~100 ms per run.
+/// `ca_file` roots. The system roots load on their own thread and are
+/// waited for only by the first certificate check ([`super::tls`]): the
+/// first request does not wait for them. rustls parses the roots far faster
+/// than OpenSSL, whose loading of the system bundle cost ~100 ms per run.
 ///
 /// NOTE: reqwest's automatic system proxy does not exempt loopback from
 /// `ALL_PROXY`/`HTTPS_PROXY` (reference crates.md), so the proxies are built
@@ -162,26 +167,15 @@ pub fn build_http_client(options: &HttpOptions) -> Result<reqwest::Client, HttpS
         Some(path) => read_ca_file(path)?,
         None => Vec::new(),
     };
-    match client_builder(options)?
-        .tls_certs_merge(extra.clone())
+    let provider = rustls::crypto::CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let tls = super::tls::client_config(provider, extra)
+        .map_err(|e| HttpSetupError::Client(e.to_string()))?;
+    client_builder(options)?
+        .tls_backend_preconfigured(tls)
         .build()
-    {
-        Ok(client) => Ok(client),
-        // The platform verifier refuses to start without a single system
-        // root. Plain HTTP to loopback (the sandbox) must still work, and an
-        // HTTPS endpoint should fail on its certificate, in the step that
-        // reaches it: trust only the CA file then.
-        Err(first) => match client_builder(options)?.tls_certs_only(extra).build() {
-            Ok(client) => {
-                tracing::warn!(
-                    "no system CA certificates could be loaded ({}): HTTPS servers are trusted only through --ca-file",
-                    error_chain(&first)
-                );
-                Ok(client)
-            }
-            Err(_) => Err(HttpSetupError::Client(error_chain(&first))),
-        },
-    }
+        .map_err(|e| HttpSetupError::Client(error_chain(&e)))
 }
 
 /// The builder with everything but the trusted roots.
@@ -221,23 +215,28 @@ fn pinned_builder(
     Ok(builder)
 }
 
-/// The certificates of the `--ca-file` PEM bundle (at least one).
-fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, HttpSetupError> {
+/// The certificates of the `--ca-file` PEM bundle (at least one), each
+/// usable as a trusted root.
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, HttpSetupError> {
     let shown = path.display().to_string();
-    let pem = std::fs::read(path).map_err(|e| HttpSetupError::CaFile {
+    let refused = |reason: String| HttpSetupError::CaFile {
         path: shown.clone(),
-        reason: e.to_string(),
-    })?;
-    let certs =
-        reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| HttpSetupError::CaFile {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| refused(e.to_string()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| refused(format!("not a PEM certificate bundle: {e}")))?;
     if certs.is_empty() {
-        return Err(HttpSetupError::CaFile {
-            path: shown,
-            reason: "no PEM certificate in the file".into(),
-        });
+        return Err(refused("no PEM certificate in the file".into()));
+    }
+    for (n, cert) in certs.iter().enumerate() {
+        super::tls::usable_root(cert).map_err(|e| {
+            refused(format!(
+                "certificate {} cannot be a trusted root: {e}",
+                n + 1
+            ))
+        })?;
     }
     Ok(certs)
 }

@@ -10,6 +10,7 @@ pub mod assertion;
 pub mod certificate;
 pub mod http;
 pub mod request_log;
+mod tls;
 pub mod token;
 
 use std::fmt;
