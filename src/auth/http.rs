@@ -447,7 +447,19 @@ pub(crate) fn is_throttling(status: u16) -> bool {
 /// NOTE: process-wide on purpose: the token client and the Graph client
 /// reach the same host over one HTTP client and a run is one process; a
 /// count per host needs no plumbing through either client.
-static ANSWERED: std::sync::Mutex<Vec<(String, u32)>> = std::sync::Mutex::new(Vec::new());
+///
+/// Counted under the URL's origin as written, which a lookup compares
+/// without parsing (a run notes every answer, thousands at scale); each
+/// origin's `host:port` is worked out once, when it is first seen.
+static ANSWERED: std::sync::Mutex<Vec<Answered>> = std::sync::Mutex::new(Vec::new());
+
+struct Answered {
+    /// `scheme://authority` as written in the URLs.
+    origin: String,
+    /// [`host_port`] of that origin.
+    host: String,
+    count: u32,
+}
 
 /// `host:port` of `url` (the port scheme's default when not given).
 fn host_port(url: &str) -> String {
@@ -457,25 +469,40 @@ fn host_port(url: &str) -> String {
         .unwrap_or_else(|| url.to_string())
 }
 
+/// `scheme://authority` of `url` as written: up to the path, query or
+/// fragment.
+fn origin_as_written(url: &str) -> &str {
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    let end = url[authority..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| authority + i);
+    &url[..end]
+}
+
 /// Counts an HTTP answer (any status) from `url`'s host.
 pub(crate) fn note_answer(url: &str) {
-    let host = host_port(url);
+    let origin = origin_as_written(url);
     let mut answered = ANSWERED.lock().unwrap_or_else(|e| e.into_inner());
-    match answered.iter_mut().find(|(h, _)| *h == host) {
-        Some((_, n)) => *n = n.saturating_add(1),
-        None => answered.push((host, 1)),
+    match answered.iter_mut().find(|a| a.origin == origin) {
+        Some(a) => a.count = a.count.saturating_add(1),
+        None => answered.push(Answered {
+            origin: origin.to_string(),
+            host: host_port(url),
+            count: 1,
+        }),
     }
 }
 
-/// HTTP answers from `url`'s host so far in this process.
+/// HTTP answers from `url`'s host so far in this process, however its
+/// URLs spelled it.
 pub(crate) fn answers_from(url: &str) -> u32 {
     let host = host_port(url);
     ANSWERED
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .find(|(h, _)| *h == host)
-        .map_or(0, |(_, n)| *n)
+        .filter(|a| a.host == host)
+        .fold(0, |n, a| n.saturating_add(a.count))
 }
 
 /// What a connection closed under a request says: it was open (so name
@@ -695,6 +722,22 @@ pub fn parse_retry_after_value(raw: &str, now: SystemTime) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_count_per_host_however_its_urls_spell_it() {
+        // Process-wide counts: a host no other test uses.
+        let url = "https://answers.test.invalid/v1.0/users/a?$top=1";
+        assert_eq!(answers_from(url), 0);
+        note_answer(url);
+        note_answer("https://answers.test.invalid/v1.0/users/b");
+        note_answer("https://ANSWERS.test.invalid:443/v1.0/%24batch");
+        note_answer("https://answers.test.invalid:8443/v1.0/users/a");
+        note_answer("https://answers.test.invalid?x#y");
+        assert_eq!(answers_from("https://answers.test.invalid/other"), 4);
+        assert_eq!(answers_from("https://answers.test.invalid:8443/"), 1);
+        assert_eq!(origin_as_written("https://h:1/p?q"), "https://h:1");
+        assert_eq!(origin_as_written("https://h?q"), "https://h");
+    }
 
     #[test]
     fn loopback_hosts() {
