@@ -174,27 +174,38 @@ pub async fn run_tests(
         CliError::usage("there is no integration to test")
             .hint("run `graphmail integration set` first")
     })?;
-    let mut options = options.clone();
-    // The client's CA bundle loads beside the reads below.
-    options.early_client =
-        diagnose::EarlyClient::start(diagnose::http_options(&options, integration));
     let credential = resolve_credential(ctx, &snapshot.instance_id, integration, fresh)?;
     let overridden_by = credential_override(integration, fresh);
-    let fingerprints: Vec<String> = targets
-        .iter()
-        .map(|t| target_fingerprint(snapshot, t).unwrap_or_default())
-        .collect();
+    // The evidence of earlier runs and the targets' fingerprints are
+    // needed only once the token is back: they are read while it is away.
     let dir = ctx.store.data_dir();
-    let (facts, digest) = evidence::read_facts_file(&dir).split();
-    options.carried = Arc::new(Carried {
-        facts,
-        max_age: options.carried.max_age,
-    });
-    let reports = diagnose::run(snapshot, credential, targets, &options, progress).await;
+    let reading = tokio::task::spawn_blocking(move || evidence::read_facts_file(&dir));
+    let max_age = options.carried.max_age;
+    let mut fingerprints = Vec::new();
+    let mut digest = None;
+    let beside = async {
+        fingerprints = targets
+            .iter()
+            .map(|t| target_fingerprint(snapshot, t).unwrap_or_default())
+            .collect();
+        // A read that died is no evidence, and is read again under the lock.
+        let (facts, read) = match reading.await {
+            Ok(read) => {
+                let (facts, read) = read.split();
+                (facts, Some(read))
+            }
+            Err(_) => Default::default(),
+        };
+        digest = read;
+        Arc::new(Carried { facts, max_age })
+    };
+    let (reports, carried) =
+        diagnose::run_beside(snapshot, credential, targets, options, beside, progress).await;
     // The run is over and holds no other reference to what it carried.
-    let facts_read = Arc::try_unwrap(options.carried)
+    let facts_read = Arc::try_unwrap(carried)
         .ok()
-        .map(|carried| evidence::FactsRead::rejoin(carried.facts, digest));
+        .zip(digest)
+        .map(|(carried, digest)| evidence::FactsRead::rejoin(carried.facts, digest));
     Ok(TestRun {
         results: reports.into_iter().zip(fingerprints).collect(),
         overridden_by,

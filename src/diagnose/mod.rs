@@ -47,7 +47,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 pub use report::*;
-pub use run::run;
+pub use run::{run, run_beside};
 
 use crate::auth::{HttpOptions, RetryPolicy};
 
@@ -102,54 +102,16 @@ pub struct TestOptions {
     pub poll_interval: Duration,
     /// "Now" for the certificate expiry check; `None` = the clock.
     pub now: Option<DateTime<Utc>>,
-    /// The HTTP client, when a caller started building it before the run.
-    pub early_client: EarlyClient,
 }
 
 /// The HTTP options a run over `integration` uses: `options.http`, its CA
 /// file falling back to the integration's.
-pub fn http_options(options: &TestOptions, integration: &crate::state::Integration) -> HttpOptions {
+fn http_options(options: &TestOptions, integration: &crate::state::Integration) -> HttpOptions {
     let mut http = options.http.clone();
     if http.ca_file.is_none() {
         http.ca_file = integration.ca_file.as_ref().map(Into::into);
     }
     http
-}
-
-type ClientBuild = tokio::task::JoinHandle<Result<reqwest::Client, crate::auth::HttpSetupError>>;
-
-/// An HTTP client being built on a blocking thread while the caller reads
-/// what the run needs (the credential, the evidence): loading the system
-/// CA bundle takes a few milliseconds, on the critical path of every run
-/// (SPEC §8). The run takes it only if it was built with the options the
-/// run needs ([`http_options`]), and builds its own otherwise.
-#[derive(Debug, Clone, Default)]
-pub struct EarlyClient(std::sync::Arc<std::sync::Mutex<Option<(HttpOptions, ClientBuild)>>>);
-
-impl EarlyClient {
-    /// Starts building a client with `http` (needs a tokio runtime).
-    pub fn start(http: HttpOptions) -> Self {
-        let options = http.clone();
-        let build = tokio::task::spawn_blocking(move || crate::auth::build_http_client(&options));
-        EarlyClient(std::sync::Arc::new(std::sync::Mutex::new(Some((
-            http, build,
-        )))))
-    }
-
-    /// The client, if one was started with exactly `wanted`; taken once.
-    pub(crate) async fn take(
-        &self,
-        wanted: &HttpOptions,
-    ) -> Option<Result<reqwest::Client, crate::auth::HttpSetupError>> {
-        let started = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let (options, build) = started?;
-        if options != *wanted {
-            build.abort();
-            return None;
-        }
-        // A build that panicked is built again by the caller.
-        build.await.ok()
-    }
 }
 
 impl Default for TestOptions {
@@ -167,7 +129,6 @@ impl Default for TestOptions {
             delivery_wait: Duration::from_secs(30),
             poll_interval: Duration::from_secs(1),
             now: None,
-            early_client: EarlyClient::default(),
         }
     }
 }
@@ -210,45 +171,5 @@ pub fn certificate_expiry(not_after: &str, now: DateTime<Utc>) -> CertificateExp
         CertificateExpiry::Valid {
             days_left: left.num_days(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn an_early_client_serves_only_the_options_it_was_built_with_and_only_once() {
-        let wanted = HttpOptions::default();
-        let other = HttpOptions {
-            connect_timeout: Duration::from_secs(1),
-            ..HttpOptions::default()
-        };
-        let early = EarlyClient::start(other.clone());
-        assert!(
-            early.take(&wanted).await.is_none(),
-            "built for other options"
-        );
-        assert!(early.take(&other).await.is_none(), "given up once refused");
-
-        let early = EarlyClient::start(wanted.clone());
-        let shared = early.clone();
-        assert!(matches!(shared.take(&wanted).await, Some(Ok(_))));
-        assert!(
-            early.take(&wanted).await.is_none(),
-            "taken once, by any clone"
-        );
-        assert!(EarlyClient::default().take(&wanted).await.is_none());
-
-        // A setup error is the run's to report, as if it built the client.
-        let missing = HttpOptions {
-            ca_file: Some("/nonexistent/ca.pem".into()),
-            ..HttpOptions::default()
-        };
-        let early = EarlyClient::start(missing.clone());
-        assert!(matches!(
-            early.take(&missing).await,
-            Some(Err(crate::auth::HttpSetupError::CaFile { .. }))
-        ));
     }
 }

@@ -66,7 +66,7 @@ impl<'a> Context<'a> {
         let required = facts::required(self.snapshot, target)
             .into_iter()
             .find(|r| r.fact == fact)?;
-        let evidence = self.options.carried.find(&required, Utc::now())?;
+        let evidence = self.carried.find(&required, Utc::now())?;
         if evidence.outcome == Outcome::Refuted && self.options.reprobe_refuted {
             return None;
         }

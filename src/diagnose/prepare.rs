@@ -41,6 +41,7 @@ impl<'a> Context<'a> {
             snapshot,
             integration,
             options,
+            carried: options.carried.clone(),
             hints,
             shared_steps: Vec::new(),
             client: None,
@@ -69,10 +70,7 @@ impl<'a> Context<'a> {
             check_url(&endpoints.authority_host).and_then(|_| check_url(&endpoints.graph_endpoint));
         let setup = match checked {
             Err(e) => Err(e),
-            Ok(_) => match options.early_client.take(&http_options).await {
-                Some(built) => built,
-                None => build_http_client(&http_options),
-            },
+            Ok(_) => build_http_client(&http_options),
         };
         let http = match setup {
             Ok(http) => http,
@@ -101,25 +99,31 @@ impl<'a> Context<'a> {
             )
             .with_retry(options.retry.clone()),
         );
-        let authority_started = Instant::now();
-        let authority = async {
-            let result = discover_authority_until(
-                &http,
-                &endpoints,
-                &integration.tenant,
-                &options.retry,
-                None,
-            )
-            .await;
-            (result, timed(authority_started))
-        };
+        // Each on a task of its own: this task goes on to set up the
+        // targets, which must not hold these requests back.
+        let authority = on_own_task({
+            let (http, endpoints) = (http.clone(), endpoints.clone());
+            let (tenant, retry) = (integration.tenant.clone(), options.retry.clone());
+            async move {
+                let started = Instant::now();
+                let result =
+                    discover_authority_until(&http, &endpoints, &tenant, &retry, None).await;
+                (result, timed(started))
+            }
+        });
         let token = async {
             if !certificate_ok {
                 return None;
             }
-            let started = Instant::now();
-            let result = provider.token().await;
-            Some((result, timed(started)))
+            let provider = provider.clone();
+            Some(
+                on_own_task(async move {
+                    let started = Instant::now();
+                    let result = provider.token().await;
+                    (result, timed(started))
+                })
+                .await,
+            )
         };
         let ((authority, authority_ms), token) = tokio::join!(authority, token);
 
@@ -293,6 +297,28 @@ impl<'a> Context<'a> {
         }
         rec.push(self.permissions_step(needs));
         true
+    }
+}
+
+/// `future` run on a task of its own, aborted if this is dropped; its panic
+/// is this one's.
+async fn on_own_task<T: Send + 'static>(
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let task = tokio::spawn(future);
+    let _abort = AbortOnDrop(task.abort_handle());
+    match task.await {
+        Ok(output) => output,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Cancelled: by the guard, once nothing awaits this, or by the
+        // runtime's shutdown, which drops this too.
+        Err(_) => std::future::pending().await,
     }
 }
 

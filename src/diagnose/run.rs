@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures::FutureExt;
 use tokio::sync::OnceCell;
 
 use super::hints::{HintContext, graph_hint, token_hint};
@@ -30,8 +31,9 @@ pub(super) const READ_WRITE: &str = "Mail.ReadWrite";
 pub(super) const MAILBOX_SWEEP_FOLDERS: usize = 300;
 pub(super) const SEND: &str = "Mail.Send";
 
-/// Runs the connection tests of `targets` on `snapshot`. See the module
-/// docs of [`crate::diagnose`].
+/// Runs the connection tests of `targets` on `snapshot`, with the
+/// evidence of earlier runs in `options.carried`. See the module docs of
+/// [`crate::diagnose`].
 pub async fn run(
     snapshot: &State,
     credential: ClientCredential,
@@ -39,8 +41,27 @@ pub async fn run(
     options: &TestOptions,
     progress: &dyn Progress,
 ) -> Vec<ConnectionReport> {
+    let carried = std::future::ready(options.carried.clone());
+    run_beside(snapshot, credential, targets, options, carried, progress)
+        .await
+        .0
+}
+
+/// [`run`] with the evidence of earlier runs still to come: `carried`
+/// (reading them, at scale a few milliseconds) is awaited beside the token
+/// request, which it must not delay (SPEC §8), and not before any target
+/// needs it. It replaces `options.carried`, and is handed back with the
+/// reports.
+pub async fn run_beside(
+    snapshot: &State,
+    credential: ClientCredential,
+    targets: &[TargetRef],
+    options: &TestOptions,
+    carried: impl Future<Output = Arc<facts::Carried>>,
+    progress: &dyn Progress,
+) -> (Vec<ConnectionReport>, Arc<facts::Carried>) {
     let Some(integration) = snapshot.integration.as_ref() else {
-        return targets
+        let reports = targets
             .iter()
             .map(|t| {
                 progress.target_started(t);
@@ -56,20 +77,31 @@ pub async fn run(
                 report
             })
             .collect();
+        return (reports, carried.await);
     };
     let run_started = Instant::now();
-    let mut ctx = Context::prepare(snapshot, integration, credential, options).await;
-    if targets.len() > 1 {
-        // The targets' lookups share `$batch` envelopes ([`crate::graph::batch`]):
-        // 200 mailboxes are 10 requests, not 200 connections and requests.
-        ctx.client = ctx.client.take().map(GraphClient::with_batching);
-    }
-    let prepared_ms = timed(run_started);
     let keys = FactKeys::of(integration);
-    let futures = targets.iter().map(|target| {
-        let ctx = &ctx;
+    // The shared phase, awaited by every target: the token request is sent
+    // first, and `carried` is read while it is away.
+    let prepared = async {
+        let (mut ctx, carried) = tokio::join!(
+            Context::prepare(snapshot, integration, credential, options),
+            carried
+        );
+        ctx.carried = carried;
+        if targets.len() > 1 {
+            // The targets' lookups share `$batch` envelopes ([`crate::graph::batch`]):
+            // 200 mailboxes are 10 requests, not 200 connections and requests.
+            ctx.client = ctx.client.take().map(GraphClient::with_batching);
+        }
+        (Arc::new(ctx), timed(run_started))
+    }
+    .shared();
+    let each = |target| {
+        let prepared = prepared.clone();
         let keys = &keys;
         async move {
+            let (ctx, _) = prepared.await;
             let started = Instant::now();
             progress.target_started(target);
             let recorder = Recorder::default();
@@ -87,7 +119,10 @@ pub async fn run(
                 let mut step = Step::new(
                     check,
                     StepStatus::Failed,
-                    format!("no answer within {} s", options.target_timeout.as_secs_f64()),
+                    format!(
+                        "no answer within {} s",
+                        options.target_timeout.as_secs_f64()
+                    ),
                 );
                 step.hint = Some("Graph or Entra ID answered too slowly; retry, or allow more time with --timeout.".into());
                 // The step ran until the deadline cut it off.
@@ -96,7 +131,7 @@ pub async fn run(
                 steps.push(step);
             }
             let mut report = ConnectionReport::new(target.clone(), steps);
-            facts::judge(keys, snapshot, &mut report, &options.carried, Utc::now());
+            facts::judge(keys, snapshot, &mut report, &ctx.carried, Utc::now());
             let label = match target.kind {
                 TargetKind::Integration => "integration".to_string(),
                 TargetKind::Connector => format!("connector {}", target.name),
@@ -113,10 +148,20 @@ pub async fn run(
             progress.target_finished(&report);
             (report, timed(started))
         }
-    });
-    let done = futures::future::join_all(futures).await;
+    };
+    // Every target's state is allocated while the token is away: `join!`
+    // polls the shared phase first, which starts the token request on a
+    // task of its own ([`Context::prepare`]). At 200 targets that is over a
+    // megabyte of fresh memory, which would otherwise delay the lookups.
+    let all = futures::future::join_all(targets.iter().map(each));
+    let ((ctx, prepared_ms), done) = tokio::join!(prepared.clone(), all);
+    drop(prepared);
     log_critical_path(&ctx, prepared_ms, &done, timed(run_started));
-    done.into_iter().map(|(report, _)| report).collect()
+    let reports = done.into_iter().map(|(report, _)| report).collect();
+    // The targets are done: the context has no other owner.
+    let carried = ctx.carried.clone();
+    drop(ctx);
+    (reports, carried)
 }
 
 /// `-v`: where the run's time went, one line each (SPEC §8 measures the
@@ -269,6 +314,9 @@ pub(super) struct Context<'a> {
     pub(super) snapshot: &'a State,
     pub(super) integration: &'a Integration,
     pub(super) options: &'a TestOptions,
+    /// Evidence of earlier runs: `options.carried`, or what
+    /// [`run_beside`] was given once it is read.
+    pub(super) carried: Arc<facts::Carried>,
     pub(super) hints: HintContext,
     /// certificate, authority, token: the same for every target.
     pub(super) shared_steps: Vec<Step>,
