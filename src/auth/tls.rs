@@ -30,7 +30,6 @@ pub(super) fn client_config(
     extra: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, rustls::Error> {
     let verifier = Arc::new(LazyRoots {
-        provider: provider.clone(),
         roots: Arc::new(Roots {
             provider: provider.clone(),
             extra,
@@ -58,7 +57,6 @@ pub(super) fn usable_root(cert: &CertificateDer<'_>) -> Result<(), rustls::Error
 /// hello, or in the first certificate check if that comes first.
 #[derive(Debug)]
 struct LazyRoots {
-    provider: Arc<CryptoProvider>,
     roots: Arc<Roots>,
     loading: Once,
 }
@@ -139,7 +137,7 @@ impl ServerCertVerifier for LazyRoots {
             message,
             cert,
             dss,
-            &self.provider.signature_verification_algorithms,
+            &self.roots.provider.signature_verification_algorithms,
         )
     }
 
@@ -153,7 +151,7 @@ impl ServerCertVerifier for LazyRoots {
             message,
             cert,
             dss,
-            &self.provider.signature_verification_algorithms,
+            &self.roots.provider.signature_verification_algorithms,
         )
     }
 
@@ -161,7 +159,8 @@ impl ServerCertVerifier for LazyRoots {
     /// away, and the roots start loading now.
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.start_loading();
-        self.provider
+        self.roots
+            .provider
             .signature_verification_algorithms
             .supported_schemes()
     }
