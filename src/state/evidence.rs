@@ -151,8 +151,20 @@ impl Verdicts {
                 &self.routes,
                 state.routes.iter().map(|r| (&r.name, r.test.as_ref())),
             )
-            && switched_off_of(state).count() == self.switched_off.len()
-            && switched_off_of(state).all(|(r, c)| self.switched_off.get(r) == Some(c))
+            && self.same_switched_off(state)
+    }
+
+    /// The switched-off routes recorded here are exactly those of `state`
+    /// (one pass: [`switched_off_of`] indexes the routes each time).
+    fn same_switched_off(&self, state: &State) -> bool {
+        let mut count = 0;
+        for (route, connector) in switched_off_of(state) {
+            count += 1;
+            if self.switched_off.get(route) != Some(connector) {
+                return false;
+            }
+        }
+        count == self.switched_off.len()
     }
 
     /// Joins the records to the items of `state`. A record here wins over
