@@ -104,16 +104,6 @@ pub struct TestOptions {
     pub now: Option<DateTime<Utc>>,
 }
 
-/// The HTTP options a run over `integration` uses: `options.http`, its CA
-/// file falling back to the integration's.
-fn http_options(options: &TestOptions, integration: &crate::state::Integration) -> HttpOptions {
-    let mut http = options.http.clone();
-    if http.ca_file.is_none() {
-        http.ca_file = integration.ca_file.as_ref().map(Into::into);
-    }
-    http
-}
-
 impl Default for TestOptions {
     fn default() -> Self {
         TestOptions {

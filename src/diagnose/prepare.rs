@@ -65,13 +65,13 @@ impl<'a> Context<'a> {
         }
 
         // Endpoints and the HTTP client.
-        let http_options = super::http_options(options, integration);
-        let checked =
-            check_url(&endpoints.authority_host).and_then(|_| check_url(&endpoints.graph_endpoint));
-        let setup = match checked {
-            Err(e) => Err(e),
-            Ok(_) => build_http_client(&http_options),
-        };
+        let mut http_options = options.http.clone();
+        if http_options.ca_file.is_none() {
+            http_options.ca_file = integration.ca_file.as_ref().map(Into::into);
+        }
+        let setup = check_url(&endpoints.authority_host)
+            .and_then(|_| check_url(&endpoints.graph_endpoint))
+            .and_then(|_| build_http_client(&http_options));
         let http = match setup {
             Ok(http) => http,
             Err(e) => {
