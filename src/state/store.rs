@@ -51,6 +51,11 @@ pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// Refuse to read more: a 1,000-connector state is about 1 MiB.
 const MAX_STATE_BYTES: u64 = 64 << 20;
 
+/// From this size a one-item change is spliced into the text instead of
+/// patched through the parsed document ([`document::patch_entries_in_text`]):
+/// below it the document's parse costs about a millisecond.
+const SPLICE_MIN_BYTES: usize = 64 * 1024;
+
 const HINT_MALFORMED: &str = "fix the file by hand, or move it away to start fresh";
 
 /// Where a parse error points: 1-based line and column (in characters).
@@ -387,7 +392,7 @@ impl StateFile {
         // An item changed in place: patch only its entry, in a large file
         // without reading the whole document ([`document::patch_entries_in_text`]).
         let spliced = match text.as_deref() {
-            Some(text) if !migrated && !had_inline && text.len() >= parsed::MIN_BYTES => {
+            Some(text) if !migrated && !had_inline && text.len() >= SPLICE_MIN_BYTES => {
                 document::patch_entries_in_text(text, &old, &new)
             }
             _ => None,
@@ -945,6 +950,49 @@ mod tests {
         assert_eq!(location, Location { line: 1, column: 2 });
     }
 
+    /// The JSON copy starts at [`parsed::MIN_BYTES`], well below the
+    /// splice: a 200-connector file (about 29 KiB) is read from its copy
+    /// after graphmail wrote it, and a file of a few connectors has none.
+    #[test]
+    fn a_mid_size_file_gets_its_copy_and_a_small_one_none() {
+        let state_of = |n: usize| {
+            let mut text = String::from(
+                "schema_version = 1\ninstance_id = \"5b0c1f8e-2f7e-4d7a-9a51-0c9d4e1f2a3b\"\n",
+            );
+            for i in 0..n {
+                text.push_str(&format!(
+                    "\n[[connector]]\nname = \"c{i:04}\"\nuse_for = \"incoming\"\naddress = \"m{i}@contoso.com\"\nenabled = false\nfolders = [\"Inbox/Support\"]\nprocess = \"Case\"\n"
+                ));
+            }
+            text
+        };
+        for (n, copied) in [(200, true), (5, false)] {
+            let dir = tempfile::tempdir().unwrap();
+            let text = state_of(n);
+            assert_eq!(text.len() >= parsed::MIN_BYTES, copied, "{} bytes", text.len());
+            assert!(text.len() < SPLICE_MIN_BYTES);
+            let file = write(dir.path(), &text);
+            file.update(|s| {
+                s.connectors[1].process = Some("Q1".into());
+                Ok::<_, StateError>(())
+            })
+            .unwrap();
+            let copy = file.data_dir().join(parsed::PARSED_FILE);
+            assert_eq!(copy.exists(), copied, "{n} connectors");
+            let loaded = file.load().unwrap().state;
+            assert_eq!(loaded.connectors[1].process.as_deref(), Some("Q1"));
+            if copied {
+                // Read from the copy: a copy edited here shows through.
+                let edited = fs::read_to_string(&copy)
+                    .unwrap()
+                    .replace("\"Q1\"", "\"FromCopy\"");
+                fs::write(&copy, edited).unwrap();
+                let state = file.load().unwrap().state;
+                assert_eq!(state.connectors[1].process.as_deref(), Some("FromCopy"));
+            }
+        }
+    }
+
     /// A hand-commented file large enough for the fast paths: a one-item
     /// change splices only that entry (every comment kept, the result the
     /// whole-document patch gives), the JSON copy serves the next read, and
@@ -960,7 +1008,7 @@ mod tests {
                 "\n# connector {i}, kept by hand\n[[connector]]\nname = \"c{i:04}\" # its name\nuse_for = \"incoming\"\naddress = \"m{i}@contoso.com\"\nenabled = false\nfolders = [\"Inbox\"]\nprocess = \"Case\"\n"
             ));
         }
-        assert!(text.len() >= parsed::MIN_BYTES);
+        assert!(text.len() >= SPLICE_MIN_BYTES);
         let file = write(dir.path(), &text);
         let set = |process: &str| {
             file.update(|s| {
