@@ -76,7 +76,7 @@ pub(super) async fn batch<H: GraphHost>(
 ) -> Result<Response, GraphError> {
     host.count("graph.batch", None);
     let parts = parse(&body)?;
-    let router = super::handlers::router::<H>().with_state(host.clone());
+    let router = host.graph().batch_router::<H>().with_state(host.clone());
     let shared = shared_headers(&headers, &uri);
     let mut answers = Vec::with_capacity(parts.len());
     if parts.iter().all(|p| p.depends_on.is_empty()) {
