@@ -969,7 +969,12 @@ mod tests {
         for (n, copied) in [(200, true), (5, false)] {
             let dir = tempfile::tempdir().unwrap();
             let text = state_of(n);
-            assert_eq!(text.len() >= parsed::MIN_BYTES, copied, "{} bytes", text.len());
+            assert_eq!(
+                text.len() >= parsed::MIN_BYTES,
+                copied,
+                "{} bytes",
+                text.len()
+            );
             assert!(text.len() < SPLICE_MIN_BYTES);
             let file = write(dir.path(), &text);
             file.update(|s| {

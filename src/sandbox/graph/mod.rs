@@ -38,8 +38,8 @@ mod send;
 mod store;
 mod upload;
 
-use std::collections::HashMap;
 use std::any::Any;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use axum::Router;
