@@ -381,6 +381,44 @@ fn secret_passes_every_step_of_an_incoming_connector() {
     assert!(!case.env.state_text().contains(&secret));
 }
 
+/// The report is rendered while the records are written, and printed only
+/// once they are: a run whose evidence cannot be written prints no report
+/// (a script must not read a pass that was not recorded) and fails, its
+/// verdicts as they were.
+#[test]
+fn a_run_whose_records_cannot_be_written_prints_no_report() {
+    let case = Case::new(shared());
+    case.good_integration();
+    case.incoming("support", "support@contoso.com", &["Inbox/Support"]);
+    let dir = std::path::PathBuf::from(format!("{}.d", case.env.state_path().display()));
+    let verdicts = std::fs::read(dir.join("verdicts.json")).ok();
+    // A folder where `facts.json` goes: even root cannot rename over it.
+    let _ = std::fs::remove_file(dir.join("facts.json"));
+    std::fs::create_dir_all(dir.join("facts.json").join("blocked")).unwrap();
+    for args in [
+        &["test-connection", "--all", "--output", "json"][..],
+        &["test-connection", "connector", "support"][..],
+    ] {
+        let out = case.run(args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        assert!(stderr.contains("could not write the evidence"), "{stderr}");
+        assert_eq!(std::fs::read(dir.join("verdicts.json")).ok(), verdicts);
+    }
+    // Unblocked, the same run is recorded and printed.
+    std::fs::remove_dir_all(dir.join("facts.json")).unwrap();
+    let reports = case.json(&["test-connection", "--all"], 0);
+    assert_eq!(reports.as_array().map(Vec::len), Some(2), "{reports:#}");
+    assert!(
+        reports
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["recorded"] == true)
+    );
+}
+
 #[test]
 fn certificate_passes_in_both_header_forms() {
     // Its own sandbox: the counters tell which header form arrived.

@@ -16,7 +16,7 @@ use crate::output::printer::{Paint, TextContext};
 use crate::state::validate;
 
 use super::tester::{self, FreshSecrets};
-use super::views::show;
+use super::views::show_rendered;
 use super::{Context, progress};
 
 /// One report, rendered as SPEC §3's object or as a step list.
@@ -113,23 +113,23 @@ impl Render for ReportView<'_> {
 }
 
 /// Several reports: a JSON array, or each report followed by a summary table.
-pub struct ReportsView<'a>(pub &'a [ConnectionReport]);
+pub struct ReportsView<'a>(pub Vec<&'a ConnectionReport>);
 
 impl Serialize for ReportsView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        s.collect_seq(&self.0)
     }
 }
 
 impl Render for ReportsView<'_> {
     fn render_text(&self, out: &mut dyn Write, ctx: &TextContext) -> io::Result<()> {
-        for report in self.0 {
+        for &report in &self.0 {
             write_report(out, ctx, report)?;
             writeln!(out)?;
         }
         let mut table =
             crate::output::Table::new(["target", "name", "result", "failed step", "code"]);
-        for r in self.0 {
+        for &r in &self.0 {
             let failed = r.steps.iter().find(|s| s.status == StepStatus::Failed);
             let warned = r.steps.iter().any(|s| s.status == StepStatus::Warning);
             let result = match (r.verdict, warned) {
@@ -165,6 +165,19 @@ impl Render for ReportsView<'_> {
             self.0.len()
         )?;
         table.write(out, ctx.terminal, ctx.width)
+    }
+}
+
+/// The output of a run: every report (`--all`), or the one asked for.
+fn render(
+    printer: &crate::output::Printer,
+    results: &[(ConnectionReport, String)],
+    all: bool,
+) -> io::Result<Vec<u8>> {
+    if all {
+        printer.render(&ReportsView(results.iter().map(|(r, _)| r).collect()))
+    } else {
+        printer.render(&ReportView(&results[0].0))
     }
 }
 
@@ -275,6 +288,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
     let overridden_by = run.overridden_by;
     let facts_read = run.facts_read;
     let mut results = run.results;
+    let mut pre_rendered = None;
     if let Some(var) = overridden_by {
         ctx.printer.warn(format!(
             "{var} replaced the recorded credential source for this run: the result proves the override, not the recorded source, and is not recorded"
@@ -283,25 +297,43 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         ctx.printer
             .note("--no-record: the result is not recorded; the state file and its directory are untouched");
     } else {
-        let changed = ctx.store.update_with(|state, journal| {
-            if let Some(read) = facts_read {
-                journal.reuse_facts(read);
-            }
-            Ok::<_, CliError>(tester::record_run(state, journal, &snapshot, &mut results))
-        })?;
-        for target in changed {
+        // Once recorded in the state, the reports are final, before the
+        // records reach the disk: they are rendered on a thread of their
+        // own while the evidence, history and verdicts are written and
+        // fsynced, and printed once the write has succeeded.
+        let printer = &ctx.printer;
+        let all = args.all;
+        let (changed, rendered) = std::thread::scope(|scope| {
+            let mut rendering = None;
+            let changed = ctx.store.update_with(|state, journal| {
+                if let Some(read) = facts_read {
+                    journal.reuse_facts(read);
+                }
+                let changed = tester::record_run(state, journal, &snapshot, &mut results);
+                let results = &results;
+                rendering = Some(scope.spawn(move || render(printer, results, all)));
+                Ok::<_, CliError>(changed)
+            });
+            let rendered = rendering.map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (changed, rendered)
+        });
+        for target in changed? {
             ctx.printer.warn(format!(
                 "{} changed while it was being tested: its result was not recorded",
                 tester::target_label(&target)
             ));
         }
+        pre_rendered = rendered;
+    }
+    match pre_rendered {
+        Some(rendered) => show_rendered(&ctx.printer, rendered)?,
+        None => show_rendered(&ctx.printer, render(&ctx.printer, &results, args.all))?,
     }
     let reports: Vec<ConnectionReport> = results.into_iter().map(|(r, _)| r).collect();
-    if args.all {
-        show(&ctx.printer, &ReportsView(&reports))?;
-    } else {
-        show(&ctx.printer, &ReportView(&reports[0]))?;
-    }
     let failed = reports
         .iter()
         .filter(|r| r.verdict == Verdict::Failed)

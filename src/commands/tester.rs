@@ -457,8 +457,8 @@ pub async fn apply_change_with<T>(
             // One JSON document on stdout however many items failed: an
             // array of the failing reports, as `test-connection --all`
             // prints, so `jq` and `json.loads` read it in one go.
-            let failing: Vec<ConnectionReport> = failed.iter().map(|r| (*r).clone()).collect();
-            super::views::show(&ctx.printer, &super::test_connection::ReportsView(&failing))?;
+            let failing = super::test_connection::ReportsView(failed.clone());
+            super::views::show(&ctx.printer, &failing)?;
         } else {
             for report in &failed {
                 super::views::show(&ctx.printer, &super::test_connection::ReportView(report))?;

@@ -672,7 +672,19 @@ pub fn nothing_to_remove(
 
 /// Writes a data value, turning an I/O failure into a runtime error.
 pub fn show<T: Render>(printer: &crate::output::Printer, value: &T) -> crate::error::Result<()> {
-    match printer.data(value) {
+    shown(printer.data(value))
+}
+
+/// [`show`] of what [`crate::output::Printer::render`] made.
+pub fn show_rendered(
+    printer: &crate::output::Printer,
+    rendered: io::Result<Vec<u8>>,
+) -> crate::error::Result<()> {
+    shown(rendered.and_then(|bytes| printer.write_rendered(&bytes)))
+}
+
+fn shown(written: io::Result<()>) -> crate::error::Result<()> {
+    match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(crate::error::CliError::runtime(format!(

@@ -152,20 +152,39 @@ impl Printer {
     pub fn data<T: Render>(&self, value: &T) -> io::Result<()> {
         // Buffered: a table of thousands of rows is one write, not thousands.
         let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+        self.render_to(&mut out, value)?;
+        out.flush()
+    }
+
+    /// [`Printer::data`] into memory, for [`Printer::write_rendered`] later:
+    /// lets a command render on one thread while another waits for the disk.
+    pub fn render<T: Render>(&self, value: &T) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.render_to(&mut out, value)?;
+        Ok(out)
+    }
+
+    /// Writes what [`Printer::render`] made to stdout.
+    pub fn write_rendered(&self, rendered: &[u8]) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        out.write_all(rendered)?;
+        out.flush()
+    }
+
+    fn render_to<T: Render>(&self, out: &mut impl Write, value: &T) -> io::Result<()> {
         match self.format {
             Format::Json => {
-                inert::to_writer_pretty(&mut out, value)?;
-                writeln!(out)?;
+                inert::to_writer_pretty(&mut *out, value)?;
+                writeln!(out)
             }
             Format::Table => {
                 // Text from outside (subjects, folder names, hand-edited
                 // names) cannot drive the terminal: see `inert`.
-                let mut inert = InertWriter::new(&mut out, self.color_stdout);
+                let mut inert = InertWriter::new(&mut *out, self.color_stdout);
                 value.render_text(&mut inert, &self.text_context())?;
-                inert.finish()?;
+                inert.finish().map(drop)
             }
         }
-        out.flush()
     }
 
     /// Whether messages are held back (JSON mode, see the module docs).
