@@ -661,33 +661,43 @@ impl GraphClient {
                 })?;
             let bearer = token.bearer_header().map_err(GraphError::token)?;
             let client_request_id = uuid::Uuid::new_v4().to_string();
-            let mut request = self
-                .http
-                .request(spec.method.clone(), &spec.url)
-                .header(AUTHORIZATION, bearer.clone())
-                .header(ACCEPT, "application/json")
-                .header("client-request-id", &client_request_id);
-            if let Some(prefer) = spec.prefer {
-                request = request.header("Prefer", prefer);
-            }
-            request = match &spec.body {
-                Some(body) => request.json(body),
-                None if spec.method == Method::POST => request.header(CONTENT_LENGTH, "0"),
-                None => request,
+            let build = || {
+                let mut request = self
+                    .http
+                    .request(spec.method.clone(), &spec.url)
+                    .header(AUTHORIZATION, bearer.clone())
+                    .header(ACCEPT, "application/json")
+                    .header("client-request-id", &client_request_id);
+                if let Some(prefer) = spec.prefer {
+                    request = request.header("Prefer", prefer);
+                }
+                request = match &spec.body {
+                    Some(body) => request.json(body),
+                    None if spec.method == Method::POST => request.header(CONTENT_LENGTH, "0"),
+                    None => request,
+                };
+                request.build()
             };
-            let request = request.build();
+            // A GET that goes in an envelope needs no request of its own
+            // (its URL parsed, its headers copied) unless `-vv` shows it or
+            // it ends up going alone.
+            let batched = self.batcher.is_some() && spec.method == Method::GET;
+            let request = (!batched || tracing::enabled!(tracing::Level::DEBUG)).then(build);
             // `-vv` shows the headers, the bearer token as `[redacted]`.
             let log = RequestLog::start(
                 Service::Graph,
                 spec.method.as_str(),
                 &spec.url,
                 attempt,
-                request.as_ref().ok().map(|r| r.headers()),
+                request
+                    .as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .map(|r| r.headers()),
             );
             let outcome = tokio::time::timeout_at(deadline, async {
                 let permit = self.limiter.acquire(mailbox).await;
                 let outcome = self
-                    .send_once(request, &spec, &bearer, &client_request_id)
+                    .send_once(request, build, &spec, &bearer, &client_request_id)
                     .await;
                 drop(permit);
                 outcome
@@ -889,10 +899,12 @@ impl GraphClient {
     }
 
     /// One attempt on the wire: in the next `$batch` envelope when the
-    /// client batches and this is a GET of its own base, else alone.
+    /// client batches and this is a GET of its own base, else alone, as
+    /// `request` (built by `build` if it was not needed before).
     async fn send_once(
         &self,
-        request: reqwest::Result<reqwest::Request>,
+        request: Option<reqwest::Result<reqwest::Request>>,
+        build: impl FnOnce() -> reqwest::Result<reqwest::Request>,
         spec: &RequestSpec,
         bearer: &reqwest::header::HeaderValue,
         client_request_id: &str,
@@ -914,6 +926,7 @@ impl GraphClient {
                 batch::Outcome::Alone => {}
             }
         }
+        let request = request.unwrap_or_else(build);
         let answer = async {
             let response = self.http.execute(request?).await?;
             let status = response.status();
