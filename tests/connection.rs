@@ -618,6 +618,58 @@ fn with_no_system_roots_the_ca_file_alone_is_trusted_and_plain_http_needs_none()
     assert!(!stderr.contains("CA certificates"), "{stderr}");
 }
 
+/// A certificate the `--ca-file` does not vouch for is still checked
+/// against the system's roots as well: the two are one set of trusted
+/// roots, whichever is consulted first. Here the "system" roots are one
+/// sandbox's CA (`SSL_CERT_FILE`) and the `--ca-file` another's.
+#[test]
+fn a_certificate_the_ca_file_does_not_vouch_for_is_checked_against_the_system_roots() {
+    let serving = start(ServeOptions {
+        tls: true,
+        ..ServeOptions::default()
+    });
+    let other = start(ServeOptions {
+        tls: true,
+        ..ServeOptions::default()
+    });
+    let ca_of = |sandbox: &RunningSandbox| {
+        let file = sandbox.ready().ca_file.clone().expect("ca_file with --tls");
+        file.to_string_lossy().to_string()
+    };
+    let (serving_ca, other_ca) = (ca_of(&serving), ca_of(&other));
+    let system_roots = |case: &mut Case<'_>, file: &str| {
+        let dir = case.env.path("system-roots");
+        std::fs::create_dir_all(&dir).unwrap();
+        case.set_var("SSL_CERT_FILE", file);
+        case.set_var("SSL_CERT_DIR", &dir.to_string_lossy());
+    };
+
+    // Trusted through the system roots, with another CA in --ca-file.
+    let mut trusting = Case::new(&serving);
+    system_roots(&mut trusting, &serving_ca);
+    trusting.good_integration_with(&["--ca-file", &other_ca]);
+    trusting.incoming("support", "support@contoso.com", &["Inbox/Support"]);
+    let reports = trusting.json(&["test-connection", "--all"], 0);
+    for report in reports.as_array().expect("a JSON array") {
+        assert_passed(report);
+    }
+
+    // Neither vouches for it: refused on the certificate.
+    let mut refusing = Case::new(&serving);
+    system_roots(&mut refusing, &other_ca);
+    let out = refusing.secret_integration(
+        BUILTIN_TENANT_ID,
+        APP_GRAPHMAIL,
+        &["--ca-file", &other_ca, "--skip-test"],
+    );
+    common::check(&out, 0, &["integration", "set", "--skip-test"]);
+    let report = refusing.json(&["test-connection", "integration"], 3);
+    let failed = first_failure(&report);
+    assert_eq!(failed["check"], "authority", "{report:#}");
+    let detail = failed["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("certificate"), "{report:#}");
+}
+
 #[test]
 fn unregistered_certificate_is_aadsts700027_and_names_the_header_form() {
     let mut case = Case::new(shared());

@@ -13,9 +13,17 @@
 //! only if it has not finished. The roots are those of
 //! `rustls-platform-verifier`, exactly as reqwest would use them, plus the
 //! `--ca-file` roots.
+//!
+//! With a `--ca-file` (a TLS-inspecting proxy, the sandbox), a certificate
+//! is first checked against its roots alone, which need no load: a chain
+//! to one of them is trusted by the full set too (on Linux the platform
+//! verifier is WebPKI over the system roots plus these). Only a
+//! certificate they do not vouch for waits for the system's roots, which
+//! then load at the first such check instead of at the hello.
 
 use std::sync::{Arc, Once, OnceLock};
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -29,12 +37,26 @@ pub(super) fn client_config(
     provider: Arc<CryptoProvider>,
     extra: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, rustls::Error> {
+    let extra_only = if extra.is_empty() {
+        None
+    } else {
+        let mut store = rustls::RootCertStore::empty();
+        for cert in &extra {
+            store.add(cert.clone())?;
+        }
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+                .build()
+                .map_err(|e| rustls::Error::General(e.to_string()))?;
+        Some(verifier)
+    };
     let verifier = Arc::new(LazyRoots {
         roots: Arc::new(Roots {
             provider: provider.clone(),
             extra,
             loaded: OnceLock::new(),
         }),
+        extra_only,
         loading: Once::new(),
     });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -58,6 +80,8 @@ pub(super) fn usable_root(cert: &CertificateDer<'_>) -> Result<(), rustls::Error
 #[derive(Debug)]
 struct LazyRoots {
     roots: Arc<Roots>,
+    /// WebPKI over the `--ca-file` roots alone, when there are any.
+    extra_only: Option<Arc<WebPkiServerVerifier>>,
     loading: Once,
 }
 
@@ -116,6 +140,14 @@ impl ServerCertVerifier for LazyRoots {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(extra) = &self.extra_only
+            && let Ok(verified) =
+                extra.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            return Ok(verified);
+        }
+        // Refused by the `--ca-file` roots (or none): the whole set decides,
+        // and its error is the one reported.
         self.roots.verifier()?.verify_server_cert(
             end_entity,
             intermediates,
@@ -156,9 +188,12 @@ impl ServerCertVerifier for LazyRoots {
     }
 
     /// Asked for the client hello: the certificate check is a round trip
-    /// away, and the roots start loading now.
+    /// away, and the roots start loading now, unless `--ca-file` roots are
+    /// expected to vouch for the certificate.
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.start_loading();
+        if self.extra_only.is_none() {
+            self.start_loading();
+        }
         self.roots
             .provider
             .signature_verification_algorithms
