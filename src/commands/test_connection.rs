@@ -329,10 +329,8 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         }
         pre_rendered = rendered;
     }
-    match pre_rendered {
-        Some(rendered) => show_rendered(&ctx.printer, rendered)?,
-        None => show_rendered(&ctx.printer, render(&ctx.printer, &results, args.all))?,
-    }
+    let rendered = pre_rendered.unwrap_or_else(|| render(&ctx.printer, &results, args.all));
+    show_rendered(&ctx.printer, rendered)?;
     let reports: Vec<ConnectionReport> = results.into_iter().map(|(r, _)| r).collect();
     let failed = reports
         .iter()

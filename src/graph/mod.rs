@@ -681,7 +681,7 @@ impl GraphClient {
             // A GET that goes in an envelope needs no request of its own
             // (its URL parsed, its headers copied) unless `-vv` shows it or
             // it ends up going alone.
-            let batched = self.batcher.is_some() && spec.method == Method::GET;
+            let batched = self.batcher_for(&spec).is_some();
             let request = (!batched || tracing::enabled!(tracing::Level::DEBUG)).then(build);
             // `-vv` shows the headers, the bearer token as `[redacted]`.
             let log = RequestLog::start(
@@ -898,6 +898,12 @@ impl GraphClient {
         }
     }
 
+    /// The batcher that may carry `spec`: only GETs go in envelopes (see
+    /// [`batch`]), and only when the client batches.
+    fn batcher_for(&self, spec: &RequestSpec) -> Option<&Arc<batch::Batcher>> {
+        self.batcher.as_ref().filter(|_| spec.method == Method::GET)
+    }
+
     /// One attempt on the wire: in the next `$batch` envelope when the
     /// client batches and this is a GET of its own base, else alone, as
     /// `request` (built by `build` if it was not needed before).
@@ -909,9 +915,7 @@ impl GraphClient {
         bearer: &reqwest::header::HeaderValue,
         client_request_id: &str,
     ) -> Sent {
-        if let Some(batcher) = &self.batcher
-            && spec.method == Method::GET
-        {
+        if let Some(batcher) = self.batcher_for(spec) {
             match batcher
                 .send(&spec.url, bearer.clone(), spec.prefer, client_request_id)
                 .await
