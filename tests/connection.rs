@@ -392,6 +392,8 @@ fn a_run_whose_records_cannot_be_written_prints_no_report() {
     case.incoming("support", "support@contoso.com", &["Inbox/Support"]);
     let dir = std::path::PathBuf::from(format!("{}.d", case.env.state_path().display()));
     let verdicts = std::fs::read(dir.join("verdicts.json")).ok();
+    let history = std::fs::read(dir.join("history.jsonl")).ok();
+    assert!(history.is_some(), "the first runs left a history");
     // A folder where `facts.json` goes: even root cannot rename over it.
     let _ = std::fs::remove_file(dir.join("facts.json"));
     std::fs::create_dir_all(dir.join("facts.json").join("blocked")).unwrap();
@@ -405,6 +407,8 @@ fn a_run_whose_records_cannot_be_written_prints_no_report() {
         assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
         assert!(stderr.contains("could not write the evidence"), "{stderr}");
         assert_eq!(std::fs::read(dir.join("verdicts.json")).ok(), verdicts);
+        // Nor does `graphmail history` show a run that was not recorded.
+        assert_eq!(std::fs::read(dir.join("history.jsonl")).ok(), history);
     }
     // Unblocked, the same run is recorded and printed.
     std::fs::remove_dir_all(dir.join("facts.json")).unwrap();
