@@ -83,7 +83,19 @@ fn main() -> Result<(), Error> {
     let mut rss = RssSummary::default();
     let temp = tempfile::tempdir()?;
     let dir = match std::env::var_os("BENCH_KEEP") {
-        Some(keep) => PathBuf::from(keep),
+        Some(keep) => {
+            let keep = PathBuf::from(keep);
+            // Each figure provisions its state from nothing: items added to a
+            // kept state from an earlier bench would be tested twice over.
+            if std::fs::read_dir(&keep).is_ok_and(|mut entries| entries.next().is_some()) {
+                return Err(format!(
+                    "BENCH_KEEP={}: the folder is not empty; give a new or empty folder (the bench writes fresh states there)",
+                    keep.display()
+                )
+                .into());
+            }
+            keep
+        }
         None => temp.path().to_path_buf(),
     };
     let dir = dir.as_path();
