@@ -1538,6 +1538,66 @@ fn carried_evidence_is_shown_with_its_age_and_dropped_by_max_age() {
     );
 }
 
+/// The facts `facts.json` holds for one target, by name.
+fn facts_of(case: &Case, target: &str) -> Vec<String> {
+    let mut dir = case.env.state_path().into_os_string();
+    dir.push(".d");
+    let path = std::path::PathBuf::from(dir).join("facts.json");
+    let facts: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    facts["targets"][target]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_run_keeps_the_shared_evidence_once_and_its_targets_rest_on_it() {
+    let sandbox = start(ServeOptions::default());
+    let case = Case::new(&sandbox);
+    case.good_integration();
+    case.incoming("support", "support@contoso.com", &["Inbox/Support"]);
+    let tested_at = |case: &Case| {
+        case.json(&["connector", "show", "support"], 0)["connector"]["test"]["at"].clone()
+    };
+
+    // One connector alone: its authority and token evidence is its own.
+    case.expect(&["test-connection", "connector", "support"], 0);
+    assert_eq!(
+        facts_of(&case, "connector:support"),
+        ["authority", "folder:Inbox/Support", "mailbox", "token"]
+    );
+    // A run that records the integration too keeps that observation once,
+    // under the integration, and drops the connector's older copy.
+    std::thread::sleep(Duration::from_millis(1100));
+    case.expect(&["test-connection", "--all"], 0);
+    let all_at = tested_at(&case);
+    assert_eq!(facts_of(&case, "integration"), ["authority", "token"]);
+    assert_eq!(
+        facts_of(&case, "connector:support"),
+        ["folder:Inbox/Support", "mailbox"]
+    );
+
+    // Entra ID busy to the end: the connector's authority and token rest on
+    // the integration's evidence, from the --all run.
+    admin(
+        &sandbox,
+        "POST",
+        "/faults",
+        Some(json!({"unavailable": {"next": 1000, "scope": "token"}})),
+    );
+    let report = case.json(
+        &["test-connection", "connector", "support", "--timeout", "3"],
+        0,
+    );
+    admin(&sandbox, "DELETE", "/faults", None);
+    assert_eq!(report["verdict"], "passed", "{report:#}");
+    for check in ["authority", "token", "mailbox"] {
+        let carried = step(&report, check);
+        assert_eq!(carried["status"], "passed", "{report:#}");
+        assert_eq!(carried["carried_from"], all_at, "{check}: {report:#}");
+    }
+}
+
 #[test]
 fn override_runs_record_nothing_and_say_so() {
     let case = Case::new(shared());

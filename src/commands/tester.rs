@@ -17,7 +17,7 @@ use crate::diagnose::{
 };
 use crate::error::{CliError, Result};
 use crate::secrets::{self, SecretKind};
-use crate::state::evidence::{self, HistoryEntry, HistoryStep, Journal};
+use crate::state::evidence::{self, Evidence, HistoryEntry, HistoryStep, Journal};
 use crate::state::{Credential, Integration, State, TestRecord, fingerprint, ops};
 
 use super::Context;
@@ -214,9 +214,9 @@ pub async fn run_tests(
 }
 
 /// The record a report leaves in the state.
-pub fn test_record(report: &ConnectionReport, fingerprint: &str) -> TestRecord {
+pub fn test_record(report: &ConnectionReport, fingerprint: &str, at: &str) -> TestRecord {
     TestRecord {
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        at: at.to_string(),
         passed: report.passed,
         fingerprint: fingerprint.to_string(),
         steps: report.step_summary().into(),
@@ -238,9 +238,11 @@ fn record_reports_at(
     at: &ops::ItemsAt,
     results: &[(ConnectionReport, String)],
 ) -> Vec<TargetRef> {
+    // One run, one time: every record of it says when it was recorded.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut changed = Vec::new();
     for (report, fp) in results {
-        let record = test_record(report, fp);
+        let record = test_record(report, fp, &now);
         let name = &report.target.name;
         let recorded = match report.target.kind {
             TargetKind::Integration => ops::record_integration_test(state, fp, record),
@@ -268,15 +270,44 @@ pub fn record_run(
     // Recording changes no item's position: one index serves the run.
     let items = ops::ItemsAt::new(state);
     let changed = record_reports_at(state, &items, results);
+    let at_of = |state: &State, target: &TargetRef| {
+        state_record_time(state, &items, target).unwrap_or_else(|| {
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+    };
+    // What the integration observed in this run, if it is recorded. Every
+    // target's authority and token steps are the run's shared steps, and
+    // their required facts name the integration as a source (facts::Required,
+    // docs/state-dir.md): the same observation is kept once, under the
+    // integration, not once per target (at 200 targets the copies were
+    // four fifths of facts.json, written and fsynced on each run's critical
+    // path, issue 17 (c)).
+    let shared: Vec<(String, Evidence)> = results
+        .iter()
+        .find(|(r, _)| r.target.kind == TargetKind::Integration && !changed.contains(&r.target))
+        .map(|(report, _)| {
+            let at = at_of(state, &report.target);
+            facts::observed(snapshot, report, &at)
+                .into_iter()
+                .map(|(_, fact, evidence)| (fact, evidence))
+                .collect()
+        })
+        .unwrap_or_default();
     for (report, fingerprint) in results.iter_mut() {
         if changed.contains(&report.target) {
             continue;
         }
-        let at = state_record_time(state, &items, &report.target).unwrap_or_else(|| {
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        });
+        let at = at_of(state, &report.target);
+        let integration = report.target.kind == TargetKind::Integration;
         for (target, fact, evidence) in facts::observed(snapshot, report, &at) {
-            journal.facts().put(&target, &fact, evidence);
+            let kept_once =
+                !integration && shared.iter().any(|(f, e)| *f == fact && *e == evidence);
+            if kept_once {
+                // An older copy of its own is outranked by the new one.
+                journal.facts().remove(&target, &fact);
+            } else {
+                journal.facts().put(&target, &fact, evidence);
+            }
         }
         journal.append_history(HistoryEntry {
             at,

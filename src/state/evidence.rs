@@ -295,6 +295,17 @@ impl Facts {
             .insert(fact.to_string(), evidence);
     }
 
+    /// Drops one target's evidence of one fact (and the target's entry once
+    /// it holds none).
+    pub fn remove(&mut self, target: &str, fact: &str) {
+        if let Some(facts) = self.targets.get_mut(target) {
+            facts.remove(fact);
+            if facts.is_empty() {
+                self.targets.remove(target);
+            }
+        }
+    }
+
     /// Drops the evidence of items `state` no longer has.
     pub fn retain_items_of(&mut self, state: &State) {
         let connectors: HashSet<&str> = state.connectors.iter().map(|c| c.name.as_str()).collect();
