@@ -597,7 +597,7 @@ impl Journal {
             let history = (!self.history.is_empty())
                 .then(|| scope.spawn(|| self.write_history_lines(&history_path)));
             let staged = verdicts_changed.then(|| stage_verdicts(before));
-            let appended = history.map_or(Ok(None), joined);
+            let appended = history.map_or(Ok(None), |thread| joined(thread).map(Some));
             let written = evidence.map_or(Ok(()), joined);
             if let Err(e) = written {
                 // The run is not recorded, then: its history lines go too.
@@ -629,10 +629,7 @@ impl Journal {
 
     /// Appends this update's history lines and fsyncs them; returns the
     /// file's length before, to take them back should the evidence fail.
-    fn write_history_lines(&self, path: &Path) -> io::Result<Option<u64>> {
-        if self.history.is_empty() {
-            return Ok(None);
-        }
+    fn write_history_lines(&self, path: &Path) -> io::Result<u64> {
         let mut text = Vec::new();
         for entry in &self.history {
             serde_json::to_writer(&mut text, entry)?;
@@ -646,7 +643,7 @@ impl Journal {
         let before = file.metadata()?.len();
         file.write_all(&text)?;
         file.sync_all()?;
-        Ok(Some(before))
+        Ok(before)
     }
 
     /// Compacts (keeps the last [`HISTORY_PER_ITEM`] per item, drops
