@@ -74,6 +74,7 @@ fn main() -> Result<(), Error> {
         .unwrap_or(15);
     let binary = graphmail_binary()?;
     println!("binary: {}", binary.display());
+    println!("OpenSSL: {}", common::openssl_linkage(&binary));
     if cfg!(debug_assertions) {
         println!(
             "DEBUG build: these figures only show that the bench runs; measure with --release"

@@ -56,7 +56,29 @@ version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 target=$(rustc -vV | sed -n 's/^host: //p')
 [ -n "$version" ] && [ -n "$target" ] || { echo "$0: cannot tell the version or the target" >&2; exit 1; }
 
+# OpenSSL linked in, not loaded: resolving a shared libssl's and libcrypto's
+# symbols cost every start of graphmail 1.5 to 1.8 ms (`--version` 6.5 ->
+# 4.8 ms; BENCHMARKS.md, the eleventh landing), and the archive then runs
+# where OpenSSL 3 is not installed. openssl-sys reads these variables
+# (its build/main.rs, `env` and `determine_mode`); Debian's libssl-dev
+# ships the static libraries in the multiarch folder. examples/common/mod.rs
+# builds the bench's binary the same way. An OpenSSL security fix then needs
+# a new build, as for any statically linked library.
+static_openssl() {
+    local lib=/usr/lib/x86_64-linux-gnu
+    if [ ! -f "$lib/libssl.a" ] || [ ! -f "$lib/libcrypto.a" ]; then
+        echo "$0: no static OpenSSL in $lib: apt-get install libssl-dev" >&2
+        exit 1
+    fi
+    export X86_64_UNKNOWN_LINUX_GNU_OPENSSL_STATIC=1
+    export X86_64_UNKNOWN_LINUX_GNU_OPENSSL_LIB_DIR=$lib
+    export X86_64_UNKNOWN_LINUX_GNU_OPENSSL_INCLUDE_DIR=/usr/include
+}
+
 if [ -z "$binary" ]; then
+    if [ "$target" = x86_64-unknown-linux-gnu ]; then
+        static_openssl
+    fi
     echo "== cargo build --profile dist --locked ($target)"
     cargo build --profile dist --locked
     binary=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/dist/graphmail

@@ -470,6 +470,68 @@ fn certificate_passes_in_both_header_forms() {
     assert!(!case.env.state_text().contains(&password));
 }
 
+/// An old RC2-40 PFX (OpenSSL `-legacy`, older Windows exports) opens with
+/// OpenSSL's `legacy` provider, a module of the system's libssl3 that the
+/// linked-in OpenSSL loads (scripts/dist.sh). Where it cannot be loaded the
+/// error says so and how to fix it, exit 2, and nothing is saved.
+#[test]
+fn a_legacy_rc2_certificate_opens_and_says_what_it_needs_when_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+    };
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=legacy",
+        "-days",
+        "10",
+    ]);
+    if !made.is_ok_and(|out| out.status.success()) {
+        assert!(
+            std::env::var_os("GRAPHMAIL_REQUIRE_INTEROP").is_none(),
+            "no openssl command line"
+        );
+        eprintln!("openssl command line not available; skipping");
+        return;
+    }
+    let exported = openssl(&[
+        "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem", "-out", "l.pfx",
+        "-passout", "pass:pw",
+    ])
+    .unwrap();
+    assert!(exported.status.success(), "{exported:?}");
+    let pfx = dir.path().join("l.pfx");
+
+    let mut case = Case::new(shared());
+    case.set_var("LEGACY_PFX_PASSWORD", "pw");
+    case.set_var("OPENSSL_MODULES", &dir.path().display().to_string());
+    let out = case.certificate_integration(&pfx, "LEGACY_PFX_PASSWORD", &["--skip-test"]);
+    common::check(&out, 2, &["integration", "set", "legacy provider missing"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("legacy provider") && stderr.contains("OPENSSL_MODULES"),
+        "{stderr}"
+    );
+    assert!(!case.env.state_path().exists(), "nothing is saved");
+
+    case.vars.retain(|(k, _)| k != "OPENSSL_MODULES");
+    let out = case.certificate_integration(&pfx, "LEGACY_PFX_PASSWORD", &["--skip-test"]);
+    common::check(&out, 0, &["integration", "set", "legacy provider there"]);
+    assert!(case.env.state_text().contains("CN=legacy"));
+}
+
 #[test]
 fn certificate_integration_on_a_new_state_file_is_usable() {
     let case = Case::new(shared());

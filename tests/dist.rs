@@ -518,8 +518,9 @@ fn the_release_artefacts_hold_what_the_readme_says() {
 }
 
 /// `Depends` names exactly the packages that own the libraries the binary
-/// links (what dpkg-shlibdeps derives), e.g. libssl3 and libc6, and nothing
-/// else (no libdbus: the keyring speaks D-Bus in Rust).
+/// links (what dpkg-shlibdeps derives), e.g. libc6, and nothing else (no
+/// libdbus: the keyring speaks D-Bus in Rust). OpenSSL is linked in
+/// (scripts/dist.sh), so neither libssl3 nor a `libssl.so` is among them.
 fn check_depends(deb: &Path, binary: &Path) {
     let depends = run(Command::new("dpkg-deb")
         .args(["--field"])
@@ -540,6 +541,14 @@ fn check_depends(deb: &Path, binary: &Path) {
         };
         owners.insert(owning_package(&path), path);
     }
+    let loaded_openssl: Vec<&String> = owners
+        .values()
+        .filter(|path| path.contains("libssl.so") || path.contains("libcrypto.so"))
+        .collect();
+    assert!(
+        loaded_openssl.is_empty(),
+        "the release binary loads OpenSSL ({loaded_openssl:?}): scripts/dist.sh links it in"
+    );
     let linked: BTreeSet<String> = owners.keys().cloned().collect();
     assert_eq!(
         declared, linked,

@@ -30,6 +30,13 @@ use crate::state::AssertionForm;
 pub enum CertificateError {
     #[error("cannot open the PKCS#12 file: wrong password, or not a .pfx/.p12 file ({0})")]
     Parse(String),
+    /// The file did not open, and the provider that opens RC2-40 files was
+    /// not there to try: OpenSSL is linked in (scripts/dist.sh), its
+    /// `legacy` provider is a module the system's libssl3 installs.
+    #[error(
+        "cannot open the PKCS#12 file: wrong password, not a .pfx/.p12 file, or an old RC2-40 file that needs OpenSSL's legacy provider, which could not be loaded ({0}); install libssl3 (Debian/Ubuntu) or set OPENSSL_MODULES to the folder holding legacy.so"
+    )]
+    ParseWithoutLegacy(String),
     #[error("the PKCS#12 file holds no private key")]
     NoKey,
     #[error("the PKCS#12 file holds no certificate")]
@@ -209,7 +216,7 @@ pub fn load_pfx(der: &[u8], password: &str) -> Result<LoadedCertificate, Certifi
                     .parse2(password)
                     .map_err(|e| CertificateError::Parse(first_reason(&e)))?
             } else {
-                return Err(CertificateError::Parse(first_reason(&first)));
+                return Err(CertificateError::ParseWithoutLegacy(first_reason(&first)));
             }
         }
     };
