@@ -49,17 +49,34 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(graphmail::commands::run(cli)) {
+    let code = match runtime.block_on(graphmail::commands::run(cli)) {
         Ok(()) => {
             // JSON mode held the notes and warnings back (output::printer).
             printer.release_held();
-            ExitCode::SUCCESS
+            0
         }
         Err(err) => {
             printer.error(&err);
-            ExitCode::from(err.kind.exit_code())
+            err.kind.exit_code()
         }
-    }
+    };
+    exit_without_teardown(code)
+}
+
+/// The command is over: every write it made was awaited, and its output
+/// printed. Tearing the runtime down would stop its workers one by one,
+/// drop what they still hold (idle connections, timers, their heaps) and
+/// wait for any blocking task still running (a refused certificate's
+/// 2-second look, say), all for memory and sockets the exit frees anyway:
+/// about 1 ms of a 200-target `test-connection --all` (BENCHMARKS.md, the
+/// eleventh landing). Standard output and error are flushed first; nothing
+/// else buffers. Threads of std (the keyring's) end with the process either
+/// way.
+fn exit_without_teardown(code: u8) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(i32::from(code))
 }
 
 /// Diagnostics on stderr: warnings by default; `-v` for what graphmail does,
