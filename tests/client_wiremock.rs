@@ -3,6 +3,8 @@
 //! flight). Exact error shapes and retry counts live here; full flows run
 //! against the sandbox in the end-to-end tests.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -1352,46 +1354,15 @@ async fn never_more_than_four_in_flight_per_mailbox() {
 #[test]
 fn legacy_rc2_pfx_loads() {
     let dir = tempfile::tempdir().unwrap();
+    let Some(pfx) = common::legacy_rc2_pfx(dir.path(), "pw") else {
+        return;
+    };
     let run = |args: &[&str]| {
         std::process::Command::new("openssl")
             .args(args)
             .current_dir(dir.path())
             .output()
     };
-    let made = run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "k.pem",
-        "-out",
-        "c.pem",
-        "-subj",
-        "/CN=legacy",
-        "-days",
-        "10",
-    ]);
-    match made {
-        Ok(out) if out.status.success() => {}
-        _ => {
-            eprintln!("openssl command line not available; skipping");
-            return;
-        }
-    }
-    let exported = run(&[
-        "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem", "-out", "l.pfx",
-        "-passout", "pass:pw",
-    ])
-    .unwrap();
-    if !exported.status.success() {
-        eprintln!(
-            "openssl has no -legacy: {}",
-            String::from_utf8_lossy(&exported.stderr)
-        );
-        return;
-    }
     let info = run(&[
         "pkcs12", "-info", "-in", "l.pfx", "-passin", "pass:pw", "-noout", "-legacy",
     ])
@@ -1402,7 +1373,7 @@ fn legacy_rc2_pfx_loads() {
         shown.contains("RC2") || shown.contains("rc2"),
         "expected an RC2 file: {shown}"
     );
-    let der = std::fs::read(dir.path().join("l.pfx")).unwrap();
+    let der = std::fs::read(&pfx).unwrap();
     let loaded = load_pfx(&der, "pw").unwrap();
     assert_eq!(loaded.subject, "CN=legacy");
     assert_eq!(loaded.sha1_hex.len(), 40);

@@ -477,43 +477,9 @@ fn certificate_passes_in_both_header_forms() {
 #[test]
 fn a_legacy_rc2_certificate_opens_and_says_what_it_needs_when_it_cannot() {
     let dir = tempfile::tempdir().unwrap();
-    let openssl = |args: &[&str]| {
-        std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-    };
-    let made = openssl(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "k.pem",
-        "-out",
-        "c.pem",
-        "-subj",
-        "/CN=legacy",
-        "-days",
-        "10",
-    ]);
-    if !made.is_ok_and(|out| out.status.success()) {
-        assert!(
-            std::env::var_os("GRAPHMAIL_REQUIRE_INTEROP").is_none(),
-            "no openssl command line"
-        );
-        eprintln!("openssl command line not available; skipping");
+    let Some(pfx) = common::legacy_rc2_pfx(dir.path(), "pw") else {
         return;
-    }
-    let exported = openssl(&[
-        "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem", "-out", "l.pfx",
-        "-passout", "pass:pw",
-    ])
-    .unwrap();
-    assert!(exported.status.success(), "{exported:?}");
-    let pfx = dir.path().join("l.pfx");
-
+    };
     let mut case = Case::new(shared());
     case.set_var("LEGACY_PFX_PASSWORD", "pw");
     case.set_var("OPENSSL_MODULES", &dir.path().display().to_string());

@@ -232,3 +232,51 @@ fn record_result(state_path: &Path, kind: &str, name: &str, pass: bool) {
     })
     .expect("record test");
 }
+
+/// An old RC2-40 PKCS#12 file (`openssl pkcs12 -export -legacy`, as older
+/// Windows exports are), `CN=legacy`, protected by `password`, made in `dir` by
+/// the openssl command line. `None` when there is no such command line, or
+/// one without `-legacy`; with `GRAPHMAIL_REQUIRE_INTEROP` set (CI), that
+/// fails instead.
+pub fn legacy_rc2_pfx(dir: &Path, password: &str) -> Option<PathBuf> {
+    let openssl = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+    };
+    let required = std::env::var_os("GRAPHMAIL_REQUIRE_INTEROP").is_some();
+    let made = openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=legacy",
+        "-days",
+        "10",
+    ]);
+    if !made.is_ok_and(|out| out.status.success()) {
+        assert!(!required, "no openssl command line");
+        eprintln!("openssl command line not available; skipping");
+        return None;
+    }
+    let passout = format!("pass:{password}");
+    let exported = openssl(&[
+        "pkcs12", "-export", "-legacy", "-in", "c.pem", "-inkey", "k.pem", "-out", "l.pfx",
+        "-passout", &passout,
+    ])
+    .expect("run openssl pkcs12");
+    if !exported.status.success() {
+        let why = String::from_utf8_lossy(&exported.stderr);
+        assert!(!required, "openssl has no -legacy: {why}");
+        eprintln!("openssl has no -legacy: {why}");
+        return None;
+    }
+    Some(dir.join("l.pfx"))
+}
