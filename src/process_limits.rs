@@ -23,3 +23,18 @@ pub fn disable_core_dumps() {
         let _ = unsafe { libc::setrlimit(libc::RLIMIT_CORE, &zero) };
     }
 }
+
+/// Lowers the calling thread's scheduling priority (nice +10, on Linux
+/// per thread): for work that runs beside a write on the critical path
+/// and only has to be done by the time that write is, so that on two cores
+/// it takes the core the write does not need rather than one it does.
+pub fn yield_to_the_writers() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread's own id.
+        unsafe {
+            let tid = libc::gettid();
+            let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+        }
+    }
+}

@@ -311,7 +311,10 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
                 }
                 let changed = tester::record_run(state, journal, &snapshot, &mut results);
                 let results = &results;
-                rendering = Some(scope.spawn(move || render(printer, results, all)));
+                rendering = Some(scope.spawn(move || {
+                    crate::process_limits::yield_to_the_writers();
+                    render(printer, results, all)
+                }));
                 Ok::<_, CliError>(changed)
             });
             let rendered = rendering.map(|thread| {
