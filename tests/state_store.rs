@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use graphmail::state::model::{TestRecord, Verdict};
 use graphmail::state::store::{Location, StateError, StateFile};
 use graphmail::state::{Connector, State, UseFor};
 
@@ -397,6 +398,86 @@ fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
             .unwrap()
             .starts_with("# shared by many writers\n")
     );
+}
+
+/// The same race on a file large enough to be read the fast way: its
+/// settings from the JSON copy in `<file>.d/parsed.json` and its verdicts
+/// parsed on a thread of their own beside them (issue 17). Nothing is lost,
+/// and the records made before the race are still joined to their items.
+#[test]
+fn sixteen_processes_on_a_large_file_with_records_lose_nothing() {
+    const PROCESSES: usize = 16;
+    const EACH: usize = 3;
+    const SEEDED: usize = 200;
+    let (dir, path, file) = seeded(
+        "# shared by many writers\nschema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+    );
+    file.update(ok(|s| {
+        for n in 0..SEEDED {
+            let mut c = connector(&format!("seeded-{n:03}"));
+            c.test = Some(TestRecord {
+                at: "2026-12-01T10:00:00Z".into(),
+                passed: true,
+                fingerprint: format!("{n:064x}"),
+                steps: vec!["token=passed".to_string()].into(),
+                verdict: Some(Verdict::Passed),
+                needs: None,
+            });
+            s.connectors.push(c);
+        }
+    }))
+    .unwrap();
+    assert!(fs::metadata(&path).unwrap().len() > 16 * 1024);
+    assert!(dir.path().join("state.toml.d/parsed.json").exists());
+    let children: Vec<(usize, Child)> = (0..PROCESSES)
+        .map(|p| {
+            (
+                p,
+                spawn_hammer(&[
+                    path.to_str().unwrap(),
+                    "add",
+                    &format!("p{p}"),
+                    &EACH.to_string(),
+                ]),
+            )
+        })
+        .collect();
+    for (p, child) in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "process {p}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let state = file.load().unwrap().state;
+    assert_eq!(state.connectors.len(), SEEDED + PROCESSES * EACH);
+    for p in 0..PROCESSES {
+        for n in 0..EACH {
+            assert!(
+                state.connector(&format!("p{p}-{n}")).is_some(),
+                "p{p}-{n} was lost"
+            );
+        }
+    }
+    for n in 0..SEEDED {
+        let record = state
+            .connector(&format!("seeded-{n:03}"))
+            .unwrap()
+            .test
+            .as_ref();
+        assert_eq!(
+            record.map(|r| r.fingerprint.clone()),
+            Some(format!("{n:064x}")),
+            "seeded-{n:03} lost its record"
+        );
+    }
+    // The copy the readers used is the copy of the file as it is now.
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# shared by many writers\n"));
+    let copy = graphmail::state::parsed::read(&dir.path().join("state.toml.d"), &text)
+        .expect("the JSON copy is keyed on the file as the last writer left it");
+    assert_eq!(copy.connectors.len(), SEEDED + PROCESSES * EACH);
 }
 
 /// Issue 12 #9: a link and its target are one file, so they take one lock.

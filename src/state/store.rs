@@ -56,6 +56,11 @@ const MAX_STATE_BYTES: u64 = 64 << 20;
 /// below it the document's parse costs about a millisecond.
 const SPLICE_MIN_BYTES: usize = 64 * 1024;
 
+/// From this size the settings and the verdicts are parsed side by side
+/// ([`StateFile::settings_and_verdicts`]); below it a thread's start costs
+/// more than the smaller parse.
+const PARALLEL_READ_MIN_BYTES: usize = 16 * 1024;
+
 const HINT_MALFORMED: &str = "fix the file by hand, or move it away to start fresh";
 
 /// Where a parse error points: 1-based line and column (in characters).
@@ -301,11 +306,9 @@ impl StateFile {
             Some(text) => {
                 let started = std::time::Instant::now();
                 let dir = self.data_dir();
-                let (mut state, migrated_from) = match parsed::read(&dir, &text) {
-                    Some(state) => (state, None),
-                    None => parse_state(&self.path, &text)?,
-                };
-                evidence::read_verdicts(&dir).join(&mut state);
+                let ((mut state, migrated_from), verdicts) =
+                    self.settings_and_verdicts(&dir, &text)?;
+                verdicts.join(&mut state);
                 tracing::info!(
                     "read {} ({} KiB) and its verdicts in {} ms",
                     self.path.display(),
@@ -352,19 +355,16 @@ impl StateFile {
         let _lock = self.lock(&real)?;
         let text = self.read_text()?;
         let dir = data_dir_path(&real);
-        let on_disk = evidence::read_verdicts(&dir);
-        let (old, migrated) = match &text {
-            None => (State::new(), false),
+        let (old, migrated, on_disk) = match &text {
+            None => (State::new(), false, evidence::read_verdicts(&dir)),
             Some(text) => {
-                let (mut state, migrated_from) = match parsed::read(&dir, text) {
-                    Some(state) => (state, None),
-                    None => parse_state(&self.path, text)?,
-                };
+                let ((mut state, migrated_from), on_disk) =
+                    self.settings_and_verdicts(&dir, text)?;
                 // Records written inline by an older graphmail are in `state`
                 // now; with no file record to win over them they move to the
                 // directory at this write.
                 on_disk.clone().join(&mut state);
-                (state, migrated_from.is_some())
+                (state, migrated_from.is_some(), on_disk)
             }
         };
         let mut new = old.clone();
@@ -479,6 +479,35 @@ impl StateFile {
                 "the rendered state does not read back as written".into(),
             )),
         }
+    }
+
+    /// The settings of `text` (from the JSON copy when it was made from
+    /// this text, else the typed parse) and the verdicts in `dir`. From
+    /// [`PARALLEL_READ_MIN_BYTES`] the verdicts are read and parsed on a
+    /// thread of their own meanwhile: at 1,000 connectors the two parses
+    /// were most of a `status`, one after the other on one core of two
+    /// (issue 17 (a)).
+    fn settings_and_verdicts(
+        &self,
+        dir: &Path,
+        text: &str,
+    ) -> Result<((State, Option<u32>), evidence::Verdicts), StateError> {
+        let settings = || match parsed::read(dir, text) {
+            Some(state) => Ok((state, None)),
+            None => parse_state(&self.path, text),
+        };
+        if text.len() < PARALLEL_READ_MIN_BYTES {
+            let verdicts = evidence::read_verdicts(dir);
+            return Ok((settings()?, verdicts));
+        }
+        std::thread::scope(|scope| {
+            let verdicts = scope.spawn(|| evidence::read_verdicts(dir));
+            let settings = settings();
+            let verdicts = verdicts
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok((settings?, verdicts))
+        })
     }
 
     fn read_text(&self) -> Result<Option<String>, StateError> {
