@@ -382,6 +382,13 @@ fn version_names_the_commit_and_date_the_binary_was_built_from() {
         Some(format!("graphmail {}", version()).as_str())
     );
     assert_eq!(run(Command::new(bin).arg("-V")), text, "-V is --version");
+    // `--version` alone is answered before clap parses; after a command,
+    // clap answers it: the same text either way.
+    assert_eq!(
+        run(Command::new(bin).args(["status", "--version"])),
+        text,
+        "clap's answer is the fast path's"
+    );
     // Global like the option it mirrors: after a command, --output=json too.
     assert_eq!(
         version_json_of(&run(Command::new(bin).args([
