@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use graphmail::cli::Cli;
 use graphmail::output::Printer;
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     graphmail::process_limits::disable_core_dumps();
     // A TAB in a shell that sourced `graphmail completion SHELL`: print the
     // candidates and exit before anything else runs.
-    clap_complete::CompleteEnv::with_factory(Cli::command)
+    clap_complete::CompleteEnv::with_factory(graphmail::cli::full_command)
         .var(graphmail::commands::completion::COMPLETE_VAR)
         .complete();
     // `graphmail --version` alone, as scripts and package checks run it:

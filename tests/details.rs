@@ -5,7 +5,6 @@
 
 mod common;
 
-use clap::CommandFactory;
 use common::{APP_ID, TENANT, TestEnv, check, text};
 
 fn incoming(env: &TestEnv, name: &str, address: &str) {
@@ -35,11 +34,28 @@ fn command_paths() -> Vec<Vec<String>> {
         }
     }
     let mut out = Vec::new();
-    walk(&graphmail::cli::Cli::command(), &[], &mut out);
+    walk(&graphmail::cli::full_command(), &[], &mut out);
     out
 }
 
 // ---- help ----
+
+/// A command's arguments join clap's tree only when the command line
+/// reaches it (`cli::Lazy`), and `help`'s subtree is copied from the tree
+/// as it stands: `graphmail help PATH` must still know every command and
+/// print what `graphmail PATH --help` prints.
+#[test]
+fn help_names_every_command_as_its_own_help_does() {
+    let env = TestEnv::new();
+    let paths = command_paths();
+    assert!(paths.iter().any(|p| p.len() == 2), "{paths:?}");
+    for path in paths {
+        let path: Vec<&str> = path.iter().map(String::as_str).collect();
+        let (own, _) = env.ok(&[path.as_slice(), &["--help"]].concat());
+        let (via_help, _) = env.ok(&[&["help"], path.as_slice()].concat());
+        assert_eq!(via_help, own, "`graphmail help {}`", path.join(" "));
+    }
+}
 
 #[test]
 fn global_options_have_their_own_heading_in_every_help() {

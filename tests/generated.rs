@@ -21,10 +21,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 use clap_mangen::Man;
-use graphmail::cli::Cli;
 
 const BIN: &str = "graphmail";
 const BLESS_VAR: &str = "GRAPHMAIL_BLESS";
@@ -50,7 +48,7 @@ fn generate_all() -> BTreeMap<PathBuf, Vec<u8>> {
     // As clap_mangen::generate_to does: no `help` pseudo-command, and a built
     // command so that subcommands carry their full names
     // (`graphmail-connector-add`) and the global options.
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = graphmail::cli::full_command().disable_help_subcommand(true);
     cmd.build();
     // Every page's footer names the tool, not the leaf (`add 0.1.0`).
     let source = format!("{BIN} {}", cmd.get_version().unwrap_or_default());

@@ -14,8 +14,9 @@ mod support;
 mod use_for;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
 pub use completion::*;
 pub use connector::*;
@@ -96,13 +97,13 @@ pub struct GlobalArgs {
 pub enum Command {
     /// The tenant-level integration: tenant, app ID, credential
     #[command(subcommand)]
-    Integration(IntegrationCommand),
+    Integration(Lazy<IntegrationCommand>),
     /// Incoming and outbound Graph connectors on shared mailboxes
     #[command(subcommand)]
-    Connector(ConnectorCommand),
+    Connector(Lazy<ConnectorCommand>),
     /// Incoming routes (address to process) and outgoing routes (alias From addresses)
     #[command(subcommand)]
-    Route(RouteCommand),
+    Route(Lazy<RouteCommand>),
     /// Test the integration, a connector or a route: a pass rests on evidence
     #[command(
         long_about = "Test the integration, a connector or a route against Entra ID and Graph.\n\n\
@@ -114,47 +115,124 @@ as From. The verdict is passed, failed or unverified; both non-pass verdicts exi
 the outbound connector's own address (--send-test-to picks another) and only where a fact lacks \
 evidence; evidence from earlier runs is carried and shown with its age."
     )]
-    TestConnection(TestConnectionArgs),
+    TestConnection(Lazy<TestConnectionArgs>),
     /// Set a tested connector or route live
     #[command(subcommand)]
-    Enable(EnableRef),
+    Enable(Lazy<EnableRef>),
     /// Take a connector (and its routes) or a route out of service
     #[command(subcommand)]
-    Disable(ItemRef),
+    Disable(Lazy<ItemRef>),
     /// Everything at a glance, with what needs attention
-    Status(StatusArgs),
+    Status(Lazy<StatusArgs>),
     /// What `apply` would change to match a desired-state file (touches nothing)
-    Plan(PlanArgs),
+    Plan(Lazy<PlanArgs>),
     /// Converge the state to a desired-state file: create, test, enable what passes
-    Apply(ApplyArgs),
+    Apply(Lazy<ApplyArgs>),
     /// The current state as a desired-state file (secrets as their sources)
-    Export(ExportArgs),
+    Export(Lazy<ExportArgs>),
     /// Make a self-signed certificate for the app registration
     #[command(subcommand)]
-    Certificate(CertificateCommand),
+    Certificate(Lazy<CertificateCommand>),
     /// Read and send mail through the connectors
     #[command(subcommand)]
-    Mail(MailCommand),
+    Mail(Lazy<MailCommand>),
     /// Restrict the app to exactly the connectors' mailboxes, and prove it
     #[command(subcommand)]
-    Scope(ScopeCommand),
+    Scope(Lazy<ScopeCommand>),
     /// The local Entra ID + Graph emulator
     #[command(subcommand)]
-    Sandbox(SandboxCommand),
+    Sandbox(Lazy<SandboxCommand>),
     /// Run the whole flow against the embedded sandbox
-    Demo(DemoArgs),
+    Demo(Lazy<DemoArgs>),
     /// Print a shell completion script (connector and route names complete from the state file)
-    Completion(CompletionArgs),
+    Completion(Lazy<CompletionArgs>),
     /// Check this machine and state: clock, proxy, DNS, TLS, keyring, state file, expiry
-    Doctor(DoctorArgs),
+    Doctor(Lazy<DoctorArgs>),
     /// The access token this integration gets
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(Lazy<TokenCommand>),
     /// Every recorded connection test, newest first, with codes and request-ids
-    History(HistoryArgs),
+    History(Lazy<HistoryArgs>),
     /// What a support engineer needs, in one redacted archive
     #[command(subcommand)]
-    Support(SupportCommand),
+    Support(Lazy<SupportCommand>),
+}
+
+/// A command's own arguments and subcommands, added to clap's tree only
+/// once the command line reaches that command ([`clap::Command::defer`]).
+/// Built up front, every command's arguments took most of clap's part of a
+/// start, about a millisecond of every `status` (issue 17 (a)); the names
+/// and one-line help the top level lists are still built eagerly.
+#[derive(Debug, Clone)]
+pub struct Lazy<T>(pub T);
+
+/// Set by [`full_command`]: [`Lazy`] builds at once.
+static EAGER: AtomicBool = AtomicBool::new(false);
+
+/// The whole command tree with every command's arguments, for what
+/// describes the command line rather than parses one: completion (static
+/// scripts and the shell's callbacks) and the tests that walk the tree.
+/// clap copies `help`'s subtree (`graphmail help connector add`) from the
+/// tree as it stands when the top level is built, so only this tree has all
+/// of it. From the first call on, [`Lazy`] defers nothing in this process.
+pub fn full_command() -> clap::Command {
+    EAGER.store(true, Ordering::Relaxed);
+    <Cli as clap::CommandFactory>::command()
+}
+
+fn eager() -> bool {
+    EAGER.load(Ordering::Relaxed)
+}
+
+impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Lazy)
+    }
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Lazy)
+    }
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        if eager() {
+            return T::augment_args(cmd);
+        }
+        cmd.defer(|cmd| T::augment_args(cmd))
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        if eager() {
+            return T::augment_args_for_update(cmd);
+        }
+        cmd.defer(|cmd| T::augment_args_for_update(cmd))
+    }
+}
+
+impl<T: Subcommand> Subcommand for Lazy<T> {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        if eager() {
+            return T::augment_subcommands(cmd);
+        }
+        cmd.defer(|cmd| T::augment_subcommands(cmd))
+    }
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        if eager() {
+            return T::augment_subcommands_for_update(cmd);
+        }
+        cmd.defer(|cmd| T::augment_subcommands_for_update(cmd))
+    }
+    fn has_subcommand(name: &str) -> bool {
+        T::has_subcommand(name)
+    }
 }
 
 /// An on/off option given as `--x` / `--no-x`: `None` when neither was given.

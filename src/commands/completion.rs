@@ -11,11 +11,10 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 use clap_complete::env::Shells;
 
-use crate::cli::{Cli, CompletionArgs};
+use crate::cli::CompletionArgs;
 use crate::error::{CliError, Result};
 
 /// The environment variable that turns a run of graphmail into a completion
@@ -43,7 +42,7 @@ pub fn run(args: &CompletionArgs) -> Result<()> {
 
 /// The self-contained script, as checked in under `completions/`.
 pub fn static_script(shell: Shell) -> Vec<u8> {
-    let mut cmd = Cli::command();
+    let mut cmd = crate::cli::full_command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, BIN, &mut out);
     out

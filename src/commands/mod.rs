@@ -33,7 +33,8 @@ use std::sync::Arc;
 use secrecy::SecretString;
 
 use crate::cli::{
-    Cli, Command, ConnectorCommand, IntegrationCommand, MailCommand, RouteCommand, SandboxCommand,
+    Cli, Command, ConnectorCommand, IntegrationCommand, Lazy, MailCommand, RouteCommand,
+    SandboxCommand,
 };
 use crate::error::{CliError, Result};
 use crate::output::{Printer, Prompter};
@@ -99,9 +100,9 @@ pub fn data_dir() -> Result<PathBuf> {
 pub async fn run(cli: Cli) -> Result<()> {
     // Commands that do not touch the state file come first.
     match &cli.command {
-        Command::Sandbox(SandboxCommand::Serve(args)) => return sandbox::serve(args).await,
-        Command::Demo(args) => return demo::run(args, &cli.global).await,
-        Command::Completion(args) => return completion::run(args),
+        Command::Sandbox(Lazy(SandboxCommand::Serve(args))) => return sandbox::serve(args).await,
+        Command::Demo(Lazy(args)) => return demo::run(args, &cli.global).await,
+        Command::Completion(Lazy(args)) => return completion::run(args),
         _ => {}
     }
     let ctx = Context::from_cli(&cli)?;
@@ -111,49 +112,53 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// Runs one command with a given context (the demo runs commands with its own).
 pub async fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
-        Command::Integration(IntegrationCommand::Set(args)) => integration::set(ctx, args).await,
-        Command::Integration(IntegrationCommand::Show) => integration::show(ctx),
-        Command::Integration(IntegrationCommand::Remove(args)) => {
+        Command::Integration(Lazy(IntegrationCommand::Set(args))) => {
+            integration::set(ctx, args).await
+        }
+        Command::Integration(Lazy(IntegrationCommand::Show)) => integration::show(ctx),
+        Command::Integration(Lazy(IntegrationCommand::Remove(args))) => {
             integration::remove(ctx, args.cascade, args.ignore_missing)
         }
-        Command::Connector(ConnectorCommand::Add(args)) => connector::add(ctx, args),
-        Command::Connector(ConnectorCommand::List) => connector::list(ctx),
-        Command::Connector(ConnectorCommand::Show(args)) => connector::show(ctx, &args.name),
-        Command::Connector(ConnectorCommand::Set(args)) => connector::set(ctx, args).await,
-        Command::Connector(ConnectorCommand::Remove(args)) => {
+        Command::Connector(Lazy(ConnectorCommand::Add(args))) => connector::add(ctx, args),
+        Command::Connector(Lazy(ConnectorCommand::List)) => connector::list(ctx),
+        Command::Connector(Lazy(ConnectorCommand::Show(args))) => connector::show(ctx, &args.name),
+        Command::Connector(Lazy(ConnectorCommand::Set(args))) => connector::set(ctx, args).await,
+        Command::Connector(Lazy(ConnectorCommand::Remove(args))) => {
             connector::remove(ctx, &args.name, args.cascade, args.ignore_missing)
         }
-        Command::Route(RouteCommand::Add(args)) => route::add(ctx, args),
-        Command::Route(RouteCommand::List(args)) => route::list(ctx, args.connector.as_deref()),
-        Command::Route(RouteCommand::Show(args)) => route::show(ctx, &args.name),
-        Command::Route(RouteCommand::Set(args)) => route::set(ctx, args).await,
-        Command::Route(RouteCommand::Remove(args)) => {
+        Command::Route(Lazy(RouteCommand::Add(args))) => route::add(ctx, args),
+        Command::Route(Lazy(RouteCommand::List(args))) => {
+            route::list(ctx, args.connector.as_deref())
+        }
+        Command::Route(Lazy(RouteCommand::Show(args))) => route::show(ctx, &args.name),
+        Command::Route(Lazy(RouteCommand::Set(args))) => route::set(ctx, args).await,
+        Command::Route(Lazy(RouteCommand::Remove(args))) => {
             route::remove(ctx, &args.name, args.ignore_missing)
         }
-        Command::TestConnection(args) => test_connection::run(ctx, args).await,
-        Command::Enable(item) => enable::enable(ctx, item),
-        Command::Disable(item) => enable::disable(ctx, item),
-        Command::Status(args) => status::run(ctx, args.check),
-        Command::Plan(args) => plan::run(ctx, args).await,
-        Command::Apply(args) => apply::run(ctx, args).await,
-        Command::Export(args) => export::run(ctx, args),
-        Command::Certificate(crate::cli::CertificateCommand::New(args)) => {
+        Command::TestConnection(Lazy(args)) => test_connection::run(ctx, args).await,
+        Command::Enable(Lazy(item)) => enable::enable(ctx, item),
+        Command::Disable(Lazy(item)) => enable::disable(ctx, item),
+        Command::Status(Lazy(args)) => status::run(ctx, args.check),
+        Command::Plan(Lazy(args)) => plan::run(ctx, args).await,
+        Command::Apply(Lazy(args)) => apply::run(ctx, args).await,
+        Command::Export(Lazy(args)) => export::run(ctx, args),
+        Command::Certificate(Lazy(crate::cli::CertificateCommand::New(args))) => {
             certificate::new(ctx, args)
         }
-        Command::Mail(MailCommand::Peek(args)) => mail::peek(ctx, args).await,
-        Command::Mail(MailCommand::Send(args)) => mail::send(ctx, args).await,
-        Command::Mail(MailCommand::Folders(args)) => mail::folders(ctx, args).await,
-        Command::Mail(MailCommand::Watch(args)) => mail::watch(ctx, args).await,
-        Command::Scope(command) => scope::run(ctx, command).await,
-        Command::Doctor(args) => {
+        Command::Mail(Lazy(MailCommand::Peek(args))) => mail::peek(ctx, args).await,
+        Command::Mail(Lazy(MailCommand::Send(args))) => mail::send(ctx, args).await,
+        Command::Mail(Lazy(MailCommand::Folders(args))) => mail::folders(ctx, args).await,
+        Command::Mail(Lazy(MailCommand::Watch(args))) => mail::watch(ctx, args).await,
+        Command::Scope(Lazy(command)) => scope::run(ctx, command).await,
+        Command::Doctor(Lazy(args)) => {
             let options = doctor::DoctorOptions {
                 check_timeout: std::time::Duration::from_secs(args.timeout),
             };
             doctor::run(ctx, options).await
         }
-        Command::Token(crate::cli::TokenCommand::Inspect) => token_inspect::run(ctx).await,
-        Command::History(args) => history::run(ctx, &args),
-        Command::Support(crate::cli::SupportCommand::Bundle(args)) => {
+        Command::Token(Lazy(crate::cli::TokenCommand::Inspect)) => token_inspect::run(ctx).await,
+        Command::History(Lazy(args)) => history::run(ctx, &args),
+        Command::Support(Lazy(crate::cli::SupportCommand::Bundle(args))) => {
             support_bundle::run(ctx, &args).await
         }
         Command::Sandbox(_) | Command::Demo(_) | Command::Completion(_) => {
