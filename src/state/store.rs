@@ -501,11 +501,16 @@ impl StateFile {
             return Ok((settings()?, verdicts));
         }
         std::thread::scope(|scope| {
-            let verdicts = scope.spawn(|| evidence::read_verdicts(dir));
+            let thread =
+                std::thread::Builder::new().spawn_scoped(scope, || evidence::read_verdicts(dir));
             let settings = settings();
-            let verdicts = verdicts
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let verdicts = match thread {
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread to be had (a process at its limit): in turn.
+                Err(_) => evidence::read_verdicts(dir),
+            };
             Ok((settings?, verdicts))
         })
     }
