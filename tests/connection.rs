@@ -43,7 +43,12 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 /// its clock, nor rely on its counters.
 fn shared() -> &'static RunningSandbox {
     static SHARED: OnceLock<RunningSandbox> = OnceLock::new();
-    SHARED.get_or_init(|| start(ServeOptions::default()))
+    SHARED.get_or_init(|| {
+        start(ServeOptions {
+            output_dir: Some(common::folder_removed_at_exit()),
+            ..ServeOptions::default()
+        })
+    })
 }
 
 /// A sandbox of this test's own; it stops when dropped.

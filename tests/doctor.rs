@@ -36,7 +36,12 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 /// The built-in sandbox shared by tests that change neither its clock nor its faults.
 fn shared() -> &'static RunningSandbox {
     static SHARED: OnceLock<RunningSandbox> = OnceLock::new();
-    SHARED.get_or_init(|| start(ServeOptions::default()))
+    SHARED.get_or_init(|| {
+        start(ServeOptions {
+            output_dir: Some(common::folder_removed_at_exit()),
+            ..ServeOptions::default()
+        })
+    })
 }
 
 fn start(options: ServeOptions) -> RunningSandbox {

@@ -721,6 +721,8 @@ fn the_process_refuses_core_dumps_even_when_its_parent_allows_them() {
     use std::io::BufRead;
     let env = TestEnv::new();
     let bin = assert_cmd::cargo::cargo_bin("graphmail");
+    let tmp = env.path("tmp");
+    std::fs::create_dir_all(&tmp).expect("a temp folder");
     let mut child = std::process::Command::new("sh")
         .arg("-c")
         .arg(r#"ulimit -S -c 2048 && exec "$0" sandbox serve --listen 127.0.0.1:0"#)
@@ -728,6 +730,9 @@ fn the_process_refuses_core_dumps_even_when_its_parent_allows_them() {
         .env_clear()
         .env("HOME", env.path("home"))
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        // Killed below, the sandbox cannot remove its temp folder (and the
+        // throw-away key in it): it goes under the test's own folder.
+        .env("TMPDIR", &tmp)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

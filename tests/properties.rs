@@ -19,6 +19,8 @@
 //! Case count: 128 per property by default, so CI stays fast. A long run on
 //! demand: `PROPTEST_CASES=100000 cargo test --features test-store --test properties`.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -659,7 +661,10 @@ fn filter_target() -> &'static FilterTarget {
             .unwrap();
         let sandbox = runtime
             .block_on(graphmail::sandbox::start(
-                graphmail::sandbox::ServeOptions::default(),
+                graphmail::sandbox::ServeOptions {
+                    output_dir: Some(common::folder_removed_at_exit()),
+                    ..Default::default()
+                },
             ))
             .expect("sandbox");
         let ready = sandbox.ready().clone();

@@ -41,7 +41,14 @@ fn start() -> RunningSandbox {
 /// The sandbox shared by the tests that switch no fault.
 fn shared() -> &'static RunningSandbox {
     static SHARED: OnceLock<RunningSandbox> = OnceLock::new();
-    SHARED.get_or_init(start)
+    SHARED.get_or_init(|| {
+        runtime()
+            .block_on(graphmail::sandbox::start(ServeOptions {
+                output_dir: Some(common::folder_removed_at_exit()),
+                ..ServeOptions::default()
+            }))
+            .expect("sandbox starts")
+    })
 }
 
 fn client() -> reqwest::Client {
