@@ -1301,3 +1301,52 @@ fn records_of_another_state_are_not_joined_to_a_new_file() {
     );
     env.expect(&["enable", "connector", "support"], 4);
 }
+
+/// With Entra ID out of reach every target of `--all` is unverified for the
+/// same reason: the closing error names what the first few need, the
+/// integration first, and counts the rest, instead of one hint per target.
+#[test]
+fn an_all_run_out_of_reach_names_a_few_needs_and_counts_the_rest() {
+    let hints = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("hint: "))
+            .map(str::to_string)
+            .collect()
+    };
+    let env = TestEnv::new();
+    env.unreachable_integration();
+    for n in 1..=3 {
+        incoming(&env, &format!("c{n}"), &format!("c{n}@contoso.com"));
+    }
+    // Four unverified: a count would save nothing, so all four are named.
+    let (_, stderr) = env.expect(&["test-connection", "--all", "--timeout", "1"], 3);
+    assert!(
+        stderr.contains("4 of 4 connection tests did not pass (0 failed, 4 unverified)"),
+        "{stderr}"
+    );
+    let named = hints(&stderr);
+    assert_eq!(named.len(), 4, "{stderr}");
+    assert!(named[0].starts_with("the integration: "), "{stderr}");
+    assert!(named[3].starts_with("connector 'c3': "), "{stderr}");
+
+    for n in 4..=6 {
+        incoming(&env, &format!("c{n}"), &format!("c{n}@contoso.com"));
+    }
+    let (_, stderr) = env.expect(&["test-connection", "--all", "--timeout", "1"], 3);
+    let named = hints(&stderr);
+    assert_eq!(named.len(), 4, "{stderr}");
+    assert!(named[0].starts_with("the integration: "), "{stderr}");
+    assert!(named[0].contains("127.0.0.1:9"), "{stderr}");
+    assert!(named[2].starts_with("connector 'c2': "), "{stderr}");
+    assert_eq!(
+        named[3], "and 4 more unverified: each one's report says what it needs",
+        "{stderr}"
+    );
+    // What a target not named needs is still recorded with its result.
+    let shown = env.json(&["connector", "show", "c6"]);
+    let needs = shown["connector"]["test"]["needs"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(needs.contains("127.0.0.1:9"), "{shown:#}");
+}
