@@ -1501,6 +1501,30 @@ fn mail_watch_once_twice_prints_new_mail_once_and_a_lost_position_restarts_from_
     assert_eq!(subjects(&lines), vec!["After the restart"]);
 }
 
+/// Mail that arrived between two looks is printed oldest first, as across
+/// looks, whatever order Graph lists a round's changes in (the sandbox lists
+/// them newest first).
+#[test]
+fn mail_watch_prints_what_one_look_finds_oldest_first() {
+    let mail = Mail::watched();
+    let (lines, _) = mail.watch_once(&[]);
+    assert!(lines.is_empty(), "{lines:?}");
+    mail.deliver("First");
+    // Later by the sandbox's clock, so the two differ in receivedDateTime.
+    mail.sandbox
+        .admin_post("/clock", serde_json::json!({"shift_seconds": 120}));
+    mail.deliver("Second");
+    mail.sandbox
+        .admin_post("/clock", serde_json::json!({"shift_seconds": 120}));
+    mail.deliver("Third");
+    let (lines, stderr) = mail.watch_once(&[]);
+    assert_eq!(
+        subjects(&lines),
+        vec!["First", "Second", "Third"],
+        "{stderr}"
+    );
+}
+
 #[test]
 fn mail_watch_from_start_prints_what_is_there() {
     let mail = Mail::watched();
@@ -1833,6 +1857,24 @@ fn mail_watch_ctrl_c_interrupts_a_slow_request_and_a_second_one_is_harmless() {
 }
 
 impl Sandbox {
+    fn admin_post(&self, path: &str, body: Value) {
+        let url = format!("{}{path}", self.running().ready().admin_endpoint);
+        self.runtime.block_on(async {
+            graphmail::auth::install_tls_provider();
+            let status = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .expect("admin answers")
+                .status();
+            assert!(status.is_success(), "POST {path}: {status}");
+        });
+    }
+
     fn admin_put(&self, path: &str, body: Value) {
         let url = format!("{}{path}", self.running().ready().admin_endpoint);
         self.runtime.block_on(async {

@@ -403,17 +403,24 @@ async fn look(
         Err(DeltaError::Graph(e)) => return Err(e),
     };
     let floor = w.position.checked_at - chrono::Duration::seconds(MARGIN_SECONDS);
-    for m in round.messages {
-        let received = m
-            .received_date_time
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc));
-        let new = received.is_some_and(|t| t >= floor) && !w.position.seen.contains(&m.id);
-        if new {
-            remember(&mut w.position.seen, &m.id);
-            show(ctx, connector, &w.path, m, routes).map_err(cli_to_graph)?;
-        }
+    let mut new: Vec<(DateTime<Utc>, crate::graph::Message)> = round
+        .messages
+        .into_iter()
+        .filter_map(|m| {
+            let received = m
+                .received_date_time
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc))?;
+            (received >= floor && !w.position.seen.contains(&m.id)).then_some((received, m))
+        })
+        .collect();
+    // A round's changes come in no promised order (the sandbox gives them
+    // newest first): shown oldest first, as one look after another is.
+    new.sort_by_key(|(received, _)| *received);
+    for (_, m) in new {
+        remember(&mut w.position.seen, &m.id);
+        show(ctx, connector, &w.path, m, routes).map_err(cli_to_graph)?;
     }
     w.position.delta_link = round.delta_link;
     w.position.checked_at = started;
