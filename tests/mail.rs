@@ -1858,24 +1858,14 @@ fn mail_watch_ctrl_c_interrupts_a_slow_request_and_a_second_one_is_harmless() {
 
 impl Sandbox {
     fn admin_post(&self, path: &str, body: Value) {
-        let url = format!("{}{path}", self.running().ready().admin_endpoint);
-        self.runtime.block_on(async {
-            graphmail::auth::install_tls_provider();
-            let status = reqwest::Client::builder()
-                .no_proxy()
-                .build()
-                .unwrap()
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .expect("admin answers")
-                .status();
-            assert!(status.is_success(), "POST {path}: {status}");
-        });
+        self.admin_send(reqwest::Method::POST, path, body);
     }
 
     fn admin_put(&self, path: &str, body: Value) {
+        self.admin_send(reqwest::Method::PUT, path, body);
+    }
+
+    fn admin_send(&self, method: reqwest::Method, path: &str, body: Value) {
         let url = format!("{}{path}", self.running().ready().admin_endpoint);
         self.runtime.block_on(async {
             graphmail::auth::install_tls_provider();
@@ -1883,13 +1873,13 @@ impl Sandbox {
                 .no_proxy()
                 .build()
                 .unwrap()
-                .put(&url)
+                .request(method.clone(), &url)
                 .json(&body)
                 .send()
                 .await
                 .expect("admin answers")
                 .status();
-            assert!(status.is_success(), "PUT {path}: {status}");
+            assert!(status.is_success(), "{method} {path}: {status}");
         });
     }
 }

@@ -355,14 +355,10 @@ fn a_kill_mid_write_leaves_the_old_or_the_new_file_never_a_torn_one() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
-#[test]
-fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
-    const PROCESSES: usize = 16;
-    const EACH: usize = 5;
-    let (_dir, path, file) = seeded(
-        "# shared by many writers\nschema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
-    );
-    let children: Vec<(usize, Child)> = (0..PROCESSES)
+/// Starts `processes` hammers at once, each adding `each` connectors
+/// `p<process>-<n>` to `path`, and waits for all of them to succeed.
+fn race_adders(path: &std::path::Path, processes: usize, each: usize) {
+    let children: Vec<(usize, Child)> = (0..processes)
         .map(|p| {
             (
                 p,
@@ -370,7 +366,7 @@ fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
                     path.to_str().unwrap(),
                     "add",
                     &format!("p{p}"),
-                    &EACH.to_string(),
+                    &each.to_string(),
                 ]),
             )
         })
@@ -383,16 +379,31 @@ fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let state = file.load().unwrap().state;
-    assert_eq!(state.connectors.len(), PROCESSES * EACH);
-    for p in 0..PROCESSES {
-        for n in 0..EACH {
+}
+
+/// Every connector [`race_adders`] added is in `state`.
+fn assert_every_adder_kept(state: &State, processes: usize, each: usize) {
+    for p in 0..processes {
+        for n in 0..each {
             assert!(
                 state.connector(&format!("p{p}-{n}")).is_some(),
                 "p{p}-{n} was lost"
             );
         }
     }
+}
+
+#[test]
+fn sixteen_processes_adding_connectors_at_once_lose_nothing() {
+    const PROCESSES: usize = 16;
+    const EACH: usize = 5;
+    let (_dir, path, file) = seeded(
+        "# shared by many writers\nschema_version = 1\ninstance_id = \"00000000-0000-4000-8000-000000000001\"\n",
+    );
+    race_adders(&path, PROCESSES, EACH);
+    let state = file.load().unwrap().state;
+    assert_eq!(state.connectors.len(), PROCESSES * EACH);
+    assert_every_adder_kept(&state, PROCESSES, EACH);
     assert!(
         fs::read_to_string(&path)
             .unwrap()
@@ -429,37 +440,10 @@ fn sixteen_processes_on_a_large_file_with_records_lose_nothing() {
     .unwrap();
     assert!(fs::metadata(&path).unwrap().len() > 16 * 1024);
     assert!(dir.path().join("state.toml.d/parsed.json").exists());
-    let children: Vec<(usize, Child)> = (0..PROCESSES)
-        .map(|p| {
-            (
-                p,
-                spawn_hammer(&[
-                    path.to_str().unwrap(),
-                    "add",
-                    &format!("p{p}"),
-                    &EACH.to_string(),
-                ]),
-            )
-        })
-        .collect();
-    for (p, child) in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "process {p}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    race_adders(&path, PROCESSES, EACH);
     let state = file.load().unwrap().state;
     assert_eq!(state.connectors.len(), SEEDED + PROCESSES * EACH);
-    for p in 0..PROCESSES {
-        for n in 0..EACH {
-            assert!(
-                state.connector(&format!("p{p}-{n}")).is_some(),
-                "p{p}-{n} was lost"
-            );
-        }
-    }
+    assert_every_adder_kept(&state, PROCESSES, EACH);
     for n in 0..SEEDED {
         let record = state
             .connector(&format!("seeded-{n:03}"))
