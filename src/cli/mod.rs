@@ -161,8 +161,9 @@ evidence; evidence from earlier runs is carried and shown with its age."
 /// A command's own arguments and subcommands, added to clap's tree only
 /// once the command line reaches that command ([`clap::Command::defer`]).
 /// Built up front, every command's arguments took most of clap's part of a
-/// start, about a millisecond of every `status` (issue 17 (a)); the names
-/// and one-line help the top level lists are still built eagerly.
+/// start: 0.5 to 0.9 ms and about 70 page faults of every command (issue 17
+/// (a), BENCHMARKS.md). The names and one-line help the top level lists are
+/// still built at once.
 #[derive(Debug, Clone)]
 pub struct Lazy<T>(pub T);
 
