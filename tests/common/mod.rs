@@ -313,3 +313,13 @@ pub fn folder_removed_at_exit() -> PathBuf {
     folders.push(folder.clone());
     folder
 }
+
+/// Elsewhere the folder stays, as every shared sandbox's did before.
+#[cfg(not(unix))]
+pub fn folder_removed_at_exit() -> PathBuf {
+    tempfile::Builder::new()
+        .prefix("graphmail-test-sandbox-")
+        .tempdir()
+        .expect("a temp folder")
+        .keep()
+}
