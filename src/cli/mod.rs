@@ -181,8 +181,14 @@ pub fn full_command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
-fn eager() -> bool {
-    EAGER.load(Ordering::Relaxed)
+/// `augment` applied to `cmd` once clap reaches it, or at once under
+/// [`full_command`].
+fn deferred(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
+    if EAGER.load(Ordering::Relaxed) {
+        augment(cmd)
+    } else {
+        cmd.defer(augment)
+    }
 }
 
 impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
@@ -205,31 +211,19 @@ impl<T: Args> Args for Lazy<T> {
         T::group_id()
     }
     fn augment_args(cmd: clap::Command) -> clap::Command {
-        if eager() {
-            return T::augment_args(cmd);
-        }
-        cmd.defer(|cmd| T::augment_args(cmd))
+        deferred(cmd, T::augment_args)
     }
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        if eager() {
-            return T::augment_args_for_update(cmd);
-        }
-        cmd.defer(|cmd| T::augment_args_for_update(cmd))
+        deferred(cmd, T::augment_args_for_update)
     }
 }
 
 impl<T: Subcommand> Subcommand for Lazy<T> {
     fn augment_subcommands(cmd: clap::Command) -> clap::Command {
-        if eager() {
-            return T::augment_subcommands(cmd);
-        }
-        cmd.defer(|cmd| T::augment_subcommands(cmd))
+        deferred(cmd, T::augment_subcommands)
     }
     fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
-        if eager() {
-            return T::augment_subcommands_for_update(cmd);
-        }
-        cmd.defer(|cmd| T::augment_subcommands_for_update(cmd))
+        deferred(cmd, T::augment_subcommands_for_update)
     }
     fn has_subcommand(name: &str) -> bool {
         T::has_subcommand(name)
