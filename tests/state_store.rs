@@ -464,6 +464,89 @@ fn sixteen_processes_on_a_large_file_with_records_lose_nothing() {
     assert_eq!(copy.connectors.len(), SEEDED + PROCESSES * EACH);
 }
 
+/// A test run reads the file, waits for its answers, then records them
+/// under the lock (`load_seen`, `update_seen`), reusing its first parse
+/// when nothing was written in between. Whatever another writer wrote in
+/// the meantime, to the file or only to its verdicts (a test recorded by
+/// another run), is kept; with nothing in between, the result is the one a
+/// fresh read would give.
+#[test]
+fn an_update_after_a_kept_read_keeps_what_was_written_in_between() {
+    let record = |fingerprint: &str| TestRecord {
+        at: "2026-12-01T10:00:00Z".into(),
+        passed: true,
+        fingerprint: fingerprint.repeat(64),
+        steps: vec!["token=passed".to_string()].into(),
+        verdict: Some(Verdict::Passed),
+        needs: None,
+    };
+    let set_process = |s: &mut State, _: &mut graphmail::state::evidence::Journal| {
+        s.connectors[1].process = Some("Incident".into());
+        Ok::<_, StateError>(())
+    };
+
+    // Only the verdicts change in between: the file's text stays the same.
+    let (_dir, path, file) = seeded(COMMENTED);
+    let seen = file.load_seen().unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    file.update(ok(|s| s.connectors[0].test = Some(record("a"))))
+        .unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    file.update_seen(&seen, set_process).unwrap();
+    let state = file.load().unwrap().state;
+    assert_eq!(
+        state.connectors[0]
+            .test
+            .as_ref()
+            .map(|t| t.fingerprint.clone()),
+        Some("a".repeat(64)),
+        "the record written in between was lost"
+    );
+    assert_eq!(state.connectors[1].process.as_deref(), Some("Incident"));
+
+    // The file changes in between, and only the file.
+    let (dir, _path, file) = seeded(COMMENTED);
+    file.update(ok(|s| s.connectors[0].test = Some(record("c"))))
+        .unwrap();
+    let verdicts = dir.path().join("state.toml.d/verdicts.json");
+    let before = fs::read(&verdicts).unwrap();
+    let seen = file.load_seen().unwrap();
+    file.update(ok(|s| s.connectors.push(connector("late"))))
+        .unwrap();
+    assert_eq!(fs::read(&verdicts).unwrap(), before);
+    file.update_seen(&seen, set_process).unwrap();
+    let state = file.load().unwrap().state;
+    assert!(
+        state.connector("late").is_some(),
+        "the connector added in between was lost"
+    );
+    assert_eq!(state.connectors[1].process.as_deref(), Some("Incident"));
+
+    // Nothing in between: the same file and records as a fresh read gives.
+    let (kept_dir, kept_path, kept) = seeded(COMMENTED);
+    let (fresh_dir, fresh_path, fresh) = seeded(COMMENTED);
+    for file in [&kept, &fresh] {
+        file.update(ok(|s| s.connectors[0].test = Some(record("b"))))
+            .unwrap();
+    }
+    let seen = kept.load_seen().unwrap();
+    kept.update_seen(&seen, set_process).unwrap();
+    fresh.update_with(set_process).unwrap();
+    assert_eq!(
+        fs::read_to_string(&kept_path).unwrap(),
+        fs::read_to_string(&fresh_path).unwrap()
+    );
+    let verdicts = |dir: &tempfile::TempDir| {
+        let text = fs::read_to_string(dir.path().join("state.toml.d/verdicts.json")).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // Each file has an instance of its own.
+        json["instance_id"] = serde_json::Value::Null;
+        json
+    };
+    assert_eq!(verdicts(&kept_dir), verdicts(&fresh_dir));
+    assert!(kept.load().unwrap().state.connectors[0].test.is_some());
+}
+
 /// Issue 12 #9: a link and its target are one file, so they take one lock.
 /// Writers through `link.toml` (in another folder) and through the real
 /// file at once: every update survives. With the lock derived from the path

@@ -236,13 +236,16 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         max_age: max_age(args.max_age.as_deref())?,
         ..Default::default()
     });
-    let snapshot = ctx.store.load()?.state;
+    // Kept with its bytes: recording the run under the lock reuses its
+    // parse when nothing was written in between.
+    let seen = ctx.store.load_seen()?;
+    let snapshot = &seen.loaded.state;
     // A hand-edited address or folder would become a Graph URL path: refuse
     // it before any request (exit 2), as `mail peek` and `mail send` do.
-    super::preflight::check(&snapshot)?;
+    super::preflight::check(snapshot)?;
     // Invariant 3: hand-edited `enabled = true` without a valid pass is
     // reported here too, before the tests that may make it valid.
-    for problem in crate::state::trust::Assessment::new(&snapshot).problems() {
+    for problem in crate::state::trust::Assessment::new(snapshot).problems() {
         ctx.printer.warn(problem);
     }
     if snapshot.integration.is_none() {
@@ -281,7 +284,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
     let bar = progress::Bar::new(&ctx.printer, targets.len(), args.all);
     let run = tester::run_tests(
         ctx,
-        &snapshot,
+        snapshot,
         &targets,
         &options,
         &FreshSecrets::default(),
@@ -309,11 +312,11 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         let all = args.all;
         let (changed, rendered) = std::thread::scope(|scope| {
             let mut rendering = None;
-            let changed = ctx.store.update_with(|state, journal| {
+            let changed = ctx.store.update_seen(&seen, |state, journal| {
                 if let Some(read) = facts_read {
                     journal.reuse_facts(read);
                 }
-                let changed = tester::record_run(state, journal, &snapshot, &mut results);
+                let changed = tester::record_run(state, journal, snapshot, &mut results);
                 let results = &results;
                 rendering = Some(scope.spawn(move || {
                     crate::process_limits::yield_to_the_writers();

@@ -214,9 +214,25 @@ fn switched_off_of(state: &State) -> impl Iterator<Item = (&String, &String)> {
 
 /// Reads `verdicts.json`; missing or unreadable is empty.
 pub fn read_verdicts(dir: &Path) -> Verdicts {
+    read_verdicts_kept(dir).0
+}
+
+/// [`read_verdicts`], with the bytes it read (`None`: no file).
+pub fn read_verdicts_kept(dir: &Path) -> (Verdicts, Option<Vec<u8>>) {
+    let bytes = fs::read(dir.join(VERDICTS_FILE)).ok();
+    let verdicts = parse_verdicts(dir, bytes.as_deref());
+    (verdicts, bytes)
+}
+
+/// The `verdicts.json` of `dir` is still `bytes` (`None`: no file).
+pub fn verdicts_unchanged(dir: &Path, bytes: Option<&[u8]>) -> bool {
+    fs::read(dir.join(VERDICTS_FILE)).ok().as_deref() == bytes
+}
+
+fn parse_verdicts(dir: &Path, bytes: Option<&[u8]>) -> Verdicts {
     let path = dir.join(VERDICTS_FILE);
-    match fs::read(&path) {
-        Ok(bytes) => match serde_json::from_slice::<Verdicts>(&bytes) {
+    match bytes {
+        Some(bytes) => match serde_json::from_slice::<Verdicts>(bytes) {
             Ok(v) if v.schema_version <= DIR_SCHEMA_VERSION => v,
             Ok(v) => {
                 tracing::warn!(path = %path.display(), version = v.schema_version, "written by a newer graphmail; its verdicts are ignored");
@@ -227,7 +243,7 @@ pub fn read_verdicts(dir: &Path) -> Verdicts {
                 Verdicts::default()
             }
         },
-        Err(_) => Verdicts::default(),
+        None => Verdicts::default(),
     }
 }
 

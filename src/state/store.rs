@@ -264,6 +264,24 @@ pub struct Loaded {
     pub migrated_from: Option<u32>,
 }
 
+/// A [`Loaded`] state with the bytes it was read from
+/// ([`StateFile::load_seen`]), for [`StateFile::update_seen`].
+pub struct Seen {
+    pub loaded: Loaded,
+    /// `None` when there was no file: nothing to compare.
+    kept: Option<Kept>,
+}
+
+struct Kept {
+    text: String,
+    verdicts_bytes: Option<Vec<u8>>,
+    /// The verdicts as read, before they were joined to the state.
+    verdicts: evidence::Verdicts,
+}
+
+/// `verdicts.json`, parsed, and its bytes (`None`: no file).
+type VerdictsRead = (evidence::Verdicts, Option<Vec<u8>>);
+
 /// The state file at one path.
 #[derive(Debug, Clone)]
 pub struct StateFile {
@@ -297,31 +315,53 @@ impl StateFile {
 
     /// Reads the state without locking: for commands that only read.
     pub fn load(&self) -> Result<Loaded, StateError> {
-        match self.read_text()? {
-            None => Ok(Loaded {
-                state: State::new(),
-                exists: false,
-                migrated_from: None,
-            }),
-            Some(text) => {
-                let started = std::time::Instant::now();
-                let dir = self.data_dir();
-                let ((mut state, migrated_from), verdicts) =
-                    self.settings_and_verdicts(&dir, &text)?;
-                verdicts.join(&mut state);
-                tracing::info!(
-                    "read {} ({} KiB) and its verdicts in {} ms",
-                    self.path.display(),
-                    text.len() / 1024,
-                    started.elapsed().as_millis()
-                );
-                Ok(Loaded {
-                    state,
-                    exists: true,
-                    migrated_from,
-                })
-            }
-        }
+        self.load_keeping(false).map(|seen| seen.loaded)
+    }
+
+    /// [`Self::load`] for a command that will record what it read through
+    /// [`Self::update_seen`]: the bytes read are kept, so that the update
+    /// need not parse them again when it finds them unchanged under the
+    /// lock (a test run reads the file before its requests and again to
+    /// record them: about a millisecond at 200 connectors, issue 17 (c)).
+    pub fn load_seen(&self) -> Result<Seen, StateError> {
+        self.load_keeping(true)
+    }
+
+    fn load_keeping(&self, keep: bool) -> Result<Seen, StateError> {
+        let Some(text) = self.read_text()? else {
+            return Ok(Seen {
+                loaded: Loaded {
+                    state: State::new(),
+                    exists: false,
+                    migrated_from: None,
+                },
+                kept: None,
+            });
+        };
+        let started = std::time::Instant::now();
+        let dir = self.data_dir();
+        let ((mut state, migrated_from), (verdicts, verdicts_bytes)) =
+            self.settings_and_verdicts(&dir, &text)?;
+        let kept = keep.then(|| Kept {
+            text: text.clone(),
+            verdicts_bytes,
+            verdicts: verdicts.clone(),
+        });
+        verdicts.join(&mut state);
+        tracing::info!(
+            "read {} ({} KiB) and its verdicts in {} ms",
+            self.path.display(),
+            text.len() / 1024,
+            started.elapsed().as_millis()
+        );
+        Ok(Seen {
+            loaded: Loaded {
+                state,
+                exists: true,
+                migrated_from,
+            },
+            kept,
+        })
     }
 
     /// Changes the state under an exclusive lock. `change` sees the state as
@@ -347,6 +387,32 @@ impl StateFile {
     where
         E: From<StateError>,
     {
+        self.update_after(None, change)
+    }
+
+    /// [`Self::update_with`] after [`Self::load_seen`]: when the file and
+    /// its verdicts are, byte for byte, what `seen` read, `change` starts
+    /// from `seen`'s state instead of a new parse of them. Anything else
+    /// (another writer came between) is read afresh, as `update_with` does.
+    pub fn update_seen<T, E>(
+        &self,
+        seen: &Seen,
+        change: impl FnOnce(&mut State, &mut Journal) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StateError>,
+    {
+        self.update_after(Some(seen), change)
+    }
+
+    fn update_after<T, E>(
+        &self,
+        seen: Option<&Seen>,
+        change: impl FnOnce(&mut State, &mut Journal) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StateError>,
+    {
         let folder = self.parent_dir();
         create_private_dir(&folder).map_err(io_error("create the folder", &folder))?;
         // One lock per file, however it is reached (links, `..`), and the
@@ -355,10 +421,21 @@ impl StateFile {
         let _lock = self.lock(&real)?;
         let text = self.read_text()?;
         let dir = data_dir_path(&real);
-        let (old, migrated, on_disk) = match &text {
-            None => (State::new(), false, evidence::read_verdicts(&dir)),
-            Some(text) => {
-                let ((mut state, migrated_from), on_disk) =
+        let unchanged = seen.and_then(|seen| {
+            let kept = seen.kept.as_ref()?;
+            (text.as_ref() == Some(&kept.text)
+                && evidence::verdicts_unchanged(&dir, kept.verdicts_bytes.as_deref()))
+            .then_some((seen, kept))
+        });
+        let (old, migrated, on_disk) = match (unchanged, &text) {
+            (Some((seen, kept)), _) => (
+                seen.loaded.state.clone(),
+                seen.loaded.migrated_from.is_some(),
+                kept.verdicts.clone(),
+            ),
+            (None, None) => (State::new(), false, evidence::read_verdicts(&dir)),
+            (None, Some(text)) => {
+                let ((mut state, migrated_from), (on_disk, _)) =
                     self.settings_and_verdicts(&dir, text)?;
                 // Records written inline by an older graphmail are in `state`
                 // now; with no file record to win over them they move to the
@@ -491,25 +568,25 @@ impl StateFile {
         &self,
         dir: &Path,
         text: &str,
-    ) -> Result<((State, Option<u32>), evidence::Verdicts), StateError> {
+    ) -> Result<((State, Option<u32>), VerdictsRead), StateError> {
         let settings = || match parsed::read(dir, text) {
             Some(state) => Ok((state, None)),
             None => parse_state(&self.path, text),
         };
         if text.len() < PARALLEL_READ_MIN_BYTES {
-            let verdicts = evidence::read_verdicts(dir);
+            let verdicts = evidence::read_verdicts_kept(dir);
             return Ok((settings()?, verdicts));
         }
         std::thread::scope(|scope| {
-            let thread =
-                std::thread::Builder::new().spawn_scoped(scope, || evidence::read_verdicts(dir));
+            let thread = std::thread::Builder::new()
+                .spawn_scoped(scope, || evidence::read_verdicts_kept(dir));
             let settings = settings();
             let verdicts = match thread {
                 Ok(thread) => thread
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 // No thread to be had (a process at its limit): in turn.
-                Err(_) => evidence::read_verdicts(dir),
+                Err(_) => evidence::read_verdicts_kept(dir),
             };
             Ok((settings?, verdicts))
         })
