@@ -731,6 +731,7 @@ impl Scenario {
                     l.contains("token:")
                         || l.contains("longest chain:")
                         || l.contains("throttling:")
+                        || l.contains("records:")
                 })
                 .collect();
             if figures.is_none() {

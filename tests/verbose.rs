@@ -469,6 +469,25 @@ fn v_lists_discovery_and_token_requests_and_no_headers() {
         &verbose,
         &["throttling: 0 busy answer(s), 0 retries, 0 ms waited in all"],
     );
+    // And what followed the last answer: the records, under the lock.
+    assert_line(
+        &verbose,
+        &[
+            "records: ",
+            " of ",
+            " result(s) written in ",
+            " ms, under the lock",
+        ],
+    );
+    let records = verbose
+        .lines()
+        .find_map(|l| l.split_once("records: ").map(|(_, rest)| rest))
+        .unwrap_or_default();
+    let counts: Vec<&str> = records.split(' ').take(3).collect();
+    assert!(
+        counts.len() == 3 && counts[0] == counts[2] && counts[0] != "0",
+        "every target's result is recorded: {records}"
+    );
     assert!(
         !quiet.contains("longest chain"),
         "no timing summary without -v:\n{quiet}"

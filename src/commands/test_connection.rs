@@ -310,6 +310,7 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         // fsynced, and printed once the write has succeeded.
         let printer = &ctx.printer;
         let all = args.all;
+        let started = std::time::Instant::now();
         let (changed, rendered) = std::thread::scope(|scope| {
             let mut rendering = None;
             let changed = ctx.store.update_seen(&seen, |state, journal| {
@@ -331,6 +332,17 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
             });
             (changed, rendered)
         });
+        // `-v`: the last part of the run's time, after the last answer
+        // (issue 17): the lock, the evidence, history and verdicts written
+        // and fsynced, the state file if it changed.
+        if let Ok(changed) = &changed {
+            tracing::info!(
+                "records: {} of {} result(s) written in {} ms, under the lock",
+                results.len() - changed.len(),
+                results.len(),
+                started.elapsed().as_millis()
+            );
+        }
         for target in changed? {
             ctx.printer.warn(format!(
                 "{} changed while it was being tested: its result was not recorded",
