@@ -342,16 +342,16 @@ impl StateFile {
         let dir = self.data_dir();
         let ((mut state, migrated_from), (verdicts, verdicts_bytes)) =
             self.settings_and_verdicts(&dir, &text)?;
+        let kib = text.len() / 1024;
         let kept = keep.then(|| Kept {
-            text: text.clone(),
+            text,
             verdicts_bytes,
             verdicts: verdicts.clone(),
         });
         verdicts.join(&mut state);
         tracing::info!(
-            "read {} ({} KiB) and its verdicts in {} ms",
+            "read {} ({kib} KiB) and its verdicts in {} ms",
             self.path.display(),
-            text.len() / 1024,
             started.elapsed().as_millis()
         );
         Ok(Seen {
