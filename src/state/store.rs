@@ -279,8 +279,30 @@ struct Kept {
     verdicts: evidence::Verdicts,
 }
 
-/// `verdicts.json`, parsed, and its bytes (`None`: no file).
-type VerdictsRead = (evidence::Verdicts, Option<Vec<u8>>);
+/// `verdicts.json` as [`StateFile::settings_and_verdicts`] read it.
+struct VerdictsRead {
+    parsed: evidence::Verdicts,
+    /// Asked to keep: its bytes (`None`: no file) and a copy of the parse
+    /// (which joining the state consumes), made on the reading thread.
+    kept: Option<(Option<Vec<u8>>, evidence::Verdicts)>,
+}
+
+impl VerdictsRead {
+    fn of(dir: &Path, keep: bool) -> Self {
+        if !keep {
+            return VerdictsRead {
+                parsed: evidence::read_verdicts(dir),
+                kept: None,
+            };
+        }
+        let (parsed, bytes) = evidence::read_verdicts_kept(dir);
+        let copy = parsed.clone();
+        VerdictsRead {
+            parsed,
+            kept: Some((bytes, copy)),
+        }
+    }
+}
 
 /// The state file at one path.
 #[derive(Debug, Clone)]
@@ -340,15 +362,15 @@ impl StateFile {
         };
         let started = std::time::Instant::now();
         let dir = self.data_dir();
-        let ((mut state, migrated_from), (verdicts, verdicts_bytes)) =
-            self.settings_and_verdicts(&dir, &text)?;
+        let ((mut state, migrated_from), verdicts) =
+            self.settings_and_verdicts(&dir, &text, keep)?;
         let kib = text.len() / 1024;
-        let kept = keep.then(|| Kept {
+        let kept = verdicts.kept.map(|(verdicts_bytes, verdicts)| Kept {
             text,
             verdicts_bytes,
-            verdicts: verdicts.clone(),
+            verdicts,
         });
-        verdicts.join(&mut state);
+        verdicts.parsed.join(&mut state);
         tracing::info!(
             "read {} ({kib} KiB) and its verdicts in {} ms",
             self.path.display(),
@@ -435,8 +457,9 @@ impl StateFile {
             ),
             (None, None) => (State::new(), false, evidence::read_verdicts(&dir)),
             (None, Some(text)) => {
-                let ((mut state, migrated_from), (on_disk, _)) =
-                    self.settings_and_verdicts(&dir, text)?;
+                let ((mut state, migrated_from), verdicts) =
+                    self.settings_and_verdicts(&dir, text, false)?;
+                let on_disk = verdicts.parsed;
                 // Records written inline by an older graphmail are in `state`
                 // now; with no file record to win over them they move to the
                 // directory at this write.
@@ -563,30 +586,33 @@ impl StateFile {
     /// [`PARALLEL_READ_MIN_BYTES`] the verdicts are read and parsed on a
     /// thread of their own meanwhile: at 1,000 connectors the two parses
     /// were most of a `status`, one after the other on one core of two
-    /// (issue 17 (a)).
+    /// (issue 17 (a)). `keep`: the verdicts' bytes and a copy of their
+    /// parse too ([`Self::load_seen`]), the copy made on that thread, off
+    /// the path to a test run's token request.
     fn settings_and_verdicts(
         &self,
         dir: &Path,
         text: &str,
+        keep: bool,
     ) -> Result<((State, Option<u32>), VerdictsRead), StateError> {
         let settings = || match parsed::read(dir, text) {
             Some(state) => Ok((state, None)),
             None => parse_state(&self.path, text),
         };
         if text.len() < PARALLEL_READ_MIN_BYTES {
-            let verdicts = evidence::read_verdicts_kept(dir);
+            let verdicts = VerdictsRead::of(dir, keep);
             return Ok((settings()?, verdicts));
         }
         std::thread::scope(|scope| {
-            let thread = std::thread::Builder::new()
-                .spawn_scoped(scope, || evidence::read_verdicts_kept(dir));
+            let thread =
+                std::thread::Builder::new().spawn_scoped(scope, || VerdictsRead::of(dir, keep));
             let settings = settings();
             let verdicts = match thread {
                 Ok(thread) => thread
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 // No thread to be had (a process at its limit): in turn.
-                Err(_) => evidence::read_verdicts_kept(dir),
+                Err(_) => VerdictsRead::of(dir, keep),
             };
             Ok((settings?, verdicts))
         })

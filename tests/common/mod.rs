@@ -285,41 +285,34 @@ pub fn legacy_rc2_pfx(dir: &Path, password: &str) -> Option<PathBuf> {
 /// test process (shared by its tests, so never dropped, and its own temp
 /// folder never removed): removed when the process exits instead, so a
 /// test run leaves neither the sandbox's throw-away private key nor its
-/// folder in the temp directory.
-#[cfg(unix)]
+/// folder in the temp directory. Elsewhere than on Unix the folder stays,
+/// as every shared sandbox's did before.
 pub fn folder_removed_at_exit() -> PathBuf {
-    use std::sync::Mutex;
-    static FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-    extern "C" fn remove_folders() {
-        if let Ok(folders) = FOLDERS.lock() {
-            for folder in folders.iter() {
-                let _ = std::fs::remove_dir_all(folder);
-            }
-        }
-    }
     let folder = tempfile::Builder::new()
         .prefix("graphmail-test-sandbox-")
         .tempdir()
         .expect("a temp folder")
         .keep();
-    let mut folders = FOLDERS.lock().unwrap_or_else(|e| e.into_inner());
-    if folders.is_empty() {
-        // SAFETY: registers a plain function with no arguments; libtest
-        // ends the process through `exit`, which runs it.
-        unsafe {
-            libc::atexit(remove_folders);
+    #[cfg(unix)]
+    {
+        use std::sync::Mutex;
+        static FOLDERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+        extern "C" fn remove_folders() {
+            if let Ok(folders) = FOLDERS.lock() {
+                for folder in folders.iter() {
+                    let _ = std::fs::remove_dir_all(folder);
+                }
+            }
         }
+        let mut folders = FOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+        if folders.is_empty() {
+            // SAFETY: registers a plain function with no arguments; libtest
+            // ends the process through `exit`, which runs it.
+            unsafe {
+                libc::atexit(remove_folders);
+            }
+        }
+        folders.push(folder.clone());
     }
-    folders.push(folder.clone());
     folder
-}
-
-/// Elsewhere the folder stays, as every shared sandbox's did before.
-#[cfg(not(unix))]
-pub fn folder_removed_at_exit() -> PathBuf {
-    tempfile::Builder::new()
-        .prefix("graphmail-test-sandbox-")
-        .tempdir()
-        .expect("a temp folder")
-        .keep()
 }
