@@ -247,7 +247,7 @@ pub fn judge(
     let mut refuted = refuted_now;
     let mut needs = Vec::new();
     for req in &required {
-        let position = report.steps.iter().rposition(|s| s.fact_id() == req.fact);
+        let position = report.steps.iter().rposition(|s| s.is_fact(&req.fact));
         let fresh = position.map(|i| &report.steps[i]).filter(|s| {
             s.carried_from.is_none()
                 && !s.inconclusive
@@ -346,7 +346,7 @@ pub fn observed(
         &report.required
     };
     for req in required {
-        let Some(step) = report.steps.iter().rev().find(|s| s.fact_id() == req.fact) else {
+        let Some(step) = report.steps.iter().rev().find(|s| s.is_fact(&req.fact)) else {
             continue;
         };
         if step.carried_from.is_some() || step.inconclusive {
