@@ -1220,6 +1220,53 @@ fn all_over_forty_mailboxes_sends_their_lookups_in_a_few_batches() {
         err.contains("$batch -> 200"),
         "-v shows the envelopes: {err}"
     );
+
+    // Every target's result is recorded, each leaving one history line, in
+    // the run's order, and its evidence (recording builds them on two
+    // threads from 32 targets on).
+    for report in reports {
+        assert_eq!(report["recorded"], true, "{report:#}");
+    }
+    let dir = {
+        let mut p = case.env.state_path().into_os_string();
+        p.push(".d");
+        std::path::PathBuf::from(p)
+    };
+    let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
+    let lines: Vec<Value> = history
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The run's lines come last (`integration set` tested the integration).
+    assert!(lines.len() >= reports.len(), "{history}");
+    let lines = &lines[lines.len() - reports.len()..];
+    let names: Vec<&str> = lines.iter().map(|l| l["name"].as_str().unwrap()).collect();
+    let expected: Vec<String> = std::iter::once("integration".to_string())
+        .chain((1..=MAILBOXES).map(|m| format!("c{m}")))
+        .chain(std::iter::once("ghost".to_string()))
+        .collect();
+    assert_eq!(names, expected);
+    for (line, report) in lines.iter().zip(reports) {
+        assert_eq!(line["verdict"], report["verdict"], "{line:#}");
+        assert_eq!(
+            line["steps"].as_array().unwrap().len(),
+            report["steps"].as_array().unwrap().len(),
+            "{line:#}"
+        );
+    }
+    let facts: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("facts.json")).unwrap()).unwrap();
+    for m in 1..=MAILBOXES {
+        let target = &facts["targets"][format!("connector:c{m}")];
+        assert_eq!(
+            target["folder:Inbox/Support"]["outcome"], "established",
+            "c{m}: {facts:#}"
+        );
+    }
+    assert_eq!(
+        facts["targets"]["connector:ghost"]["mailbox"]["outcome"], "refuted",
+        "{facts:#}"
+    );
 }
 
 // ------------------------------------------------------------------ the gate
