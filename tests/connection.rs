@@ -1222,8 +1222,7 @@ fn all_over_forty_mailboxes_sends_their_lookups_in_a_few_batches() {
     );
 
     // Every target's result is recorded, each leaving one history line, in
-    // the run's order, and its evidence (recording builds them on two
-    // threads from 32 targets on).
+    // the run's order, and its evidence.
     for report in reports {
         assert_eq!(report["recorded"], true, "{report:#}");
     }

@@ -293,21 +293,13 @@ pub fn record_run(
                 .collect()
         })
         .unwrap_or_default();
-    // When each recorded target's results were recorded; `None` for the
-    // targets that changed meanwhile, which leave nothing.
-    let ats: Vec<Option<String>> = results
-        .iter()
-        .map(|(report, _)| {
-            (!changed.contains(&report.target)).then(|| at_of(state, &report.target))
-        })
-        .collect();
-    let drafts = drafts(snapshot, results, &ats);
-    for ((report, _), draft) in results.iter_mut().zip(drafts) {
-        let Some(Draft { observed, history }) = draft else {
+    for (report, fingerprint) in results.iter_mut() {
+        if changed.contains(&report.target) {
             continue;
-        };
+        }
+        let at = at_of(state, &report.target);
         let integration = report.target.kind == TargetKind::Integration;
-        for (target, fact, evidence) in observed {
+        for (target, fact, evidence) in facts::observed(snapshot, report, &at) {
             let kept_once =
                 !integration && shared.iter().any(|(f, e)| *f == fact && *e == evidence);
             if kept_once {
@@ -317,78 +309,17 @@ pub fn record_run(
                 journal.facts().put(&target, &fact, evidence);
             }
         }
-        journal.append_history(history);
-        report.recorded = true;
-    }
-    changed
-}
-
-/// What one recorded target leaves: the evidence its conclusive steps
-/// establish or refute, and its history line.
-struct Draft {
-    observed: Vec<(String, String, Evidence)>,
-    history: HistoryEntry,
-}
-
-/// From this many targets on, [`drafts`] builds them on two threads.
-const PARALLEL_DRAFTS_MIN: usize = 32;
-
-/// The [`Draft`] of each result with an `at` (one per result, in order).
-///
-/// Building them is most of recording a run: at 200 targets, 3.4 to 3.7 ms
-/// of copied step texts, between the last answer and the writes, while the
-/// other core sat idle (issue 17 (c), BENCHMARKS.md). From
-/// [`PARALLEL_DRAFTS_MIN`] targets the second half is built on a scoped
-/// thread; where no thread can be started, in turn.
-fn drafts(
-    snapshot: &State,
-    results: &[(ConnectionReport, String)],
-    ats: &[Option<String>],
-) -> Vec<Option<Draft>> {
-    let build = |results: &[(ConnectionReport, String)], ats: &[Option<String>]| {
-        results
-            .iter()
-            .zip(ats)
-            .map(|((report, fingerprint), at)| {
-                at.as_ref()
-                    .map(|at| draft(snapshot, report, fingerprint, at))
-            })
-            .collect::<Vec<_>>()
-    };
-    if results.len() < PARALLEL_DRAFTS_MIN {
-        return build(results, ats);
-    }
-    let half = results.len() / 2;
-    let (results_a, results_b) = results.split_at(half);
-    let (ats_a, ats_b) = ats.split_at(half);
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new().spawn_scoped(scope, || build(results_b, ats_b));
-        let mut drafts = build(results_a, ats_a);
-        drafts.extend(match thread {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // No thread to be had (a process at its limit): in turn.
-            Err(_) => build(results_b, ats_b),
-        });
-        drafts
-    })
-}
-
-fn draft(snapshot: &State, report: &ConnectionReport, fingerprint: &str, at: &str) -> Draft {
-    Draft {
-        observed: facts::observed(snapshot, report, at),
-        history: HistoryEntry {
-            at: at.to_string(),
+        journal.append_history(HistoryEntry {
+            at,
             kind: kind_name(report.target.kind).to_string(),
             name: report.target.name.clone(),
             verdict: report.verdict,
-            fingerprint: fingerprint.to_string(),
+            fingerprint: fingerprint.clone(),
             steps: report
                 .steps
                 .iter()
                 .map(|s| HistoryStep {
-                    check: s.check.as_str().to_string(),
+                    check: s.check.to_string(),
                     status: s.status.as_str().to_string(),
                     detail: s.detail.clone(),
                     code: s.code.clone(),
@@ -397,8 +328,10 @@ fn draft(snapshot: &State, report: &ConnectionReport, fingerprint: &str, at: &st
                     carried_from: s.carried_from.clone(),
                 })
                 .collect(),
-        },
+        });
+        report.recorded = true;
     }
+    changed
 }
 
 fn state_record_time(state: &State, items: &ops::ItemsAt, target: &TargetRef) -> Option<String> {
