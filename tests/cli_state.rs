@@ -1234,11 +1234,7 @@ fn test_records_live_in_the_state_directory_and_inline_ones_migrate() {
         !text.contains("fingerprint"),
         "no test record in the file: {text}"
     );
-    let dir = {
-        let mut p = env.state_path().into_os_string();
-        p.push(".d");
-        std::path::PathBuf::from(p)
-    };
+    let dir = env.data_dir();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

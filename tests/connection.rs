@@ -1226,11 +1226,7 @@ fn all_over_forty_mailboxes_sends_their_lookups_in_a_few_batches() {
     for report in reports {
         assert_eq!(report["recorded"], true, "{report:#}");
     }
-    let dir = {
-        let mut p = case.env.state_path().into_os_string();
-        p.push(".d");
-        std::path::PathBuf::from(p)
-    };
+    let dir = case.env.data_dir();
     let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
     let lines: Vec<Value> = history
         .lines()
@@ -1442,11 +1438,7 @@ fn integration_set_refuses_to_save_when_its_test_fails() {
 /// The state file and every file of its `.d/` directory, byte for byte.
 fn state_and_dir(case: &Case) -> Vec<(String, Vec<u8>)> {
     let mut out = vec![("state".to_string(), case.state_bytes().unwrap_or_default())];
-    let dir = {
-        let mut p = case.env.state_path().into_os_string();
-        p.push(".d");
-        std::path::PathBuf::from(p)
-    };
+    let dir = case.env.data_dir();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
@@ -1587,11 +1579,7 @@ fn carried_evidence_is_shown_with_its_age_and_dropped_by_max_age() {
     assert!(err.contains("--max-age"), "{err}");
 
     // Every recorded run left one history line; the evidence is on file.
-    let dir = {
-        let mut p = case.env.state_path().into_os_string();
-        p.push(".d");
-        std::path::PathBuf::from(p)
-    };
+    let dir = case.env.data_dir();
     let history = std::fs::read_to_string(dir.join("history.jsonl")).unwrap();
     let runs: Vec<Value> = history
         .lines()
@@ -1619,9 +1607,7 @@ fn carried_evidence_is_shown_with_its_age_and_dropped_by_max_age() {
 
 /// The facts `facts.json` holds for one target, by name.
 fn facts_of(case: &Case, target: &str) -> Vec<String> {
-    let mut dir = case.env.state_path().into_os_string();
-    dir.push(".d");
-    let path = std::path::PathBuf::from(dir).join("facts.json");
+    let path = case.env.data_dir().join("facts.json");
     let facts: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     facts["targets"][target]
         .as_object()

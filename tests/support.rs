@@ -142,9 +142,7 @@ impl<'a> Case<'a> {
     }
 
     fn data_dir(&self) -> PathBuf {
-        let mut p = self.env.state_path().into_os_string();
-        p.push(".d");
-        PathBuf::from(p)
+        self.env.data_dir()
     }
 
     /// Every file of the state and its directory, by relative path.

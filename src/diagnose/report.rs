@@ -241,7 +241,7 @@ impl Step {
     /// Whether this step is about `fact` (`mailbox`, `folder:Inbox/Support`,
     /// …: the check, then `:` and the subject if it has one). Compared in
     /// place: judging and recording a run ask it of every step for every
-    /// required fact, tens of thousands of times at 200 targets, where
+    /// required fact, thousands of times at 200 targets, where
     /// building the id each time was an allocation and a format apiece
     /// (issue 17 (c)).
     pub fn is_fact(&self, fact: &str) -> bool {

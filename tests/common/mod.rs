@@ -33,6 +33,14 @@ impl TestEnv {
         self.path("config/graphmail/state.toml")
     }
 
+    /// The state file's machine-owned directory, `<state file>.d/` (SPEC
+    /// §1): evidence, history, verdicts.
+    pub fn data_dir(&self) -> PathBuf {
+        let mut p = self.state_path().into_os_string();
+        p.push(".d");
+        PathBuf::from(p)
+    }
+
     pub fn state_text(&self) -> String {
         std::fs::read_to_string(self.state_path()).unwrap_or_default()
     }
