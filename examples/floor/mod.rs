@@ -171,10 +171,11 @@ fn record(out: &Path, found: &[bool]) -> Result<(), Error> {
     let replace = |name: &str, value: &serde_json::Map<String, Value>| -> std::io::Result<()> {
         let temp: PathBuf = out.join(format!("{name}.tmp"));
         let mut file = std::fs::File::create(&temp)?;
-        serde_json::to_writer(&mut file, value)?;
+        file.write_all(&serde_json::to_vec(value)?)?;
         file.sync_all()?;
         std::fs::rename(&temp, out.join(name))
     };
+    mark("records built");
     std::thread::scope(|s| -> Result<(), Error> {
         let history = s.spawn(|| -> std::io::Result<()> {
             let mut file = std::fs::OpenOptions::new()
@@ -190,6 +191,7 @@ fn record(out: &Path, found: &[bool]) -> Result<(), Error> {
         history.join().map_err(|_| "history writer panicked")??;
         Ok(())
     })?;
+    mark("files fsynced");
     std::fs::File::open(out)?.sync_all()?;
     Ok(())
 }
