@@ -148,26 +148,25 @@ fn record(out: &Path, found: &[bool]) -> Result<(), Error> {
         .enumerate()
         .map(|(i, ok)| format!("{}\n", line(i + 1, *ok)))
         .collect();
-    let facts: serde_json::Map<String, Value> = found
-        .iter()
-        .enumerate()
-        .map(|(i, ok)| {
-            (
-                format!("folder:box{}@contoso.com/Inbox", i + 1),
-                json!({"established": ok, "at": now}),
-            )
-        })
-        .collect();
-    let verdicts: serde_json::Map<String, Value> = found
-        .iter()
-        .enumerate()
-        .map(|(i, ok)| {
-            (
-                format!("connector/c{}-1", i + 1),
-                json!({"verdict": if *ok { "passed" } else { "failed" }, "at": now}),
-            )
-        })
-        .collect();
+    let keyed = |entry: &dyn Fn(usize, bool) -> (String, Value)| -> serde_json::Map<String, Value> {
+        found
+            .iter()
+            .enumerate()
+            .map(|(i, ok)| entry(i + 1, *ok))
+            .collect()
+    };
+    let facts = keyed(&|m, ok| {
+        (
+            format!("folder:box{m}@contoso.com/Inbox"),
+            json!({"established": ok, "at": now}),
+        )
+    });
+    let verdicts = keyed(&|m, ok| {
+        (
+            format!("connector/c{m}-1"),
+            json!({"verdict": if ok { "passed" } else { "failed" }, "at": now}),
+        )
+    });
     let replace = |name: &str, value: &serde_json::Map<String, Value>| -> std::io::Result<()> {
         let temp: PathBuf = out.join(format!("{name}.tmp"));
         let mut file = std::fs::File::create(&temp)?;
