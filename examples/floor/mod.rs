@@ -1,7 +1,8 @@
 //! The floor of (c): the least a client can do for the 200-mailbox run,
 //! timed by the bench beside `graphmail`, against the same sandbox, in a
-//! process started the same way (the bench's own binary, which links the
-//! same library and is as large). What it does:
+//! process started the same way (the bench's own binary: it links the same
+//! library, but at 14 MB against graphmail's 26 its start is about a
+//! millisecond shorter). What it does:
 //! - one token request (client secret);
 //! - the 200 folder lookups (`childFolders?$filter=`), in 10 `$batch`
 //!   envelopes of 20, all at once;
@@ -83,7 +84,7 @@ async fn lookups(
         token["access_token"].as_str().ok_or("no access_token")?
     );
     let envelopes = (1..=mailboxes).collect::<Vec<_>>();
-    let posts = envelopes.chunks(20).map(|chunk| {
+    let posts: Vec<_> = envelopes.chunks(20).map(|chunk| {
         let requests: Vec<Value> = chunk
             .iter()
             .map(|m| {
@@ -104,7 +105,7 @@ async fn lookups(
             let answer: Value = request.send().await?.error_for_status()?.json().await?;
             Ok::<_, reqwest::Error>(answer)
         }
-    });
+    }).collect();
     let mut found = vec![false; mailboxes];
     mark("envelopes built");
     for answer in futures::future::join_all(posts).await {
