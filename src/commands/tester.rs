@@ -183,10 +183,11 @@ pub async fn run_tests(
     let mut fingerprints = Vec::new();
     let mut digest = None;
     let beside = async {
-        // Started once the token request's task is (run_beside polls this
-        // after the shared phase): a thread reading and parsing 115 KB of
-        // evidence beside the token request on two cores made that request
-        // leave 1.5 to 2 ms later.
+        // Started here, not before the run: `run_beside` polls this only
+        // after the shared phase has spawned the token request's task. A
+        // thread reading and parsing the evidence (115 KB at 200 targets)
+        // from the start competed with that request for two cores and made
+        // it leave 1.5 to 2 ms later (BENCHMARKS.md, fifteenth landing).
         let reading = tokio::task::spawn_blocking(move || evidence::read_facts_file(&dir));
         fingerprints = targets
             .iter()
