@@ -11,7 +11,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -141,10 +141,6 @@ impl<'a> Case<'a> {
         );
     }
 
-    fn data_dir(&self) -> PathBuf {
-        self.env.data_dir()
-    }
-
     /// Every file of the state and its directory, by relative path.
     fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
         let mut files = BTreeMap::new();
@@ -152,7 +148,7 @@ impl<'a> Case<'a> {
             "state.toml".to_string(),
             std::fs::read(self.env.state_path()).expect("state file"),
         );
-        for entry in std::fs::read_dir(self.data_dir()).expect(".d") {
+        for entry in std::fs::read_dir(self.env.data_dir()).expect(".d") {
             let path = entry.unwrap().path();
             if path.is_file() {
                 files.insert(
@@ -349,7 +345,7 @@ fn history_holds_its_bound_after_many_runs() {
         .push(("GRAPHMAIL_HISTORY_KEEP".into(), "7".into()));
     // Many runs already on file: past the size at which the store compacts
     // (256 KiB), as months of scheduled tests leave it.
-    let history = case.data_dir().join("history.jsonl");
+    let history = case.env.data_dir().join("history.jsonl");
     let mut text = std::fs::read_to_string(&history).unwrap_or_default();
     let detail = "x".repeat(300);
     let mut i = 0;
