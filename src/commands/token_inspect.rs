@@ -305,18 +305,7 @@ mod tests {
     use crate::state::Connector;
 
     fn connector(name: &str, use_for: UseFor) -> Connector {
-        Connector {
-            name: name.into(),
-            use_for,
-            address: format!("{name}@contoso.com"),
-            enabled: false,
-            folders: vec!["Inbox".into()],
-            process: None,
-            send_automated_emails: false,
-            test_mode: false,
-            ai: vec![],
-            test: None,
-        }
+        Connector::for_tests(name, use_for, &format!("{name}@contoso.com"))
     }
 
     #[test]

@@ -219,33 +219,13 @@ mod tests {
     use crate::state::{Connector, Route, Scope, ScopeMechanism};
 
     fn connector(name: &str, use_for: UseFor, address: &str) -> Connector {
-        Connector {
-            name: name.into(),
-            use_for,
-            address: address.into(),
-            enabled: false,
-            folders: vec!["Inbox".into()],
-            process: None,
-            send_automated_emails: false,
-            test_mode: false,
-            ai: vec![],
-            test: None,
-        }
+        Connector::for_tests(name, use_for, address)
     }
 
     fn route(name: &str, connector: &str, address: &str, default: bool) -> Route {
         Route {
-            name: name.into(),
-            description: String::new(),
-            connector: connector.into(),
-            address: address.into(),
-            enabled: false,
             default,
-            process: None,
-            send_automated_emails: false,
-            for_attention: false,
-            test_mode: false,
-            test: None,
+            ..Route::for_tests(name, connector, address)
         }
     }
 

@@ -921,7 +921,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::model::{Connector, UseFor};
+    use crate::state::model::{Connector, Integration, Route, UseFor};
 
     fn entry(name: &str, at: usize) -> HistoryEntry {
         HistoryEntry {
@@ -948,18 +948,9 @@ mod tests {
         text.push_str("{\"torn");
         fs::write(&path, text).unwrap();
         let mut state = State::new();
-        state.connectors.push(Connector {
-            name: "a".into(),
-            use_for: UseFor::Outbound,
-            address: "a@contoso.com".into(),
-            enabled: false,
-            folders: vec![],
-            process: None,
-            send_automated_emails: false,
-            test_mode: false,
-            ai: vec![],
-            test: None,
-        });
+        state
+            .connectors
+            .push(Connector::for_tests("a", UseFor::Outbound, "a@contoso.com"));
         compact_history(&path, &state, 3).unwrap();
         let kept = read_history(dir.path());
         let ats: Vec<&str> = kept.iter().map(|e| e.at.as_str()).collect();
@@ -996,36 +987,17 @@ mod tests {
         // Readers skip the bad line too.
         assert_eq!(read_history(dir.path()).len(), 16);
         let mut state = State::new();
-        state.integration = Some(crate::state::model::Integration::for_tests(
+        state.integration = Some(Integration::for_tests(
             "contoso.onmicrosoft.com",
             "0d4b6a2c-1111-4222-8333-944445555666",
             "g1",
         ));
-        state.connectors.push(Connector {
-            name: "a".into(),
-            use_for: UseFor::Incoming,
-            address: "a@contoso.com".into(),
-            enabled: false,
-            folders: vec!["Inbox".into()],
-            process: None,
-            send_automated_emails: false,
-            test_mode: false,
-            ai: vec![],
-            test: None,
-        });
-        state.routes.push(crate::state::model::Route {
-            name: "a".into(),
-            description: String::new(),
-            connector: "a".into(),
-            address: "a@contoso.com".into(),
-            enabled: false,
-            default: false,
-            process: None,
-            send_automated_emails: false,
-            for_attention: false,
-            test_mode: false,
-            test: None,
-        });
+        state
+            .connectors
+            .push(Connector::for_tests("a", UseFor::Incoming, "a@contoso.com"));
+        state
+            .routes
+            .push(Route::for_tests("a", "a", "a@contoso.com"));
         let size = compact_history(&path, &state, 2).unwrap();
         assert_eq!(size, fs::metadata(&path).unwrap().len());
         let kept: Vec<(String, String)> = read_history(dir.path())

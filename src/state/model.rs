@@ -239,6 +239,45 @@ impl Integration {
     }
 }
 
+impl Connector {
+    /// A disabled connector on `address` reading `Inbox`, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(name: &str, use_for: UseFor, address: &str) -> Self {
+        Connector {
+            name: name.into(),
+            use_for,
+            address: address.into(),
+            enabled: false,
+            folders: vec!["Inbox".into()],
+            process: None,
+            send_automated_emails: false,
+            test_mode: false,
+            ai: vec![],
+            test: None,
+        }
+    }
+}
+
+impl Route {
+    /// A disabled route of `connector` for `address`, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(name: &str, connector: &str, address: &str) -> Self {
+        Route {
+            name: name.into(),
+            description: String::new(),
+            connector: connector.into(),
+            address: address.into(),
+            enabled: false,
+            default: false,
+            process: None,
+            send_automated_emails: false,
+            for_attention: false,
+            test_mode: false,
+            test: None,
+        }
+    }
+}
+
 /// Where a secret's value comes from. The value itself is never stored here.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "kebab-case", deny_unknown_fields)]
