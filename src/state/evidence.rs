@@ -744,7 +744,7 @@ pub fn compact_history(path: &Path, state: &State, keep: usize) -> io::Result<u6
 /// The items of `history.jsonl` lines, numbered in the order first seen,
 /// and each one's count of lines.
 struct HistoryItems<'s> {
-    state: &'s State,
+    has_integration: bool,
     connectors: HashSet<&'s str>,
     routes: HashSet<&'s str>,
     /// By kind (integration, connector, route), then name.
@@ -758,7 +758,7 @@ impl<'s> HistoryItems<'s> {
 
     fn new(state: &'s State) -> Self {
         HistoryItems {
-            state,
+            has_integration: state.integration.is_some(),
             connectors: state.connectors.iter().map(|c| c.name.as_str()).collect(),
             routes: state.routes.iter().map(|r| r.name.as_str()).collect(),
             numbers: Default::default(),
@@ -780,7 +780,7 @@ impl<'s> HistoryItems<'s> {
             return Self::DROP;
         };
         let (kind, alive) = match key.kind.as_ref() {
-            "integration" => (0, self.state.integration.is_some()),
+            "integration" => (0, self.has_integration),
             "connector" => (1, self.connectors.contains(key.name.as_ref())),
             "route" => (2, self.routes.contains(key.name.as_ref())),
             _ => return Self::DROP,
