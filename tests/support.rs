@@ -386,6 +386,88 @@ fn history_holds_its_bound_after_many_runs() {
     assert!(!view["runs"].as_array().unwrap().is_empty());
 }
 
+/// Once a compaction has run, the next one reads only the end of the file,
+/// the runs appended since (`-v` says so), and still keeps each item's
+/// newest runs: what the last compaction kept is older than all of them.
+#[test]
+fn a_later_compaction_reads_only_the_runs_appended_since_the_last() {
+    let sandbox = start();
+    let mut case = Case::new(&sandbox);
+    case.full_state();
+    case.vars
+        .push(("GRAPHMAIL_HISTORY_KEEP".into(), "3".into()));
+    case.expect(&["test-connection", "--all", "--no-send"], 0);
+    let history = case.env.data_dir().join("history.jsonl");
+    // One `--all` run: the last line of every item (setting the
+    // integration tested it once before).
+    let mut last: BTreeMap<String, Value> = BTreeMap::new();
+    for line in std::fs::read_to_string(&history).unwrap().lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        last.insert(format!("{}:{}", line["kind"], line["name"]), line);
+    }
+    let run: Vec<Value> = last.into_values().collect();
+    assert!(run.len() >= 3, "{run:?}");
+    // `count` more runs of every item, past the size at which the store
+    // compacts (256 KiB), the n-th at minute `from + n`.
+    let runs = |from: usize, count: usize| {
+        let mut text = String::new();
+        for n in from..from + count {
+            for line in &run {
+                let mut line = line.clone();
+                line["at"] = format!("2026-01-01T{:02}:{:02}:00Z", n / 60, n % 60).into();
+                line["steps"][0]["detail"] = "x".repeat(400).into();
+                text.push_str(&line.to_string());
+                text.push('\n');
+            }
+        }
+        text
+    };
+    let per_run = runs(0, 1).len();
+    let count = 300 * 1024 / per_run + 1;
+    std::fs::write(&history, runs(0, count)).unwrap();
+    // The first compaction reads the whole file.
+    let (_, log) = case.expect(&["-v", "test-connection", "--all", "--no-send"], 0);
+    assert!(
+        log.contains("history: ") && log.contains("reading all of it"),
+        "{log}"
+    );
+    let compacted = std::fs::read_to_string(&history).unwrap();
+    assert_eq!(compacted.lines().count(), 3 * run.len(), "{compacted}");
+
+    // Many runs later, the file just past that size again, the next reads
+    // only what they appended.
+    let later = (256 * 1024 - compacted.len()) / per_run + 1;
+    let mut text = compacted;
+    text.push_str(&runs(count, later));
+    std::fs::write(&history, &text).unwrap();
+    let (_, log) = case.expect(&["-v", "test-connection", "--all", "--no-send"], 0);
+    assert!(log.contains("reading only its last "), "{log}");
+    let kept: Vec<Value> = std::fs::read_to_string(&history)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut per_item: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in &kept {
+        per_item
+            .entry(format!("{}:{}", line["kind"], line["name"]))
+            .or_default()
+            .push(line["at"].as_str().unwrap().to_string());
+    }
+    assert_eq!(per_item.len(), run.len(), "{per_item:?}");
+    let newest = count + later - 1;
+    let last = format!("2026-01-01T{:02}:{:02}:00Z", newest / 60, newest % 60);
+    for (item, ats) in &per_item {
+        // The two newest of the synthetic runs, then this run's own.
+        assert_eq!(ats.len(), 3, "{item}: {ats:?}");
+        assert_eq!(ats[1], last, "{item}: {ats:?}");
+        assert!(
+            ats[2].starts_with("20") && ats[2] > ats[1],
+            "{item}: {ats:?}"
+        );
+    }
+}
+
 #[test]
 fn a_bundle_holds_the_expected_files_and_changes_nothing() {
     let sandbox = start();

@@ -124,7 +124,7 @@ impl TargetRef {
     pub fn integration() -> Self {
         TargetRef {
             kind: TargetKind::Integration,
-            name: "integration".to_string(),
+            name: crate::state::evidence::INTEGRATION_HISTORY_NAME.to_string(),
         }
     }
     pub fn connector(name: &str) -> Self {

@@ -683,12 +683,129 @@ impl Journal {
         if size <= bound && !removed {
             return Ok(compacted);
         }
-        compact_history(path, state, history_per_item())
+        compact_history(path, state, history_per_item(), compacted)
     }
 }
 
+/// The name every history line of the integration has (its target is
+/// always named so, `diagnose::TargetRef::integration`). A line of kind
+/// `integration` under another name is not graphmail's, and is dropped.
+pub const INTEGRATION_HISTORY_NAME: &str = "integration";
+
 /// Rewrites `history.jsonl` with the last `keep` runs per item that `state`
-/// still has; returns its new size.
+/// still has; returns its new size. `compacted` is the file's size after
+/// the last compaction (0 when none is known): when the lines appended
+/// since hold `keep` runs of every item, only the end of the file is read
+/// ([`compact_tail`]); otherwise all of it ([`compact_whole`]). Both write
+/// the same file.
+pub fn compact_history(path: &Path, state: &State, keep: usize, compacted: u64) -> io::Result<u64> {
+    let size = fs::metadata(path).map_or(0, |m| m.len());
+    let (kept, read) = match compact_tail(path, state, keep, compacted)? {
+        Some((kept, read)) => (kept, format!("only its last {read} bytes")),
+        None => (compact_whole(path, state, keep)?, "all of it".to_string()),
+    };
+    tracing::info!(
+        "history: {} compacted from {size} to {kept} bytes ({keep} runs per item), reading {read}",
+        path.display()
+    );
+    Ok(kept)
+}
+
+/// [`compact_history`] from the end of the file, when the lines since the
+/// last compaction (which left `from` bytes) hold at least `keep` runs of
+/// every live item, as they do after `keep` runs of `test-connection
+/// --all`: the newest `keep` runs of each are all among them, so no line
+/// before them is kept, and what the last compaction kept need not be
+/// read. At 200 targets that is about half of a 34 MB file.
+///
+/// The file compacts once it doubles, so the lines since hold about as
+/// many runs as the kept ones, `keep`, give or take how their lengths
+/// differ: reading from an eighth of `from` earlier makes room for that.
+/// The read starts at a line end, and the lines read are held in memory
+/// once and the kept ones moved up in place. That is about what the whole
+/// file's compaction holds (the text it keeps): it does not apply past
+/// twice what the last compaction kept and the smallest size that
+/// compacts, which the file only passes when something else wrote to it. Whatever the bytes before them hold, it keeps
+/// exactly what [`compact_whole`] keeps (a property test compares them).
+/// `None`, having written nothing, when an item has fewer than `keep`
+/// runs among those lines (a target not tested since, or a stale `from`);
+/// else the size kept and the bytes read.
+fn compact_tail(
+    path: &Path,
+    state: &State,
+    keep: usize,
+    from: u64,
+) -> io::Result<Option<(u64, u64)>> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let size = file.metadata()?.len();
+    let begin = from - from / 8;
+    let most = from
+        .saturating_mul(2)
+        .saturating_add(HISTORY_COMPACT_MIN_BYTES);
+    if begin == 0 || begin >= size || size - begin > most {
+        return Ok(None);
+    }
+    // From the byte before `begin`: the first line read starts after the
+    // first line end.
+    io::Seek::seek(&mut file, io::SeekFrom::Start(begin - 1))?;
+    let mut tail = Vec::with_capacity(usize::try_from(size - begin + 1).unwrap_or(0));
+    io::Read::read_to_end(&mut file, &mut tail)?;
+    let Some(first) = tail.iter().position(|b| *b == b'\n') else {
+        return Ok(None);
+    };
+    let read = (tail.len() - first - 1) as u64;
+    // Each line read, without its line end, and its item: split as
+    // `next_line` splits.
+    let mut items = HistoryItems::new(state);
+    let mut lines: Vec<(usize, usize, u32)> = Vec::new();
+    let mut start = first + 1;
+    while start < tail.len() {
+        let end = tail[start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(tail.len(), |at| start + at);
+        let mut stop = end;
+        while stop > start && tail[stop - 1] == b'\r' {
+            stop -= 1;
+        }
+        lines.push((start, stop, items.item_of(&tail[start..stop])));
+        start = end + 1;
+    }
+    if !items.every_live_item_has(keep) {
+        return Ok(None);
+    }
+    let mut seen = vec![0usize; items.runs.len()];
+    let mut kept = 0;
+    for (start, stop, n) in lines {
+        if n == HistoryItems::DROP {
+            continue;
+        }
+        let n = n as usize;
+        seen[n] += 1;
+        if seen[n] + keep <= items.runs[n] {
+            continue;
+        }
+        // Never ahead of the line itself: `kept <= start`.
+        tail.copy_within(start..stop, kept);
+        kept += stop - start;
+        // Over the line's own end (or its `\r`), or past the last line
+        // when that one had none.
+        match tail.get_mut(kept) {
+            Some(byte) => *byte = b'\n',
+            None => tail.push(b'\n'),
+        }
+        kept += 1;
+    }
+    tail.truncate(kept);
+    write_atomic(path, &tail)?;
+    Ok(Some((kept as u64, read)))
+}
+
+/// [`compact_history`] over the whole file.
 ///
 /// Streams the file twice instead of holding it decoded (the whole decoded
 /// history was most of a test run's peak memory, issue 17 (e)), and parses
@@ -702,7 +819,7 @@ impl Journal {
 /// A line that is not a JSON object with a `kind` and a `name` (a torn
 /// write, bytes that are not UTF-8) is dropped, and the lines after it
 /// kept.
-pub fn compact_history(path: &Path, state: &State, keep: usize) -> io::Result<u64> {
+fn compact_whole(path: &Path, state: &State, keep: usize) -> io::Result<u64> {
     let open = || Ok::<_, io::Error>(io::BufReader::with_capacity(256 * 1024, File::open(path)?));
     let mut items = HistoryItems::new(state);
     let mut line = Vec::new();
@@ -780,7 +897,10 @@ impl<'s> HistoryItems<'s> {
             return Self::DROP;
         };
         let (kind, alive) = match key.kind.as_ref() {
-            "integration" => (0, self.has_integration),
+            "integration" => (
+                0,
+                self.has_integration && key.name == INTEGRATION_HISTORY_NAME,
+            ),
             "connector" => (1, self.connectors.contains(key.name.as_ref())),
             "route" => (2, self.routes.contains(key.name.as_ref())),
             _ => return Self::DROP,
@@ -802,6 +922,12 @@ impl<'s> HistoryItems<'s> {
         };
         self.runs[n as usize] += 1;
         n
+    }
+
+    /// Whether every item `state` has was seen on at least `keep` lines.
+    fn every_live_item_has(&self, keep: usize) -> bool {
+        let live = usize::from(self.has_integration) + self.connectors.len() + self.routes.len();
+        self.runs.len() == live && self.runs.iter().all(|&runs| runs >= keep)
     }
 }
 
@@ -951,7 +1077,7 @@ mod tests {
         state
             .connectors
             .push(Connector::for_tests("a", UseFor::Outbound, "a@contoso.com"));
-        compact_history(&path, &state, 3).unwrap();
+        compact_history(&path, &state, 3, 0).unwrap();
         let kept = read_history(dir.path());
         let ats: Vec<&str> = kept.iter().map(|e| e.at.as_str()).collect();
         assert_eq!(ats, ["7", "8", "9"]);
@@ -998,7 +1124,7 @@ mod tests {
         state
             .routes
             .push(Route::for_tests("a", "a", "a@contoso.com"));
-        let size = compact_history(&path, &state, 2).unwrap();
+        let size = compact_history(&path, &state, 2, 0).unwrap();
         assert_eq!(size, fs::metadata(&path).unwrap().len());
         let kept: Vec<(String, String)> = read_history(dir.path())
             .into_iter()
@@ -1019,6 +1145,210 @@ mod tests {
         assert_eq!(kept, want);
         // Written with plain line ends.
         assert!(!fs::read(&path).unwrap().contains(&b'\r'));
+    }
+
+    /// The state the compaction tests below keep history for: the
+    /// integration, connectors `a` and `b`, route `a`.
+    fn three_kinds() -> State {
+        let mut state = State::new();
+        state.integration = Some(Integration::for_tests(
+            "contoso.onmicrosoft.com",
+            "0d4b6a2c-1111-4222-8333-944445555666",
+            "g1",
+        ));
+        for name in ["a", "b"] {
+            state.connectors.push(Connector::for_tests(
+                name,
+                UseFor::Incoming,
+                &format!("{name}@contoso.com"),
+            ));
+        }
+        state
+            .routes
+            .push(Route::for_tests("a", "a", "a@contoso.com"));
+        state
+    }
+
+    /// One history line (with its `\n`) of `kind`/`name` at `at`.
+    fn history_line(kind: &str, name: &str, at: usize) -> Vec<u8> {
+        let mut e = entry(name, at);
+        e.kind = kind.into();
+        let mut bytes = serde_json::to_vec(&e).unwrap();
+        bytes.push(b'\n');
+        bytes
+    }
+
+    /// One `--all` run of [`three_kinds`]: a line for each of its items.
+    fn all_run(at: usize) -> Vec<u8> {
+        let mut bytes = history_line("integration", "integration", at);
+        bytes.extend(history_line("connector", "a", at));
+        bytes.extend(history_line("connector", "b", at));
+        bytes.extend(history_line("route", "a", at));
+        bytes
+    }
+
+    /// Compacts a copy of `bytes` both ways, whole and from byte `from`:
+    /// (what the whole compaction wrote, what the other wrote, whether it
+    /// read only the tail).
+    fn compacted_both_ways(bytes: &[u8], keep: usize, from: u64) -> (Vec<u8>, Vec<u8>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let (whole, tail) = (dir.path().join("whole"), dir.path().join("tail"));
+        fs::write(&whole, bytes).unwrap();
+        fs::write(&tail, bytes).unwrap();
+        let state = three_kinds();
+        let size = compact_whole(&whole, &state, keep).unwrap();
+        assert_eq!(size, fs::metadata(&whole).unwrap().len());
+        let only_tail = compact_tail(&tail, &state, keep, from).unwrap();
+        match only_tail {
+            None => {
+                // Nothing written: the caller goes on to the whole file.
+                assert_eq!(fs::read(&tail).unwrap(), bytes);
+                compact_whole(&tail, &state, keep).unwrap();
+            }
+            Some((kept, read)) => {
+                assert_eq!(kept, fs::metadata(&tail).unwrap().len());
+                assert!(read < bytes.len() as u64, "read {read} of {}", bytes.len());
+            }
+        }
+        (
+            fs::read(&whole).unwrap(),
+            fs::read(&tail).unwrap(),
+            only_tail.is_some(),
+        )
+    }
+
+    /// After `keep` runs of `--all`, the compaction reads only what was
+    /// appended since the last one, whatever the bytes before it hold, and
+    /// keeps what reading the whole file keeps.
+    #[test]
+    fn compaction_reads_only_the_runs_appended_since_the_last_one() {
+        let mut bytes = Vec::new();
+        for at in 0..3 {
+            bytes.extend(all_run(at));
+            bytes.extend(history_line("connector", "gone", at));
+        }
+        bytes.extend_from_slice(b"{\"torn\n\xff\xfe not even text\n");
+        let from = bytes.len() as u64;
+        for at in 3..6 {
+            bytes.extend(all_run(at));
+            bytes.extend(history_line("route", "gone", at));
+        }
+        let (whole, tail, only_tail) = compacted_both_ways(&bytes, 2, from);
+        assert!(only_tail, "the appended runs hold 2 of every item");
+        assert_eq!(
+            String::from_utf8_lossy(&tail),
+            String::from_utf8_lossy(&whole)
+        );
+        let mut want = all_run(4);
+        want.extend(all_run(5));
+        assert_eq!(
+            String::from_utf8_lossy(&tail),
+            String::from_utf8_lossy(&want)
+        );
+
+        // Route a was not tested since: its older runs are kept, so the
+        // whole file is read.
+        let mut short = bytes[..from as usize].to_vec();
+        for at in 3..5 {
+            short.extend(history_line("integration", "integration", at));
+            short.extend(history_line("connector", "a", at));
+            short.extend(history_line("connector", "b", at));
+        }
+        let (whole, tail, only_tail) = compacted_both_ways(&short, 2, from);
+        assert!(!only_tail);
+        assert_eq!(tail, whole);
+        let routes: Vec<&str> = std::str::from_utf8(&tail)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"route\""))
+            .collect();
+        assert_eq!(
+            routes.len(),
+            2,
+            "route a keeps its last two runs: {routes:?}"
+        );
+        assert!(routes[1].starts_with("{\"at\":\"2\""), "{routes:?}");
+
+        // Nothing known of the last compaction, or a size past the file's
+        // (a history removed since): the whole file is read.
+        for from in [0, 100 * bytes.len() as u64] {
+            let (whole, tail, only_tail) = compacted_both_ways(&bytes, 2, from);
+            assert!(!only_tail, "from {from}");
+            assert_eq!(tail, whole, "from {from}");
+        }
+    }
+
+    /// An integration line under any other name is not graphmail's.
+    #[test]
+    fn compaction_keeps_the_integration_only_under_its_own_name() {
+        let mut bytes = all_run(0);
+        bytes.extend(history_line("integration", "contoso", 0));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(HISTORY_FILE);
+        fs::write(&path, &bytes).unwrap();
+        compact_history(&path, &three_kinds(), 5, 0).unwrap();
+        let names: Vec<String> = read_history(dir.path())
+            .into_iter()
+            .filter(|e| e.kind == "integration")
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, [INTEGRATION_HISTORY_NAME]);
+    }
+
+    /// One line of the generated histories below.
+    fn any_line() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..6usize, 0..1000usize).prop_map(|(item, at)| {
+                let (kind, name) = [
+                    ("integration", "integration"),
+                    ("connector", "a"),
+                    ("connector", "b"),
+                    ("route", "a"),
+                    ("connector", "gone"),
+                    ("integration", "other"),
+                ][item];
+                history_line(kind, name, at)
+            }),
+            (0..1000usize).prop_map(|at| {
+                let mut line = history_line("route", "a", at);
+                line.pop();
+                line.extend_from_slice(b"\r\n");
+                line
+            }),
+            proptest::collection::vec(any::<u8>(), 0..12),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+        /// Whatever the file holds and wherever the last compaction is said
+        /// to have ended, compacting from the end keeps what compacting the
+        /// whole file keeps.
+        #[test]
+        fn compacting_the_tail_keeps_what_compacting_the_whole_keeps(
+            before in proptest::collection::vec(any_line(), 0..8),
+            runs in 0..5usize,
+            after in proptest::collection::vec(any_line(), 0..6),
+            keep in 1..4usize,
+            anywhere in 0..4096u64,
+            exact in proptest::bool::ANY,
+        ) {
+            let mut bytes: Vec<u8> = before.concat();
+            let split = bytes.len() as u64;
+            for at in 0..runs {
+                bytes.extend(all_run(1000 + at));
+            }
+            bytes.extend(after.concat());
+            // The line end the last compaction left, or any byte.
+            let from = if exact { split } else { anywhere % (bytes.len() as u64 + 20) };
+            let (whole, tail, _) = compacted_both_ways(&bytes, keep, from);
+            proptest::prop_assert_eq!(tail, whole);
+        }
     }
 
     #[test]
