@@ -721,141 +721,113 @@ pub fn compact_history(path: &Path, state: &State, keep: usize, compacted: u64) 
 /// The file compacts once it doubles, so the lines since hold about as
 /// many runs as the kept ones, `keep`, give or take how their lengths
 /// differ: reading from an eighth of `from` earlier makes room for that.
-/// The read starts at a line end, and the lines read are held in memory
-/// once and the kept ones moved up in place. That is about what the whole
-/// file's compaction holds (the text it keeps): it does not apply past
-/// twice what the last compaction kept and the smallest size that
-/// compacts, which the file only passes when something else wrote to it. Whatever the bytes before them hold, it keeps
-/// exactly what [`compact_whole`] keeps (a property test compares them).
-/// `None`, having written nothing, when an item has fewer than `keep`
-/// runs among those lines (a target not tested since, or a stale `from`);
-/// else the size kept and the bytes read.
+/// Whatever the bytes before hold, it keeps exactly what
+/// [`compact_whole`] keeps (a property test compares them). `None`,
+/// having written nothing, when an item has fewer than `keep` runs among
+/// those lines (a target not tested since, or a stale `from`); else the
+/// size kept and the bytes read.
 fn compact_tail(
     path: &Path,
     state: &State,
     keep: usize,
     from: u64,
 ) -> io::Result<Option<(u64, u64)>> {
-    let mut file = match File::open(path) {
-        Ok(file) => file,
+    let begin = from - from / 8;
+    let size = match fs::metadata(path) {
+        Ok(meta) => meta.len(),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let size = file.metadata()?.len();
-    let begin = from - from / 8;
-    let most = from
-        .saturating_mul(2)
-        .saturating_add(HISTORY_COMPACT_MIN_BYTES);
-    if begin == 0 || begin >= size || size - begin > most {
+    if begin == 0 || begin >= size {
         return Ok(None);
     }
-    // From the byte before `begin`: the first line read starts after the
-    // first line end.
-    io::Seek::seek(&mut file, io::SeekFrom::Start(begin - 1))?;
-    let mut tail = Vec::with_capacity(usize::try_from(size - begin + 1).unwrap_or(0));
-    io::Read::read_to_end(&mut file, &mut tail)?;
-    let Some(first) = tail.iter().position(|b| *b == b'\n') else {
-        return Ok(None);
-    };
-    let read = (tail.len() - first - 1) as u64;
-    // Each line read, without its line end, and its item: split as
-    // `next_line` splits.
-    let mut items = HistoryItems::new(state);
-    let mut lines: Vec<(usize, usize, u32)> = Vec::new();
-    let mut start = first + 1;
-    while start < tail.len() {
-        let end = tail[start..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(tail.len(), |at| start + at);
-        let mut stop = end;
-        while stop > start && tail[stop - 1] == b'\r' {
-            stop -= 1;
-        }
-        lines.push((start, stop, items.item_of(&tail[start..stop])));
-        start = end + 1;
-    }
-    if !items.every_live_item_has(keep) {
-        return Ok(None);
-    }
-    let mut seen = vec![0usize; items.runs.len()];
-    let mut kept = 0;
-    for (start, stop, n) in lines {
-        if n == HistoryItems::DROP {
-            continue;
-        }
-        let n = n as usize;
-        seen[n] += 1;
-        if seen[n] + keep <= items.runs[n] {
-            continue;
-        }
-        // Never ahead of the line itself: `kept <= start`.
-        tail.copy_within(start..stop, kept);
-        kept += stop - start;
-        // Over the line's own end (or its `\r`), or past the last line
-        // when that one had none.
-        match tail.get_mut(kept) {
-            Some(byte) => *byte = b'\n',
-            None => tail.push(b'\n'),
-        }
-        kept += 1;
-    }
-    tail.truncate(kept);
-    write_atomic(path, &tail)?;
-    Ok(Some((kept as u64, read)))
+    compact_from(path, state, keep, begin)
 }
 
 /// [`compact_history`] over the whole file.
+fn compact_whole(path: &Path, state: &State, keep: usize) -> io::Result<u64> {
+    let kept = compact_from(path, state, keep, 0)?;
+    Ok(kept.map_or(0, |(kept, _)| kept))
+}
+
+/// Rewrites `path` with the newest `keep` runs of each live item among
+/// its lines from the first that starts at or after byte `begin`; with
+/// `begin` past 0, only when every live item has `keep` runs there
+/// (`None` otherwise, having written nothing). Returns the size kept and
+/// the bytes read.
 ///
-/// Streams the file twice instead of holding it decoded (the whole decoded
+/// Streams the lines twice instead of holding them (the whole decoded
 /// history was most of a test run's peak memory, issue 17 (e)), and parses
 /// each line once, only its `kind` and `name`, borrowed: the first pass
 /// numbers every line's item and counts each item's runs, the second
-/// copies the newest `keep` of each, line for line as written, without
-/// parsing them again. At 200 targets the file reaches 34 MB before it
-/// compacts (about every 100th run); with two parses and four string
-/// allocations a line, that run took 280 ms longer than the others, now
-/// 175 ms, 30 of them the fsync of the 17 MB kept (BENCHMARKS.md).
+/// copies the newest `keep` of each into the new file, line for line as
+/// written, without parsing them again. At 200 targets the file reaches
+/// 34 MB before it compacts (about every 100th run); read whole, with two
+/// parses and four string allocations a line, that run took 280 ms longer
+/// than the others, then 175 ms (BENCHMARKS.md).
 /// A line that is not a JSON object with a `kind` and a `name` (a torn
 /// write, bytes that are not UTF-8) is dropped, and the lines after it
 /// kept.
-fn compact_whole(path: &Path, state: &State, keep: usize) -> io::Result<u64> {
-    let open = || Ok::<_, io::Error>(io::BufReader::with_capacity(256 * 1024, File::open(path)?));
+fn compact_from(
+    path: &Path,
+    state: &State,
+    keep: usize,
+    begin: u64,
+) -> io::Result<Option<(u64, u64)>> {
+    // Positioned at the first line that starts at or after `begin`.
+    let open = || {
+        let mut file = File::open(path)?;
+        let mut skipped = 0;
+        if begin > 0 {
+            io::Seek::seek(&mut file, io::SeekFrom::Start(begin - 1))?;
+        }
+        let mut reader = io::BufReader::with_capacity(256 * 1024, file);
+        if begin > 0 {
+            skipped = reader.skip_until(b'\n')? as u64;
+        }
+        Ok::<_, io::Error>((reader, begin.saturating_sub(1) + skipped))
+    };
     let mut items = HistoryItems::new(state);
     let mut line = Vec::new();
     let mut line_items: Vec<u32> = Vec::new();
-    let mut reader = open()?;
+    let (mut reader, start) = open()?;
     while next_line(&mut reader, &mut line)? {
         line_items.push(items.item_of(&line));
     }
+    if begin > 0 && !items.every_live_item_has(keep) {
+        return Ok(None);
+    }
     let size = reader.get_ref().metadata().map_or(0, |m| m.len());
     let mut seen = vec![0usize; items.runs.len()];
-    let mut text = Vec::with_capacity(usize::try_from(size / 2).unwrap_or(0));
-    let mut reader = open()?;
-    let mut index = 0;
-    while next_line(&mut reader, &mut line)? {
-        // Under the lock nothing appends between the passes; a line the
-        // first pass did not see is kept if it is an entry of a live item.
-        let Some(&n) = line_items.get(index) else {
-            if items.item_of(&line) != HistoryItems::DROP {
-                text.extend_from_slice(&line);
-                text.push(b'\n');
+    let (mut reader, _) = open()?;
+    let mut kept = 0;
+    let staged = stage_file(path, Durability::Synced, |file| {
+        let mut out = io::BufWriter::with_capacity(256 * 1024, file);
+        let mut index = 0;
+        while next_line(&mut reader, &mut line)? {
+            // Under the lock nothing appends between the passes; a line the
+            // first pass did not see is kept if it is an entry of a live item.
+            let keep_it = match line_items.get(index) {
+                None => items.item_of(&line) != HistoryItems::DROP,
+                Some(&HistoryItems::DROP) => false,
+                Some(&n) => {
+                    let n = n as usize;
+                    seen[n] += 1;
+                    seen[n] + keep > items.runs[n]
+                }
+            };
+            index += 1;
+            if keep_it {
+                out.write_all(&line)?;
+                out.write_all(b"\n")?;
+                kept += line.len() as u64 + 1;
             }
-            continue;
-        };
-        index += 1;
-        if n == HistoryItems::DROP {
-            continue;
         }
-        let n = n as usize;
-        seen[n] += 1;
-        if seen[n] + keep > items.runs[n] {
-            text.extend_from_slice(&line);
-            text.push(b'\n');
-        }
-    }
-    write_atomic(path, &text)?;
-    Ok(text.len() as u64)
+        out.flush()
+    })?;
+    staged.persist(path).map_err(|e| e.error)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+    Ok(Some((kept, size.saturating_sub(start))))
 }
 
 /// The items of `history.jsonl` lines, numbered in the order first seen,
@@ -968,12 +940,6 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
-}
-
-/// Temp file in the same folder, fsync, 0600, rename, fsync the folder: the
-/// state file's discipline.
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    replace_file(path, bytes, Durability::Synced)
 }
 
 /// Whether [`replace_file`] waits for the disk.
