@@ -21,3 +21,18 @@ pub mod sandbox;
 pub mod scope;
 pub mod secrets;
 pub mod state;
+
+/// Unit tests' property-test settings: 256 cases, or `PROPTEST_CASES`
+/// (long runs are opt-in); shrunk failures are printed, and no regression
+/// files are left in the tree.
+#[cfg(test)]
+pub(crate) fn proptest_config() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(256),
+        failure_persistence: None,
+        ..Default::default()
+    }
+}

@@ -57,6 +57,15 @@ impl<'a> Case<'a> {
         }
     }
 
+    /// A full state whose runs keep `runs` per item in the history.
+    fn keeping(sandbox: &'a RunningSandbox, runs: usize) -> Self {
+        let mut case = Case::new(sandbox);
+        case.full_state();
+        case.vars
+            .push(("GRAPHMAIL_HISTORY_KEEP".into(), runs.to_string()));
+        case
+    }
+
     fn secret(&self) -> String {
         self.vars[0].1.clone()
     }
@@ -339,10 +348,7 @@ fn history_keeps_every_run_of_16_concurrent_test_processes() {
 #[test]
 fn history_holds_its_bound_after_many_runs() {
     let sandbox = start();
-    let mut case = Case::new(&sandbox);
-    case.full_state();
-    case.vars
-        .push(("GRAPHMAIL_HISTORY_KEEP".into(), "7".into()));
+    let case = Case::keeping(&sandbox, 7);
     // Many runs already on file: past the size at which the store compacts
     // (256 KiB), as months of scheduled tests leave it.
     let history = case.env.data_dir().join("history.jsonl");
@@ -392,10 +398,7 @@ fn history_holds_its_bound_after_many_runs() {
 #[test]
 fn a_later_compaction_reads_only_the_runs_appended_since_the_last() {
     let sandbox = start();
-    let mut case = Case::new(&sandbox);
-    case.full_state();
-    case.vars
-        .push(("GRAPHMAIL_HISTORY_KEEP".into(), "3".into()));
+    let case = Case::keeping(&sandbox, 3);
     case.expect(&["test-connection", "--all", "--no-send"], 0);
     let history = case.env.data_dir().join("history.jsonl");
     // One `--all` run: the last line of every item (setting the

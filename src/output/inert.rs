@@ -401,12 +401,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-            // Shrunk failures are printed; no regression files in the tree.
-            failure_persistence: None,
-            ..Default::default()
-        })]
+        #![proptest_config(crate::proptest_config())]
         #[test]
         fn the_word_scan_agrees_with_the_byte_scan(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
             proptest::prop_assert_eq!(

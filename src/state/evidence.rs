@@ -1287,11 +1287,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::test_runner::Config {
-            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-            failure_persistence: None,
-            ..Default::default()
-        })]
+        #![proptest_config(crate::proptest_config())]
         /// Whatever the file holds and wherever the last compaction is said
         /// to have ended, compacting from the end keeps what compacting the
         /// whole file keeps.
