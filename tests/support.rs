@@ -410,8 +410,8 @@ fn a_later_compaction_reads_only_the_runs_appended_since_the_last() {
     }
     let run: Vec<Value> = last.into_values().collect();
     assert!(run.len() >= 3, "{run:?}");
-    // `count` more runs of every item, past the size at which the store
-    // compacts (256 KiB), the n-th at minute `from + n`.
+    // Runs `from` to `from + count` of every item, the n-th at minute n;
+    // as many as pass the size at which the store compacts (256 KiB).
     let runs = |from: usize, count: usize| {
         let mut text = String::new();
         for n in from..from + count {
