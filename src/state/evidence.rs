@@ -700,7 +700,7 @@ pub const INTEGRATION_HISTORY_NAME: &str = "integration";
 /// the same file.
 pub fn compact_history(path: &Path, state: &State, keep: usize, compacted: u64) -> io::Result<u64> {
     let size = fs::metadata(path).map_or(0, |m| m.len());
-    let (kept, read) = match compact_tail(path, state, keep, compacted)? {
+    let (kept, read) = match compact_tail(path, state, keep, compacted, size)? {
         Some((kept, read)) => (kept, format!("only its last {read} bytes")),
         None => (compact_whole(path, state, keep)?, "all of it".to_string()),
     };
@@ -725,19 +725,15 @@ pub fn compact_history(path: &Path, state: &State, keep: usize, compacted: u64) 
 /// [`compact_whole`] keeps (a property test compares them). `None`,
 /// having written nothing, when an item has fewer than `keep` runs among
 /// those lines (a target not tested since, or a stale `from`); else the
-/// size kept and the bytes read.
+/// size kept and the bytes read. `size` is the file's.
 fn compact_tail(
     path: &Path,
     state: &State,
     keep: usize,
     from: u64,
+    size: u64,
 ) -> io::Result<Option<(u64, u64)>> {
     let begin = from - from / 8;
-    let size = match fs::metadata(path) {
-        Ok(meta) => meta.len(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
     if begin == 0 || begin >= size {
         return Ok(None);
     }
@@ -1057,13 +1053,7 @@ mod tests {
     fn compaction_drops_a_bad_line_and_keeps_what_follows_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(HISTORY_FILE);
-        let line = |kind: &str, name: &str, at: usize| {
-            let mut e = entry(name, at);
-            e.kind = kind.into();
-            let mut bytes = serde_json::to_vec(&e).unwrap();
-            bytes.extend_from_slice(b"\r\n");
-            bytes
-        };
+        let line = |kind: &str, name: &str, at: usize| crlf(history_line(kind, name, at));
         let mut bytes = Vec::new();
         for i in 0..4 {
             bytes.extend(line("connector", "a", i));
@@ -1078,19 +1068,7 @@ mod tests {
         fs::write(&path, bytes).unwrap();
         // Readers skip the bad line too.
         assert_eq!(read_history(dir.path()).len(), 16);
-        let mut state = State::new();
-        state.integration = Some(Integration::for_tests(
-            "contoso.onmicrosoft.com",
-            "0d4b6a2c-1111-4222-8333-944445555666",
-            "g1",
-        ));
-        state
-            .connectors
-            .push(Connector::for_tests("a", UseFor::Incoming, "a@contoso.com"));
-        state
-            .routes
-            .push(Route::for_tests("a", "a", "a@contoso.com"));
-        let size = compact_history(&path, &state, 2, 0).unwrap();
+        let size = compact_history(&path, &three_kinds(), 2, 0).unwrap();
         assert_eq!(size, fs::metadata(&path).unwrap().len());
         let kept: Vec<(String, String)> = read_history(dir.path())
             .into_iter()
@@ -1144,6 +1122,13 @@ mod tests {
         bytes
     }
 
+    /// `line` ending in CRLF instead of LF.
+    fn crlf(mut line: Vec<u8>) -> Vec<u8> {
+        line.pop();
+        line.extend_from_slice(b"\r\n");
+        line
+    }
+
     /// One `--all` run of [`three_kinds`]: a line for each of its items.
     fn all_run(at: usize) -> Vec<u8> {
         let mut bytes = history_line("integration", "integration", at);
@@ -1164,7 +1149,7 @@ mod tests {
         let state = three_kinds();
         let size = compact_whole(&whole, &state, keep).unwrap();
         assert_eq!(size, fs::metadata(&whole).unwrap().len());
-        let only_tail = compact_tail(&tail, &state, keep, from).unwrap();
+        let only_tail = compact_tail(&tail, &state, keep, from, bytes.len() as u64).unwrap();
         match only_tail {
             None => {
                 // Nothing written: the caller goes on to the whole file.
@@ -1276,12 +1261,7 @@ mod tests {
                 ][item];
                 history_line(kind, name, at)
             }),
-            (0..1000usize).prop_map(|at| {
-                let mut line = history_line("route", "a", at);
-                line.pop();
-                line.extend_from_slice(b"\r\n");
-                line
-            }),
+            (0..1000usize).prop_map(|at| crlf(history_line("route", "a", at))),
             proptest::collection::vec(any::<u8>(), 0..12),
         ]
     }
