@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio::sync::oneshot;
 
-use crate::auth::request_log::{RequestLog, Service};
+use crate::auth::request_log::{RequestLog, Service, new_request_id};
 
 /// Graph's limit of requests per batch ([S30] "Batch size limitations").
 pub const MAX_BATCH: usize = 20;
@@ -216,7 +216,7 @@ impl Batcher {
                 })
                 .collect(),
         };
-        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let client_request_id = new_request_id();
         let request = self
             .http
             .post(&self.endpoint)

@@ -37,7 +37,9 @@ use crate::auth::http::{
     Plan, RetryBudget, WireFailure, describe_certificate_rejection, describe_dropped, note_answer,
     parse_retry_after, redirect_refusal, wire_failure,
 };
-use crate::auth::request_log::{RequestLog, RetryDecision, Service, retry_decision};
+use crate::auth::request_log::{
+    RequestLog, RetryDecision, Service, new_request_id, retry_decision,
+};
 use crate::auth::{HttpSetupError, TokenProvider, check_url};
 pub use crate::auth::{RetryPolicy, RetryStats};
 use types::{Page, PageLink};
@@ -660,7 +662,7 @@ impl GraphClient {
                     error
                 })?;
             let bearer = token.bearer_header().map_err(GraphError::token)?;
-            let client_request_id = uuid::Uuid::new_v4().to_string();
+            let client_request_id = new_request_id();
             let build = || {
                 let mut request = self
                     .http
@@ -891,7 +893,7 @@ impl GraphClient {
                         return Err(dropped);
                     }
                     let fallback = GraphError::new(GraphErrorKind::Timeout, "no answer");
-                    let id = uuid::Uuid::new_v4().to_string();
+                    let id = new_request_id();
                     return Err(self.no_answer(last.unwrap_or(fallback), &budget, id));
                 }
             }
