@@ -171,7 +171,7 @@ pub async fn apply(State(sandbox): State<Arc<Sandbox>>, request: Request, next: 
         (latency, decision)
     };
     if let Some(ms) = latency {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
+        super::delay::wait(Duration::from_millis(ms)).await;
     }
     match decision {
         Decision::Pass => next.run(request).await,

@@ -10,6 +10,7 @@
 //!   endpoint); `Sandbox::count` feeds the request counters.
 //! - `graph::GraphState` is built from `graph::MailSeed`, the mail part of the
 //!   seed file (flattened into the top-level seed).
+//! - `delay::wait` is how both halves wait their configured latencies.
 //!
 //! Run one with [`start`] (in-process: tests, the demo) or [`serve`] (`graphmail
 //! sandbox serve`). The sandbox imports nothing from graphmail's client side
@@ -18,6 +19,7 @@
 pub mod admin;
 pub mod clock;
 mod date;
+mod delay;
 pub mod faults;
 pub mod graph;
 pub mod identity;

@@ -332,10 +332,7 @@ impl Call<'_> {
             }
         };
         self._slot = Some(slot);
-        let latency = limits.latency(self.mailbox.index);
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
+        crate::sandbox::delay::wait(limits.latency(self.mailbox.index)).await;
         Ok(())
     }
 }

@@ -435,10 +435,7 @@ async fn upload_chunk<H: GraphHost>(
         Ok(slot) => slot,
         Err(e) => return bare(e),
     };
-    let latency = limits.latency(mailbox_index);
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
+    crate::sandbox::delay::wait(limits.latency(mailbox_index)).await;
     let Some(mailbox) = graph.store.mailboxes.get(mailbox_index as usize) else {
         return bare(GraphError::item_not_found());
     };
