@@ -27,7 +27,12 @@ pub async fn wait(latency: Duration) {
     if latency.is_zero() {
         return;
     }
-    let deadline = Instant::now() + latency;
+    // A latency past what `Instant` can hold (a seed's or the admin
+    // endpoint's `ms` near `u64::MAX`) is tokio's to clamp, not a panic.
+    let Some(deadline) = Instant::now().checked_add(latency) else {
+        tokio::time::sleep(latency).await;
+        return;
+    };
     let (wake, woken) = oneshot::channel();
     match timer() {
         Some(timer) => {
@@ -187,6 +192,14 @@ mod tests {
         // The 30 s delay was the thread's only deadline: the new, earlier one
         // woke it. Far from 30 s on any machine.
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn a_latency_past_any_instant_waits_instead_of_panicking() {
+        let forever = tokio::spawn(wait(Duration::MAX));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!forever.is_finished(), "it neither ended nor panicked");
+        forever.abort();
     }
 
     #[tokio::test]
