@@ -21,6 +21,7 @@ pub mod sandbox;
 pub mod scope;
 pub mod secrets;
 pub mod state;
+pub mod threads;
 
 /// Unit tests' property-test settings: 256 cases, or `PROPTEST_CASES`
 /// (long runs are opt-in); shrunk failures are printed, and no regression

@@ -28,6 +28,10 @@ pub fn disable_core_dumps() {
 /// per thread): for work that runs beside a write on the critical path
 /// and only has to be done by the time that write is, so that on two cores
 /// it takes the core the write does not need rather than one it does.
+/// Lowered before it waits for such work (`threads::run_yielding`), not
+/// once woken: woken at full priority, it took the core of the thread that
+/// woke it. `SCHED_IDLE` measured no better, and would all but stop the
+/// thread on a machine busy with other work.
 pub fn yield_to_the_writers() {
     #[cfg(target_os = "linux")]
     {

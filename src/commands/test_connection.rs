@@ -307,30 +307,30 @@ pub async fn run(ctx: &Context, args: TestConnectionArgs) -> Result<()> {
         // Once recorded in the state, the reports are final, before the
         // records reach the disk: they are rendered on a thread of their
         // own while the evidence, history and verdicts are written and
-        // fsynced, and printed once the write has succeeded.
-        let printer = &ctx.printer;
+        // fsynced, and printed once the write has succeeded. The thread is
+        // one the run started while its token was away (`threads::warm`),
+        // at a priority that leaves the cores to the writers, and the
+        // reports are lent to it and taken back.
+        let printer = ctx.printer.clone();
         let all = args.all;
         let started = std::time::Instant::now();
-        let (changed, rendered) = std::thread::scope(|scope| {
-            let mut rendering = None;
-            let changed = ctx.store.update_seen(&seen, |state, journal| {
-                if let Some(read) = facts_read {
-                    journal.reuse_facts(read);
-                }
-                let changed = tester::record_run(state, journal, snapshot, &mut results);
-                let results = &results;
-                rendering = Some(scope.spawn(move || {
-                    crate::process_limits::yield_to_the_writers();
-                    render(printer, results, all)
-                }));
-                Ok::<_, CliError>(changed)
-            });
-            let rendered = rendering.map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            });
-            (changed, rendered)
+        let mut rendering = None;
+        let changed = ctx.store.update_seen(&seen, |state, journal| {
+            if let Some(read) = facts_read {
+                journal.reuse_facts(read);
+            }
+            let changed = tester::record_run(state, journal, snapshot, &mut results);
+            let lent = std::sync::Arc::new(std::mem::take(&mut results));
+            let theirs = lent.clone();
+            let task = crate::threads::run_yielding(move || render(&printer, &theirs, all));
+            rendering = Some((lent, task));
+            Ok::<_, CliError>(changed)
+        });
+        let rendered = rendering.map(|(lent, task)| {
+            let rendered = task.join();
+            // The job is over and its copy of the reports dropped with it.
+            results = std::sync::Arc::try_unwrap(lent).unwrap_or_else(|lent| (*lent).clone());
+            rendered
         });
         // `-v`: the last part of the run's time, after the last answer
         // (issue 17): the lock, the evidence, history and verdicts written

@@ -92,6 +92,7 @@ fn take_held() -> Vec<Held> {
     std::mem::take(&mut *HELD.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
+#[derive(Clone)]
 pub struct Printer {
     pub format: Format,
     stdout_terminal: bool,

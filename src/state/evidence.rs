@@ -585,6 +585,8 @@ impl Journal {
             }
             _ => None,
         };
+        let lines = std::mem::take(&mut self.history);
+        let appending = !lines.is_empty();
         let dir = self.dir.as_path();
         let history_path = dir.join(HISTORY_FILE);
         let verdicts_path = dir.join(VERDICTS_FILE);
@@ -598,41 +600,36 @@ impl Journal {
         // files: the evidence is written and fsynced, and the history lines
         // appended and fsynced, each on a thread of its own while the new
         // verdicts are staged. At 200 targets that takes most of two writes
-        // off a test run's critical path (issue 17 (c)). The verdicts, what
-        // the gate reads, are renamed in last, once the evidence and history
-        // are in, and one fsync of the folder then covers both renames.
-        let (staged, compacted) = std::thread::scope(|scope| -> io::Result<_> {
-            let evidence = facts.map(|facts| {
-                let path = dir.join(FACTS_FILE);
-                scope.spawn(move || {
-                    let staged = stage_file(&path, Durability::Synced, |file| {
-                        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
-                        serde_json::to_writer(&mut out, &facts)?;
-                        out.flush()
-                    })?;
-                    staged.persist(&path).map_err(|e| e.error).map(drop)
-                })
-            });
-            let history = (!self.history.is_empty())
-                .then(|| scope.spawn(|| self.write_history_lines(&history_path)));
-            let staged = verdicts_changed.then(|| stage_verdicts(before));
-            let appended = history.map_or(Ok(None), |thread| joined(thread).map(Some));
-            let written = evidence.map_or(Ok(()), joined);
-            if let Err(e) = written {
-                // The run is not recorded, then: its history lines go too.
-                if let Ok(Some(length)) = appended {
-                    let _ = OpenOptions::new()
-                        .write(true)
-                        .open(&history_path)
-                        .and_then(|f| f.set_len(length));
-                }
-                return Err(e);
+        // off a test run's critical path (issue 17 (c)); a test run starts
+        // those threads while its token request is away (`threads::warm`).
+        // The verdicts, what the gate reads, are renamed in last, once the
+        // evidence and history are in, and one fsync of the folder then
+        // covers both renames. Every thread is joined before an error is
+        // returned: nothing is written after the caller has been answered.
+        let evidence = facts.map(|facts| {
+            let path = dir.join(FACTS_FILE);
+            crate::threads::run(move || write_facts(&path, &facts))
+        });
+        let history = appending.then(|| {
+            let path = history_path.clone();
+            crate::threads::run(move || append_history_lines(&path, &lines))
+        });
+        let staged = verdicts_changed.then(|| stage_verdicts(before));
+        let appended = history.map_or(Ok(None), |task| task.join().map(Some));
+        let written = evidence.map_or(Ok(()), crate::threads::Task::join);
+        if let Err(e) = written {
+            // The run is not recorded, then: its history lines go too.
+            if let Ok(Some(length)) = appended {
+                let _ = OpenOptions::new()
+                    .write(true)
+                    .open(&history_path)
+                    .and_then(|f| f.set_len(length));
             }
-            appended?;
-            let staged = staged.transpose()?;
-            let compacted = self.compact_history(&history_path, new, before, removed)?;
-            Ok((staged, compacted))
-        })?;
+            return Err(e);
+        }
+        appended?;
+        let staged = staged.transpose()?;
+        let compacted = self.compact_history(&history_path, new, before, removed, appending)?;
         let staged = if compacted == before {
             staged
         } else {
@@ -646,25 +643,6 @@ impl Journal {
         sync_dir(dir)
     }
 
-    /// Appends this update's history lines and fsyncs them; returns the
-    /// file's length before, to take them back should the evidence fail.
-    fn write_history_lines(&self, path: &Path) -> io::Result<u64> {
-        let mut text = Vec::new();
-        for entry in &self.history {
-            serde_json::to_writer(&mut text, entry)?;
-            text.push(b'\n');
-        }
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path)?;
-        let before = file.metadata()?.len();
-        file.write_all(&text)?;
-        file.sync_all()?;
-        Ok(before)
-    }
-
     /// Compacts (keeps the last [`HISTORY_PER_ITEM`] per item, drops
     /// removed items) once the file outgrows its bound. Returns the size
     /// after the last compaction.
@@ -674,8 +652,9 @@ impl Journal {
         state: &State,
         compacted: u64,
         removed: bool,
+        appended: bool,
     ) -> io::Result<u64> {
-        if self.history.is_empty() && !(removed && path.exists()) {
+        if !(appended || (removed && path.exists())) {
             return Ok(compacted);
         }
         let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -685,6 +664,36 @@ impl Journal {
         }
         compact_history(path, state, history_per_item(), compacted)
     }
+}
+
+/// Writes `facts.json` whole: a temp file, fsynced, renamed over it (the
+/// folder's fsync is the caller's).
+fn write_facts(path: &Path, facts: &Facts) -> io::Result<()> {
+    let staged = stage_file(path, Durability::Synced, |file| {
+        let mut out = io::BufWriter::with_capacity(64 * 1024, file);
+        serde_json::to_writer(&mut out, facts)?;
+        out.flush()
+    })?;
+    staged.persist(path).map_err(|e| e.error).map(drop)
+}
+
+/// Appends an update's history lines and fsyncs them; returns the file's
+/// length before, to take them back should the evidence fail.
+fn append_history_lines(path: &Path, lines: &[HistoryEntry]) -> io::Result<u64> {
+    let mut text = Vec::new();
+    for entry in lines {
+        serde_json::to_writer(&mut text, entry)?;
+        text.push(b'\n');
+    }
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    let before = file.metadata()?.len();
+    file.write_all(&text)?;
+    file.sync_all()?;
+    Ok(before)
 }
 
 /// The name every history line of the integration has (its target is
@@ -988,13 +997,6 @@ fn stage_file(
         temp.as_file().sync_all()?;
     }
     Ok(temp)
-}
-
-/// A scoped thread's result; its panic is the caller's.
-fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    thread
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// fsyncs a folder, so the renames made in it survive a crash.
