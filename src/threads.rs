@@ -81,7 +81,8 @@ impl Spares {
     pub fn warm(&self, n: usize) {
         while self.idle() < n {
             let (orders, queue) = mpsc::channel::<Order>();
-            let idle = self.idle.clone();
+            // Weak: the thread must not keep its own way back alive.
+            let idle = Arc::downgrade(&self.idle);
             let yielding = self.yielding;
             let started = std::thread::Builder::new()
                 .name(NAME.into())
@@ -91,6 +92,7 @@ impl Spares {
                     }
                     while let Ok(Order { job, home }) = queue.recv() {
                         job();
+                        let Some(idle) = idle.upgrade() else { return };
                         match idle.lock() {
                             Ok(mut idle) => idle.push(home),
                             Err(_) => return,
@@ -268,6 +270,42 @@ mod tests {
         assert_eq!(panic.downcast_ref::<&str>(), Some(&"the job failed"));
         until_idle(&spares, 1);
         assert_eq!(spares.run(thread_name).join().as_deref(), Some(NAME));
+    }
+
+    #[test]
+    fn dropping_the_spares_ends_their_threads() {
+        struct Ends(Arc<AtomicUsize>);
+        impl Drop for Ends {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+        thread_local! {
+            static ENDS: std::cell::RefCell<Option<Ends>> = const { std::cell::RefCell::new(None) };
+        }
+        let ended = Arc::new(AtomicUsize::new(0));
+        let spares = Spares::default();
+        spares.warm(2);
+        // Each thread keeps a value that is dropped when the thread ends.
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let ended = ended.clone();
+                spares.run(move || ENDS.with(|e| *e.borrow_mut() = Some(Ends(ended))))
+            })
+            .collect();
+        tasks.into_iter().for_each(Task::join);
+        until_idle(&spares, 2);
+        assert_eq!(ended.load(Ordering::Acquire), 0);
+        drop(spares);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ended.load(Ordering::Acquire) < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(
+            ended.load(Ordering::Acquire),
+            2,
+            "a spare thread outlived its pool"
+        );
     }
 
     #[cfg(target_os = "linux")]
