@@ -105,14 +105,68 @@ pub fn odata_string(value: &str) -> String {
 /// a path segment (an address) and a query value (spaces as `%20`, not `+`).
 pub fn encode_component(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    push_encoded(&mut out, value);
+    out
+}
+
+/// [`encode_component`], appended to `out`: a bulk run builds 200 lookup
+/// URLs between the token's arrival and its envelopes' departure, so no
+/// allocation per escaped byte.
+pub fn push_encoded(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
+            out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
         }
     }
-    out
+}
+
+/// `{base}/users/{mailbox}/mailFolders[/{parent}/childFolders]?$select=…`
+/// `[&$filter=displayName eq '…']&includeHiddenFolders=true`, in one buffer:
+/// this is each target's first lookup in a bulk run, on the way from the
+/// token's arrival to the envelopes' departure.
+fn folder_list_url(
+    base: &str,
+    mailbox: &str,
+    parent: Option<&str>,
+    display_name: Option<&str>,
+) -> String {
+    const SELECT: &str = "?$select=id,displayName,parentFolderId,childFolderCount";
+    // Hidden folders are omitted unless asked for (reference §4.2).
+    const HIDDEN: &str = "&includeHiddenFolders=true";
+    let filter = display_name.map(|name| format!("displayName eq {}", odata_string(name)));
+    let mailbox = mailbox.trim();
+    let spare = |s: Option<&String>, fixed: usize| s.map_or(0, |s| fixed + 3 * s.len());
+    let mut url = String::with_capacity(
+        base.len()
+            + 7
+            + 3 * mailbox.len()
+            + 26
+            + 3 * parent.map_or(0, str::len)
+            + SELECT.len()
+            + spare(filter.as_ref(), 9)
+            + HIDDEN.len(),
+    );
+    url.push_str(base);
+    url.push_str("/users/");
+    push_encoded(&mut url, mailbox);
+    url.push_str("/mailFolders");
+    if let Some(parent) = parent {
+        url.push('/');
+        push_encoded(&mut url, parent);
+        url.push_str("/childFolders");
+    }
+    url.push_str(SELECT);
+    if let Some(filter) = &filter {
+        url.push_str("&$filter=");
+        push_encoded(&mut url, filter);
+    }
+    url.push_str(HIDDEN);
+    url
 }
 
 const IMMUTABLE_ID: &str = "IdType=\"ImmutableId\"";
@@ -286,20 +340,7 @@ impl GraphClient {
         parent: Option<&str>,
         display_name: Option<&str>,
     ) -> Result<GraphResponse<Vec<MailFolder>>, GraphError> {
-        let mut query = vec!["$select=id,displayName,parentFolderId,childFolderCount".to_string()];
-        if let Some(name) = display_name {
-            query.push(format!(
-                "$filter={}",
-                encode_component(&format!("displayName eq {}", odata_string(name)))
-            ));
-        }
-        // Hidden folders are omitted unless asked for (reference §4.2).
-        query.push("includeHiddenFolders=true".to_string());
-        let query = query.join("&");
-        let url = match parent {
-            None => self.user_url(mailbox, &format!("/mailFolders?{query}")),
-            Some(id) => self.folder_url(mailbox, id, &format!("/childFolders?{query}")),
-        };
+        let url = folder_list_url(&self.base, mailbox, parent, display_name);
         self.get_pages(mailbox, url, None, u32::MAX).await
     }
 
@@ -1028,5 +1069,44 @@ fn decode_json<T: DeserializeOwned>(raw: RawResponse) -> Result<GraphResponse<T>
             error.retry = raw.retry;
             Err(error)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_are_percent_encoded_byte_by_byte() {
+        assert_eq!(encode_component("a-b.c_d~9"), "a-b.c_d~9");
+        assert_eq!(
+            encode_component("displayName eq 'O''Brien'"),
+            "displayName%20eq%20%27O%27%27Brien%27"
+        );
+        assert_eq!(encode_component("jo+x@contoso.com"), "jo%2Bx%40contoso.com");
+        // UTF-8, each byte escaped, upper-case hex.
+        assert_eq!(encode_component("Ä/é"), "%C3%84%2F%C3%A9");
+    }
+
+    #[test]
+    fn a_folder_lookup_url_is_built_as_graph_reads_it() {
+        let base = "https://graph.microsoft.com/v1.0";
+        assert_eq!(
+            folder_list_url(base, " Box+1@contoso.com ", Some("inbox"), Some("O'Brien")),
+            "https://graph.microsoft.com/v1.0/users/Box%2B1%40contoso.com/mailFolders/inbox/childFolders\
+             ?$select=id,displayName,parentFolderId,childFolderCount\
+             &$filter=displayName%20eq%20%27O%27%27Brien%27&includeHiddenFolders=true"
+        );
+        assert_eq!(
+            folder_list_url(base, "a@b.c", Some("AAMk=/x"), None),
+            "https://graph.microsoft.com/v1.0/users/a%40b.c/mailFolders/AAMk%3D%2Fx/childFolders\
+             ?$select=id,displayName,parentFolderId,childFolderCount&includeHiddenFolders=true"
+        );
+        assert_eq!(
+            folder_list_url(base, "a@b.c", None, Some("Support")),
+            "https://graph.microsoft.com/v1.0/users/a%40b.c/mailFolders\
+             ?$select=id,displayName,parentFolderId,childFolderCount\
+             &$filter=displayName%20eq%20%27Support%27&includeHiddenFolders=true"
+        );
     }
 }
