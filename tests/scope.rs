@@ -287,6 +287,54 @@ fn rbac_scoped_app_without_the_consent_is_restricted() {
     assert_eq!(shown["outside"], serde_json::json!([]));
 }
 
+/// Without `scope set --mechanism rbac` recorded, a token with no mail role
+/// whose mailbox answers anyway says why in its `permissions` step, which
+/// heads the report though the mailbox step amended it.
+#[test]
+fn a_mailbox_that_answers_without_the_role_amends_the_permissions_step() {
+    let mut seed = tenant_wide();
+    for app in &mut seed.tenants[0].apps {
+        if app.id == APP_GRAPHMAIL {
+            app.roles.clear();
+        }
+    }
+    seed.mail.rbac = rbac_grants();
+    let tenant = Tenant::new(seed);
+    let (stdout, stderr) = tenant.expect(
+        &[
+            "test-connection",
+            "connector",
+            "support",
+            "--output",
+            "json",
+        ],
+        0,
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let steps = report["steps"].as_array().expect("steps");
+    let checks: Vec<&str> = steps.iter().filter_map(|s| s["check"].as_str()).collect();
+    assert_eq!(
+        checks[..4],
+        ["authority", "token", "permissions", "mailbox"],
+        "{report:#}\n{stderr}"
+    );
+    let permissions = &steps[2];
+    assert_eq!(permissions["status"], "warning", "{report:#}");
+    let detail = permissions["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("the token lacks Mail.ReadWrite, but support@contoso.com answered anyway"),
+        "{detail}"
+    );
+    assert!(
+        permissions["hint"]
+            .as_str()
+            .unwrap()
+            .contains("Test-ServicePrincipalAuthorization"),
+        "{report:#}"
+    );
+    assert_eq!(steps[3]["status"], "passed", "{report:#}");
+}
+
 #[test]
 fn rbac_scoped_through_direct_group_membership_reaches_only_the_members() {
     let mut seed = tenant_wide();

@@ -126,6 +126,7 @@ impl<'a> Context<'a> {
                     && !self.roles.has(role)
                     && !(role == SEND && self.roles.can_read())
                 {
+                    self.head(rec);
                     rec.update(Check::Permissions, |p| {
                         p.detail = format!(
                             "the token lacks {role}, but {mailbox} answered anyway: access is granted through Exchange RBAC for Applications, which tokens do not show"
@@ -155,6 +156,7 @@ impl<'a> Context<'a> {
                 let consent_missing = e.has_code("NoPermissionsInAccessToken")
                     || (e.is_status(403) && !e.message.contains("Access to OData is disabled"));
                 if consent_missing && self.roles.readable() && !self.roles.has(role) {
+                    self.head(rec);
                     rec.update(Check::Permissions, |p| {
                         p.status = StepStatus::Failed;
                         p.detail = format!(

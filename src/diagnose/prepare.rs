@@ -291,16 +291,33 @@ impl<'a> Context<'a> {
         step
     }
 
-    /// The shared part, then `false` (with the rest skipped by the caller)
-    /// when there is no token.
-    pub(super) fn begin(&self, needs: &[&str], rec: &Recorder) -> bool {
-        rec.extend(self.shared_steps.iter().cloned());
-        if self.client.is_none() {
-            rec.push(skipped(Check::Permissions, "not run: no token"));
-            return false;
-        }
-        rec.push(self.permissions_step(needs));
-        true
+    /// Starts a target that needs the roles `needs`: `false` (with the rest
+    /// skipped by the caller) when there is no token.
+    ///
+    /// The shared steps and the `permissions` step head the target's
+    /// report, but are built later, by [`Self::head`]: in a bulk run every
+    /// target passes here between the token's arrival and its envelopes'
+    /// departure, and building them here held the last envelope back
+    /// (BENCHMARKS.md, twenty-first landing).
+    pub(super) fn begin(&self, needs: &'static [&'static str], rec: &Recorder) -> bool {
+        rec.share(needs);
+        self.client.is_some()
+    }
+
+    /// Puts the steps [`Self::begin`] promised at the head of `rec`, once:
+    /// when the target ends, or before a step amends `permissions`.
+    pub(super) fn head(&self, rec: &Recorder) {
+        let Some(needs) = rec.take_shared() else {
+            return;
+        };
+        let mut head = Vec::with_capacity(self.shared_steps.len() + 1);
+        head.extend(self.shared_steps.iter().cloned());
+        head.push(if self.client.is_none() {
+            skipped(Check::Permissions, "not run: no token")
+        } else {
+            self.permissions_step(needs)
+        });
+        rec.prepend(head);
     }
 }
 

@@ -111,6 +111,7 @@ pub async fn run_beside(
             // together outlast it.
             let net = options.target_timeout + Duration::from_secs(1);
             let outcome = tokio::time::timeout(net, ctx.test(target, &recorder)).await;
+            ctx.head(&recorder);
             let mut steps = recorder.take();
             if outcome.is_err() {
                 // The service never answered within the deadline: nothing
@@ -216,9 +217,25 @@ fn log_critical_path(
 pub(super) struct Recorder {
     steps: Mutex<Vec<Step>>,
     current: Mutex<Option<Check>>,
+    /// Set by [`Context::begin`] until [`Context::head`] adds them: the
+    /// roles whose `permissions` step, after the shared steps, heads the
+    /// report.
+    shared: Mutex<Option<&'static [&'static str]>>,
 }
 
 impl Recorder {
+    pub(super) fn share(&self, needs: &'static [&'static str]) {
+        *self.shared.lock().unwrap_or_else(|e| e.into_inner()) = Some(needs);
+    }
+    pub(super) fn take_shared(&self) -> Option<&'static [&'static str]> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+    pub(super) fn prepend(&self, head: Vec<Step>) {
+        self.steps
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .splice(0..0, head);
+    }
     pub(super) fn push(&self, step: Step) {
         self.steps
             .lock()
