@@ -193,6 +193,19 @@ fn rbac_grants() -> RbacSeed {
     }
 }
 
+/// RBAC for Applications without the tenant-wide consent: the graphmail
+/// app's tokens carry no mail role, and [`rbac_grants`] reach its mailboxes.
+fn rbac_without_consent() -> Seed {
+    let mut seed = tenant_wide();
+    for app in &mut seed.tenants[0].apps {
+        if app.id == APP_GRAPHMAIL {
+            app.roles.clear();
+        }
+    }
+    seed.mail.rbac = rbac_grants();
+    seed
+}
+
 fn outcomes(probes: &Value) -> Vec<(String, String)> {
     probes
         .as_array()
@@ -254,13 +267,7 @@ fn rbac_with_the_tenant_wide_consent_still_in_place_is_unrestricted_and_names_th
 
 #[test]
 fn rbac_scoped_app_without_the_consent_is_restricted() {
-    let mut seed = tenant_wide();
-    for app in &mut seed.tenants[0].apps {
-        if app.id == APP_GRAPHMAIL {
-            app.roles.clear();
-        }
-    }
-    seed.mail.rbac = rbac_grants();
+    let seed = rbac_without_consent();
     let tenant = Tenant::new(seed);
     tenant.expect(&["scope", "set", "--mechanism", "rbac"], 0);
     let (report, stderr) = tenant.check_json(&["--outside", "adele@contoso.com"], 0);
@@ -292,13 +299,7 @@ fn rbac_scoped_app_without_the_consent_is_restricted() {
 /// heads the report though the mailbox step amended it.
 #[test]
 fn a_mailbox_that_answers_without_the_role_amends_the_permissions_step() {
-    let mut seed = tenant_wide();
-    for app in &mut seed.tenants[0].apps {
-        if app.id == APP_GRAPHMAIL {
-            app.roles.clear();
-        }
-    }
-    seed.mail.rbac = rbac_grants();
+    let seed = rbac_without_consent();
     let tenant = Tenant::new(seed);
     let (stdout, stderr) = tenant.expect(
         &[
@@ -337,12 +338,7 @@ fn a_mailbox_that_answers_without_the_role_amends_the_permissions_step() {
 
 #[test]
 fn rbac_scoped_through_direct_group_membership_reaches_only_the_members() {
-    let mut seed = tenant_wide();
-    for app in &mut seed.tenants[0].apps {
-        if app.id == APP_GRAPHMAIL {
-            app.roles.clear();
-        }
-    }
+    let mut seed = rbac_without_consent();
     let mut rbac = rbac_grants();
     // The built-in group holds support@, sales@, noreply@ and onprem@.
     rbac.management_scopes = vec![ManagementScopeSeed {
@@ -734,13 +730,7 @@ fn an_unrestricted_app_passes_its_integration_test_with_a_scope_warning() {
 
 #[test]
 fn a_restricted_app_passes_its_scope_step() {
-    let mut seed = tenant_wide();
-    for app in &mut seed.tenants[0].apps {
-        if app.id == APP_GRAPHMAIL {
-            app.roles.clear();
-        }
-    }
-    seed.mail.rbac = rbac_grants();
+    let seed = rbac_without_consent();
     let tenant = Tenant::new(seed);
     tenant.expect(
         &[
@@ -796,13 +786,7 @@ fn without_a_recorded_outside_mailbox_there_is_no_scope_step() {
 /// Mail.ReadWrite on support@ and Application Mail.Send + Mail.ReadBasic on
 /// noreply@. Plus brand@, a mailbox of its own that noreply@ has Send As on.
 fn rbac_scoped_with_a_brand_mailbox() -> Seed {
-    let mut seed = tenant_wide();
-    for app in &mut seed.tenants[0].apps {
-        if app.id == APP_GRAPHMAIL {
-            app.roles.clear();
-        }
-    }
-    seed.mail.rbac = rbac_grants();
+    let mut seed = rbac_without_consent();
     seed.mail.mailboxes.push(MailboxSeed {
         address: "brand@contoso.com".into(),
         display_name: Some("Contoso Brand".into()),
