@@ -39,7 +39,7 @@ use graphmail::sandbox::{RunningSandbox, ServeOptions};
 use serde_json::Value;
 
 mod common;
-use common::{Error, admin, graphmail, graphmail_binary, median, ms};
+use common::{Error, Steal, admin, graphmail, graphmail_binary, median, ms};
 
 const SECRET_VAR: &str = "BENCH_SECRET";
 const LATENCY_MS: u64 = 50;
@@ -66,6 +66,7 @@ fn main() -> Result<(), Error> {
         .build()?;
 
     let only = std::env::var("BENCH_ONLY").unwrap_or_else(|_| "abc".into());
+    let steal = Steal::start();
     if only.contains('a') || only.contains('b') {
         let home = dir.join("big");
         std::fs::create_dir_all(&home)?;
@@ -79,6 +80,9 @@ fn main() -> Result<(), Error> {
     }
     if only.contains('c') {
         apply_vs_all(&runtime, &binary, &dir, runs.clamp(1, 5))?;
+    }
+    if let Some(line) = steal.line() {
+        println!("\n{line}");
     }
     Ok(())
 }

@@ -61,7 +61,7 @@ use graphmail::state::{
 use serde_json::Value;
 
 mod common;
-use common::{Error, admin, graphmail_binary, median, ms};
+use common::{Error, Steal, admin, graphmail_binary, median, ms};
 mod floor;
 
 const LATENCY_MS: u64 = 50;
@@ -412,6 +412,7 @@ fn local_commands(binary: &Path, dir: &Path, runs: usize, n: usize) -> Result<u6
         ],
         BAR_CHANGE_MS,
     ));
+    let steal = Steal::start();
     for (args, bar) in commands {
         let mut samples = Vec::new();
         let mut bytes = 0;
@@ -440,7 +441,15 @@ fn local_commands(binary: &Path, dir: &Path, runs: usize, n: usize) -> Result<u6
         report_line(&label, &mut samples, bar, bytes, rss, n <= 1000);
         peak = peak.max(rss);
     }
+    print_steal(&steal);
     Ok(peak)
+}
+
+/// The host's steal over a figure's runs ([`Steal`]), where it reads.
+fn print_steal(steal: &Steal) {
+    if let Some(line) = steal.line() {
+        println!("  {line}");
+    }
 }
 
 /// One line: median, minimum, the target and the ratio, peak RSS.
@@ -479,6 +488,7 @@ fn version(binary: &Path, dir: &Path, runs: usize) -> Result<u64, Error> {
     let mut samples = Vec::new();
     let mut rss = 0;
     let mut floor = 0;
+    let steal = Steal::start();
     for _ in 0..runs.max(20) {
         let mut cmd = graphmail(binary, &home, &home.join("state.toml"));
         cmd.arg("--version");
@@ -492,6 +502,7 @@ fn version(binary: &Path, dir: &Path, runs: usize) -> Result<u64, Error> {
         "  (peak RSS figures are graphmail's own; the process that starts it held {:.1} MiB, the least any can read)",
         floor as f64 / 1024.0
     );
+    print_steal(&steal);
     Ok(rss)
 }
 
@@ -715,6 +726,7 @@ impl Scenario {
         let mut floor_samples = Vec::new();
         let mut figures = None;
         let mut rss = 0;
+        let steal = Steal::start();
         for _ in 0..runs {
             for verbose in [true, false] {
                 admin(runtime, &sandbox, "DELETE", "/counters")?;
@@ -851,6 +863,7 @@ impl Scenario {
                 ms(med) - ms(floor_med)
             );
         }
+        print_steal(&steal);
         runtime.block_on(sandbox.shutdown());
         Ok(rss)
     }
@@ -974,6 +987,7 @@ fn peek(
     let mut rss = 0;
     let mut kinds = Value::Null;
     let mut bytes = 0;
+    let steal = Steal::start();
     for _ in 0..runs {
         admin(runtime, &sandbox, "DELETE", "/counters")?;
         let mut cmd = graphmail(binary, &home, &state_path);
@@ -1044,5 +1058,6 @@ fn peek(
             "MISSES"
         }
     );
+    print_steal(&steal);
     Ok(rss)
 }

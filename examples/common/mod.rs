@@ -152,3 +152,43 @@ pub fn median(samples: &mut [Duration]) -> Duration {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
+
+/// The host's share of this machine's CPU time between two readings: the
+/// `steal` ticks of `/proc/stat`'s `cpu` line over all its ticks, the
+/// figure `vmstat` shows as `st` (proc(5)). On a shared host it rises when
+/// other guests are busy, and every client slows with it, the floor client
+/// included: a figure read in a slow phase says so beside it.
+pub struct Steal(Option<(u64, u64)>);
+
+impl Steal {
+    pub fn start() -> Steal {
+        Steal(cpu_ticks())
+    }
+
+    /// `host steal: 1.2% of CPU time during these runs (vmstat's st)`, or
+    /// nothing where `/proc/stat` does not read (not Linux).
+    pub fn line(&self) -> Option<String> {
+        let (steal_before, total_before) = self.0?;
+        let (steal, total) = cpu_ticks()?;
+        let total = total.checked_sub(total_before).filter(|t| *t > 0)?;
+        let steal = steal.checked_sub(steal_before)?;
+        Some(format!(
+            "host steal: {:.1}% of CPU time during these runs (vmstat's st)",
+            100.0 * steal as f64 / total as f64
+        ))
+    }
+}
+
+/// (steal, total) ticks: user, nice, system, idle, iowait, irq, softirq,
+/// steal; guest time is counted in user already (proc(5)).
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    Some((*ticks.get(7)?, ticks.iter().sum()))
+}
