@@ -821,7 +821,8 @@ impl Scenario {
         let bound_ms = LATENCY_MS * (1 + (self.per_mailbox as u64).div_ceil(4) * chain);
         // Each round ran graphmail and the floor one after the other: the
         // host's phase moves both, so their difference round by round is
-        // steadier than the difference of their medians.
+        // steadier than the difference of their medians. Paired here,
+        // before `median` sorts the samples and the rounds are lost.
         let mut paired: Vec<f64> = samples
             .iter()
             .zip(&floor_samples)
