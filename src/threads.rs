@@ -287,10 +287,19 @@ mod tests {
         let spares = Spares::default();
         spares.warm(2);
         // Each thread keeps a value that is dropped when the thread ends.
+        // The jobs wait for each other: a first job that finished at once
+        // sent its thread back before the second was handed out, and the
+        // second then ran on it too (the last thread back goes first),
+        // replacing, and so dropping, the first job's value.
+        let both = Arc::new(std::sync::Barrier::new(2));
         let tasks: Vec<_> = (0..2)
             .map(|_| {
                 let ended = ended.clone();
-                spares.run(move || ENDS.with(|e| *e.borrow_mut() = Some(Ends(ended))))
+                let both = both.clone();
+                spares.run(move || {
+                    ENDS.with(|e| *e.borrow_mut() = Some(Ends(ended)));
+                    both.wait();
+                })
             })
             .collect();
         tasks.into_iter().for_each(Task::join);
